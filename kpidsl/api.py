@@ -1,0 +1,88 @@
+"""The facade: run the pipeline stages in order, collecting diagnostics.
+
+    parse → load (imports) → check → [facts → compile → engine] → results
+
+Commands, the spec step library and tests go through these functions rather than
+through the stages one by one, so every entry point sees the same behaviour.
+Heavy stages (DuckDB, SQLGlot, openpyxl) are imported inside the functions that
+need them, to keep `kpidsl check` light.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from .diagnostics import Diagnostic, SourceCache
+from .load import Model, load
+
+if TYPE_CHECKING:
+    from .results import Results
+
+
+@dataclass
+class Checked:
+    """A ruleset after loading and checking: the model (None if it could not be built)."""
+
+    model: Model | None
+    diagnostics: list[Diagnostic]
+    sources: SourceCache
+
+    @property
+    def ok(self) -> bool:
+        return self.model is not None and not any(d.is_error for d in self.diagnostics)
+
+
+def check_file(path: str | Path, text: str | None = None, sources: SourceCache | None = None) -> Checked:
+    """Load `path` with its imports and run every static check on it."""
+    from .check import check_model
+
+    sources = sources if sources is not None else SourceCache()
+    model, diagnostics = load(path, sources, text=text)
+    if model is not None:
+        diagnostics = diagnostics + check_model(model)
+    return Checked(model, diagnostics, sources)
+
+
+@dataclass
+class EvalOptions:
+    period: str | None = None  # evaluate only this period (results); all periods still load
+    employee: str | None = None  # only this employee
+    roster: str | None = None  # a file of (employee, role) rows, adding to the ruleset's
+    encoding: str | None = None  # facts files' text encoding (default: detect)
+    delimiter: str | None = None  # facts files' CSV delimiter (default: detect)
+    locale: str | None = None  # overrides the ruleset's locale
+    records: dict[str, str] = field(default_factory=dict)  # records name → file (issue: raw sources)
+
+
+@dataclass
+class Evaluation:
+    results: "Results | None"
+    diagnostics: list[Diagnostic]
+    sources: SourceCache
+
+    @property
+    def ok(self) -> bool:
+        return self.results is not None and not any(d.is_error for d in self.diagnostics)
+
+
+def evaluate(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions | None = None,
+             text: str | None = None) -> Evaluation:
+    """Check the ruleset, load the facts, compile and run: the results, or why not."""
+    from .engine import run
+    from .facts import load_facts
+
+    options = options or EvalOptions()
+    checked = check_file(ruleset, text=text)
+    if not checked.ok or checked.model is None:
+        return Evaluation(None, checked.diagnostics, checked.sources)
+    model = checked.model
+    table, fact_diagnostics = load_facts(
+        [str(f) for f in facts], encoding=options.encoding, delimiter=options.delimiter,
+        period_kind=model.period_kind, roster=options.roster)
+    diagnostics = checked.diagnostics + fact_diagnostics
+    if any(d.is_error for d in fact_diagnostics):
+        return Evaluation(None, diagnostics, checked.sources)
+    results, engine_diagnostics = run(model, table, options)
+    return Evaluation(results, diagnostics + engine_diagnostics, checked.sources)

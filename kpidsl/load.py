@@ -1,0 +1,180 @@
+"""Load: a ruleset file and everything it imports → one `Model` of declarations.
+
+Imports resolve relative to the importing file (`import "../common/base.kpi"`, the
+`.kpi` suffix may be left out), or by name from the bundled standard library
+(`import std/marketing`).  A declaration in an importing file replaces an imported
+one of the same name — so a client can redefine one standard metric — while two
+declarations of one name in the same file are an error.  Missing and cyclic
+imports are diagnostics, never exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ast
+from .diagnostics import Diagnostic, SourceCache, Span, error
+from .parse import parse, parse_file
+from .resources import resource_dir
+
+VALUE_KINDS = (ast.Fact, ast.Metric, ast.Goal, ast.KpiCard)
+
+
+@dataclass
+class Model:
+    """Every declaration of a ruleset and its imports, by kind and name.
+
+    `values` is the one namespace that expressions see: facts, metrics, goals,
+    params and KPI cards.  Roles, schemes and records have their own namespaces.
+    """
+
+    file: str
+    header: ast.Header | None = None
+    values: dict[str, ast.Fact | ast.Metric | ast.Goal | ast.KpiCard] = field(default_factory=dict)
+    records: dict[str, ast.Records] = field(default_factory=dict)
+    schemes: dict[str, ast.Scheme] = field(default_factory=dict)
+    roles: dict[str, ast.Role] = field(default_factory=dict)
+    employees: list[ast.Employee] = field(default_factory=list)
+    rules: dict[str, ast.Rule] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)  # every file read, the main one first
+    imported_from: dict[str, str] = field(default_factory=dict)  # name → file it came from
+
+    # -- typed views of the value namespace
+    @property
+    def facts(self) -> dict[str, ast.Fact]:
+        return {n: d for n, d in self.values.items() if isinstance(d, ast.Fact)}
+
+    @property
+    def metrics(self) -> dict[str, ast.Metric]:
+        return {n: d for n, d in self.values.items() if isinstance(d, ast.Metric)}
+
+    @property
+    def goals(self) -> dict[str, ast.Goal]:
+        return {n: d for n, d in self.values.items() if isinstance(d, ast.Goal)}
+
+    @property
+    def cards(self) -> dict[str, ast.KpiCard]:
+        return {n: d for n, d in self.values.items() if isinstance(d, ast.KpiCard)}
+
+    # -- header with defaults
+    @property
+    def title(self) -> str:
+        return self.header.title if self.header else Path(self.file).stem
+
+    @property
+    def currency(self) -> str:
+        return self.header.currency.text if self.header and self.header.currency else "RUB"
+
+    @property
+    def period_kind(self) -> str:
+        return self.header.period_kind.text if self.header and self.header.period_kind else "quarter"
+
+    @property
+    def locale(self) -> str:
+        return self.header.locale.text if self.header and self.header.locale else "ru"
+
+
+def stdlib_path(name: str) -> Path | None:
+    """`std/marketing` → the bundled file, or None."""
+    stem = name.removeprefix("std/").removesuffix(".kpi")
+    candidate = resource_dir("rulesets") / "std" / f"{stem}.kpi"
+    return candidate if candidate.is_file() else None
+
+
+def resolve_import(path: str, importing_file: str) -> Path | None:
+    base = Path(importing_file).parent
+    for candidate in (base / path, base / f"{path}.kpi"):
+        if candidate.is_file():
+            return candidate
+    if path.startswith("std/"):
+        return stdlib_path(path)
+    return None
+
+
+def load(path: str | Path, sources: SourceCache | None = None,
+         text: str | None = None) -> tuple[Model | None, list[Diagnostic]]:
+    """Parse `path` (or `text` given for it) and its imports into one Model."""
+    loader = _Loader(sources if sources is not None else SourceCache())
+    model = Model(file=str(path))
+    ok = loader.load_into(model, str(path), chain=(), text=text)
+    return (model if ok else None), loader.diagnostics
+
+
+class _Loader:
+    def __init__(self, sources: SourceCache) -> None:
+        self.sources = sources
+        self.diagnostics: list[Diagnostic] = []
+        self.done: set[str] = set()
+
+    def _read(self, file: str, text: str | None) -> ast.Ruleset | None:
+        if text is None:
+            tree, diags, text = parse_file(file)
+        else:
+            tree, diags = parse(text, file)
+        self.sources.add(file, text)
+        self.diagnostics.extend(diags)
+        return tree
+
+    def load_into(self, model: Model, file: str, chain: tuple[str, ...],
+                  text: str | None = None, at: Span | None = None) -> bool:
+        key = str(Path(file).resolve()) if text is None else file
+        if key in chain:
+            cycle = " → ".join(Path(c).name for c in (*chain[chain.index(key):], key))
+            self.diagnostics.append(error("K013", f"import cycle: {cycle}", at,
+                                          "remove one of these imports; shared definitions belong in one library file"))
+            return False
+        if key in self.done:  # a diamond: already merged once
+            return True
+        tree = self._read(file, text)
+        if tree is None:
+            return False
+        self.done.add(key)
+        model.files.append(file)
+        ok = True
+        for imp in tree.imports:
+            target = resolve_import(imp.path, file)
+            if target is None:
+                self.diagnostics.append(error(
+                    "K012", f"cannot find import `{imp.path}`", imp.span,
+                    "imports resolve relative to this file, or `std/NAME` from the standard library "
+                    "(std/marketing)"))
+                ok = False
+                continue
+            ok = self.load_into(model, str(target), (*chain, key), at=imp.span) and ok
+        self._merge(model, tree, is_main=not chain)
+        return ok
+
+    def _merge(self, model: Model, tree: ast.Ruleset, is_main: bool) -> None:
+        local: dict[tuple[str, str], Span] = {}
+
+        def claim(space: str, name: str, span: Span) -> None:
+            if (space, name) in local:
+                first = local[(space, name)]
+                self.diagnostics.append(error(
+                    "K020", f"`{name}` is defined twice in this file (first at line {first.line})",
+                    span, "rename one of them, or delete the duplicate"))
+            local[(space, name)] = span
+
+        for item in tree.items:
+            if isinstance(item, ast.Header):
+                if is_main or model.header is None:
+                    model.header = item
+            elif isinstance(item, VALUE_KINDS):
+                claim("value", item.name, item.span)
+                model.values[item.name] = item
+                model.imported_from[item.name] = tree.file
+            elif isinstance(item, ast.Records):
+                claim("records", item.name, item.span)
+                model.records[item.name] = item
+            elif isinstance(item, ast.Scheme):
+                claim("scheme", item.name, item.span)
+                model.schemes[item.name] = item
+            elif isinstance(item, ast.Role):
+                claim("role", item.name, item.span)
+                model.roles[item.name] = item
+            elif isinstance(item, ast.Rule):
+                claim("rule", item.name, item.span)
+                model.rules[item.name] = item
+            elif isinstance(item, ast.Employee):
+                model.employees.append(item)
