@@ -78,9 +78,11 @@ def evaluate(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOpti
     if not checked.ok or checked.model is None:
         return Evaluation(None, checked.diagnostics, checked.sources)
     model = checked.model
+    known = {name: name for name in model.facts}
+    known.update({fact.title.casefold(): name for name, fact in model.facts.items() if fact.title})
     table, fact_diagnostics = load_facts(
         [str(f) for f in facts], encoding=options.encoding, delimiter=options.delimiter,
-        period_kind=model.period_kind, roster=options.roster)
+        period_kind=model.period_kind, roster=options.roster, known_facts=known)
     diagnostics = checked.diagnostics + fact_diagnostics
     if any(d.is_error for d in fact_diagnostics):
         return Evaluation(None, diagnostics, checked.sources)

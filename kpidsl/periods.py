@@ -1,0 +1,107 @@
+"""Periods: canonical keys, parsing of what spreadsheets write, and order.
+
+A period is kept as its canonical key string — `2026Q3` (quarter), `2026-09`
+(month), `2026` (year) — which sorts correctly as text within one kind.  Data files
+may write periods in other common ways (`2026-Q3`, `Q3 2026`, `3 кв. 2026`,
+`09.2026`, or a date, bucketed into its period); `parse_period` accepts those and
+returns the canonical key, or None.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+_QUARTER = [
+    re.compile(r"^(?P<y>\d{4})\s*-?\s*[QqКк]\s*(?P<q>[1-4])$"),  # 2026Q3, 2026-Q3, 2026 К3
+    re.compile(r"^[QqКк]\s*(?P<q>[1-4])\s*[-/ ]?\s*(?P<y>\d{4})$"),  # Q3 2026, Q3-2026
+    re.compile(r"^(?P<q>[1-4])\s*(кв\.?|квартал)\s*(?P<y>\d{4})\s*(г\.?|года?)?$", re.IGNORECASE),  # 3 кв. 2026
+    re.compile(r"^(?P<q>[IV]{1,3})\s*(кв\.?|квартал)\s*(?P<y>\d{4})\s*(г\.?|года?)?$", re.IGNORECASE),  # III кв. 2026
+]
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
+_MONTH = [
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"),  # 2026-09
+    re.compile(r"^(?P<m>\d{1,2})[./](?P<y>\d{4})$"),  # 09.2026, 9/2026
+]
+_YEAR = re.compile(r"^(?P<y>\d{4})$")
+_DATE = [
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})([ T].*)?$"),  # ISO date or timestamp
+    re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})$"),  # 30.09.2026
+]
+
+KINDS = ("quarter", "month", "year")
+
+
+def key_for_date(date: _dt.date, kind: str) -> str:
+    """The period that contains `date`."""
+    if kind == "quarter":
+        return f"{date.year}Q{(date.month - 1) // 3 + 1}"
+    if kind == "month":
+        return f"{date.year}-{date.month:02d}"
+    return f"{date.year}"
+
+
+def parse_period(text: str, kind: str) -> str | None:
+    """Canonical key of `text` as a period of `kind`, or None if it is not one."""
+    value = " ".join(str(text).strip().split())
+    if isinstance(text, (_dt.date, _dt.datetime)):
+        return key_for_date(text if isinstance(text, _dt.date) else text.date(), kind)
+    for pattern in _DATE:
+        m = pattern.match(value)
+        if m:
+            try:
+                return key_for_date(_dt.date(int(m["y"]), int(m["m"]), int(m["d"])), kind)
+            except ValueError:
+                return None
+    if kind == "quarter":
+        for pattern in _QUARTER:
+            m = pattern.match(value)
+            if m:
+                q = m["q"]
+                number = _ROMAN[q.upper()] if q.upper() in _ROMAN else int(q)
+                return f"{m['y']}Q{number}"
+        return None
+    if kind == "month":
+        for pattern in _MONTH:
+            m = pattern.match(value)
+            if m and 1 <= int(m["m"]) <= 12:
+                return f"{m['y']}-{int(m['m']):02d}"
+        return None
+    if kind == "year":
+        m = _YEAR.match(value)
+        return m["y"] if m else None
+    return None
+
+
+def example(kind: str) -> str:
+    return {"quarter": "2026Q3", "month": "2026-09", "year": "2026"}.get(kind, "2026Q3")
+
+
+def previous(key: str) -> str:
+    """The period before `key` (same kind)."""
+    if "Q" in key:
+        year, q = key.split("Q")
+        return f"{int(year) - 1}Q4" if q == "1" else f"{year}Q{int(q) - 1}"
+    if "-" in key:
+        year, month = key.split("-")
+        return f"{int(year) - 1}-12" if month == "01" else f"{year}-{int(month) - 1:02d}"
+    return str(int(key) - 1)
+
+
+def ordinal(key: str) -> int:
+    """A number that orders periods of one kind and makes neighbours differ by 1."""
+    if "Q" in key:
+        year, q = key.split("Q")
+        return int(year) * 4 + int(q) - 1
+    if "-" in key:
+        year, month = key.split("-")
+        return int(year) * 12 + int(month) - 1
+    return int(key)
+
+
+def kind_of(key: str) -> str:
+    return "quarter" if "Q" in key else "month" if "-" in key else "year"
+
+
+def sort_periods(keys: list[str]) -> list[str]:
+    return sorted(set(keys), key=ordinal)
