@@ -105,7 +105,7 @@ def parse(text: str, file: str = "<input>") -> tuple[ast.Ruleset | None, list[Di
 def _comment_positions(text: str) -> list[ast.Comment]:
     """Comments with their positions, found by a small scanner that skips strings."""
     out: list[ast.Comment] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         in_string = False
         escaped = False
         for col, ch in enumerate(line):
