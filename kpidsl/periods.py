@@ -3,8 +3,8 @@
 A period is kept as its canonical key string — `2026Q3` (quarter), `2026-09`
 (month), `2026` (year) — which sorts correctly as text within one kind.  Data files
 may write periods in other common ways (`2026-Q3`, `Q3 2026`, `3 кв. 2026`,
-`09.2026`, or a date, bucketed into its period); `parse_period` accepts those and
-returns the canonical key, or None.
+`09.2026`, `сентябрь 2026`, `Sep 2026`, `2026 г.`, or a date, bucketed into its
+period); `parse_period` accepts those and returns the canonical key, or None.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import datetime as _dt
 import re
 
 _QUARTER = [
-    re.compile(r"^(?P<y>\d{4})\s*-?\s*[QqКк]\s*(?P<q>[1-4])$"),  # 2026Q3, 2026-Q3, 2026 К3
-    re.compile(r"^[QqКк]\s*(?P<q>[1-4])\s*[-/ ]?\s*(?P<y>\d{4})$"),  # Q3 2026, Q3-2026
-    re.compile(r"^(?P<q>[1-4])\s*(кв\.?|квартал)\s*(?P<y>\d{4})\s*(г\.?|года?)?$", re.IGNORECASE),  # 3 кв. 2026
+    re.compile(r"^(?P<y>\d{4})\s*[-/]?\s*[QqКк]\s*(?P<q>[1-4])$"),  # 2026Q3, 2026-Q3, 2026/Q3, 2026 К3
+    re.compile(r"^[QqКк]\s*(?P<q>[1-4])\s*[-/ ]?\s*(?P<y>\d{4})$"),  # Q3 2026, Q3-2026, Q3/2026
+    # 3 кв. 2026, 3-й квартал 2026 года
+    re.compile(r"^(?P<q>[1-4])\s*(-?й)?\s*(кв\.?|квартал)\s*(?P<y>\d{4})\s*(г\.?|года?)?$", re.IGNORECASE),
     re.compile(r"^(?P<q>[IV]{1,3})\s*(кв\.?|квартал)\s*(?P<y>\d{4})\s*(г\.?|года?)?$", re.IGNORECASE),  # III кв. 2026
 ]
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
@@ -23,11 +24,38 @@ _MONTH = [
     re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})$"),  # 2026-09
     re.compile(r"^(?P<m>\d{1,2})[./](?P<y>\d{4})$"),  # 09.2026, 9/2026
 ]
-_YEAR = re.compile(r"^(?P<y>\d{4})$")
+# A month written by name, before or after the year: `сентябрь 2026`, `Sep 2026`, `2026 сент.`
+_MONTH_NAMED = [
+    re.compile(r"^(?P<name>[^\W\d_]+)\.?\s*[-/ ]?\s*(?P<y>\d{4})\s*(г\.?|года?)?$"),
+    re.compile(r"^(?P<y>\d{4})\s*[-/ ]?\s*(?P<name>[^\W\d_]+)\.?$"),
+]
+_YEAR = re.compile(r"^(?P<y>\d{4})\s*(г\.?|год|года)?$", re.IGNORECASE)  # 2026, 2026 г., 2026 год
 _DATE = [
     re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})([ T].*)?$"),  # ISO date or timestamp
-    re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})$"),  # 30.09.2026
+    re.compile(r"^(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(\s+\d{1,2}:\d{2}(:\d{2})?)?$"),  # 30.09.2026 [12:00]
 ]
+
+
+def _month_names() -> dict[str, int]:
+    """Every accepted spelling of a month name (casefolded, `ё` as `е`) → its number."""
+    spellings = [
+        "январь января янв january jan",
+        "февраль февраля фев февр february feb",
+        "март марта мар march mar",
+        "апрель апреля апр april apr",
+        "май мая may",
+        "июнь июня июн june jun",
+        "июль июля июл july jul",
+        "август августа авг august aug",
+        "сентябрь сентября сен сент september sep sept",
+        "октябрь октября окт october oct",
+        "ноябрь ноября ноя нояб november nov",
+        "декабрь декабря дек december dec",
+    ]
+    return {word: number for number, words in enumerate(spellings, 1) for word in words.split()}
+
+
+_MONTH_NAMES = _month_names()
 
 KINDS = ("quarter", "month", "year")
 
@@ -41,11 +69,15 @@ def key_for_date(date: _dt.date, kind: str) -> str:
     return f"{date.year}"
 
 
-def parse_period(text: str, kind: str) -> str | None:
-    """Canonical key of `text` as a period of `kind`, or None if it is not one."""
-    value = " ".join(str(text).strip().split())
+def parse_period(text: object, kind: str) -> str | None:
+    """Canonical key of `text` as a period of `kind`, or None if it is not one.
+
+    `text` is usually a string; a `date`/`datetime` (as spreadsheets give) is
+    bucketed into the period that contains it.
+    """
     if isinstance(text, (_dt.date, _dt.datetime)):
-        return key_for_date(text if isinstance(text, _dt.date) else text.date(), kind)
+        return key_for_date(text, kind)
+    value = " ".join(str(text).strip().split())
     for pattern in _DATE:
         m = pattern.match(value)
         if m:
@@ -57,19 +89,43 @@ def parse_period(text: str, kind: str) -> str | None:
         for pattern in _QUARTER:
             m = pattern.match(value)
             if m:
-                q = m["q"]
-                number = _ROMAN[q.upper()] if q.upper() in _ROMAN else int(q)
-                return f"{m['y']}Q{number}"
+                q = m["q"].upper()
+                if q in _ROMAN:
+                    return f"{m['y']}Q{_ROMAN[q]}"
+                return f"{m['y']}Q{int(q)}" if q.isdigit() else None
         return None
     if kind == "month":
         for pattern in _MONTH:
             m = pattern.match(value)
             if m and 1 <= int(m["m"]) <= 12:
                 return f"{m['y']}-{int(m['m']):02d}"
+        for pattern in _MONTH_NAMED:
+            m = pattern.match(value)
+            if m:
+                number = _MONTH_NAMES.get(m["name"].casefold().replace("ё", "е"))
+                if number is not None:
+                    return f"{m['y']}-{number:02d}"
         return None
     if kind == "year":
         m = _YEAR.match(value)
         return m["y"] if m else None
+    return None
+
+
+def written_kind(text: object) -> str | None:
+    """The kind of period `text` is written as, if it names a whole period.
+
+    Dates fit every kind (they are bucketed), so they give None; so does text
+    that is no period at all.  Used to explain "a month in a quarterly ruleset".
+    """
+    if isinstance(text, (_dt.date, _dt.datetime)):
+        return None
+    value = " ".join(str(text).strip().split())
+    if any(p.match(value) for p in _DATE):
+        return None
+    for kind in KINDS:
+        if parse_period(value, kind) is not None:
+            return kind
     return None
 
 
