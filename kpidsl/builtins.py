@@ -66,6 +66,10 @@ SCHEME_INPUTS: dict[str, str] = {
 # A scheme must define these two; `index` may be used by `bonus`.
 SCHEME_OUTPUTS = ("index", "bonus")
 
+# The scheme of a role that names none: `index = weight * attainment`,
+# `bonus = plan_bonus * (1 + index - weight)` (the methodology's weighted index).
+DEFAULT_SCHEME = "weighted_index"
+
 # What a KPI's `require` and `when … action` conditions can read besides ruleset names.
 KPI_CONDITION_NAMES: dict[str, str] = {
     **SCHEME_INPUTS,

@@ -98,8 +98,26 @@ def parse(text: str, file: str = "<input>") -> tuple[ast.Ruleset | None, list[Di
         original = exc.orig_exc
         if isinstance(original, _BuildError):
             return None, [original.diagnostic]
+        if isinstance(original, RecursionError):
+            return None, [_too_deep(tree, file)]
         raise
+    except RecursionError:  # the tree is deeper than Python's stack: say so, never crash
+        return None, [_too_deep(tree, file)]
     return ast.Ruleset(file=file, items=tuple(items), comments=tuple(comments)), builder.diagnostics
+
+
+def _too_deep(tree: Tree, file: str) -> Diagnostic:
+    """An expression so deeply nested (hundreds of operators in a row) that it cannot be built."""
+    deepest, line, column = 0, 1, 1
+    stack: list[tuple[Any, int]] = [(tree, 0)]
+    while stack:  # iteratively: the tree is too deep for recursion
+        node, depth = stack.pop()
+        if isinstance(node, Tree):
+            if depth >= deepest and not getattr(node.meta, "empty", True):
+                deepest, line, column = depth, node.meta.line, node.meta.column
+            stack.extend((child, depth + 1) for child in node.children)
+    return error("K006", "an expression is nested too deeply (hundreds of operators in one formula)",
+                 Span(file, line, column), "split the formula into smaller metrics")
 
 
 def _comment_positions(text: str) -> list[ast.Comment]:
@@ -184,7 +202,10 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
             return error("K002", message, Span(file, end_line, end_col), hint)
         shown = str(token)
         message = f"unexpected `{shown}`"
-        if shown == ",":
+        before = text[:token.start_pos or 0].rsplit("\n", 1)[-1]
+        if token.type == "COMPARE" and "COMPARE" not in expected and re.search(r"[<>≤≥≠]|==|!=", before):
+            hint = "comparisons do not chain: write `a < b and b < c`"
+        elif shown == ",":
             hint = "numbers use a decimal point (0.2, not 0,2); a list of names is separated by commas only after `controls`"
         width = len(shown) or 1
         span = Span(file, token.line or line, token.column or column,
@@ -557,7 +578,7 @@ def parse_file(path: str | Path) -> tuple[ast.Ruleset | None, list[Diagnostic], 
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        return None, [error("K010", f"cannot read ruleset: {exc.strerror or exc}", None,
+        return None, [error("K010", f"cannot read ruleset: {exc.strerror or exc}", Span(str(path), 1, 1),
                             "check the path")], ""
     try:
         text = raw.decode("utf-8-sig")
