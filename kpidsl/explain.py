@@ -1,0 +1,510 @@
+"""Explain: every number of one employee's result, derived step by step.
+
+For each KPI the trace goes from the bonus down to the data:
+
+    bonus = plan_bonus × (1 + index − weight) = 5 000 × (1 + 0,300 − 0,2) = 5 500,00
+    index = weight × attainment = 0,2 × 1,5 = 0,300
+    attainment = fact / target = 0,15 / 0,1 = 1,5
+    fact customer_growth = growth(customers) = (230 − 200) / 200 = 0,15
+      customers (2026Q3) = 230   ← rulesets/data/seed_marketing.csv:row 54, column value
+
+The formulas are the ruleset's own (metric formulas, the role's scheme, the
+quality conditions); the numbers of the result are the engine's (`Results`), and
+the facts carry the file row they were read from (`FactTable`).  Intermediate
+values the results do not list (a metric inside a metric, a goal, the previous
+period of `growth`) are computed here by a small interpreter of the AST with the
+language's decimal rules — no Python eval.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Union
+
+from . import ast
+from .export import STATUS_TEXT, Numbers, _lang
+from .facts import FactRow, FactTable
+from .load import Model
+from .parse import parse
+from .periods import previous
+from .results import EmployeeResult, KpiResult, Results
+
+Value = Union[Decimal, bool, str, None]
+_STEP = Decimal("1e-12")
+_CONTEXT = decimal.Context(prec=60, rounding=ROUND_HALF_UP)
+
+WORDS = {
+    "ru": {"no_data": "нет данных", "see_above": "см. выше", "no_row": "в файлах фактов нет строки",
+           "holds": "выполнено", "fails": "не выполнено", "fires": "мера назначена",
+           "quiet": "мера не нужна", "gated": "условие качества не выполнено: премия KPI = 0",
+           "role_gated": "условие роли не выполнено: премия роли = 0", "no_kpis": "у роли нет KPI",
+           "settings": "параметры", "from_records": "из записей", "computed": "вычислено здесь"},
+    "en": {"no_data": "no data", "see_above": "see above", "no_row": "no row in the facts files",
+           "holds": "holds", "fails": "fails", "fires": "action assigned",
+           "quiet": "no action", "gated": "a quality condition failed: the KPI's bonus is 0",
+           "role_gated": "a role condition failed: the role's bonus is 0", "no_kpis": "the role has no KPIs",
+           "settings": "settings", "from_records": "from records", "computed": "computed here"},
+}
+_OPS = {"*": "×", "-": "−", "<=": "≤", ">=": "≥", "!=": "≠"}
+_PRECEDENCE = {"or": 1, "and": 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "=": 4, "!=": 4,
+               "+": 5, "-": 5, "*": 6, "/": 6}
+_BUILTIN_SCHEME = 'scheme weighted_index { index = weight * attainment  bonus = plan_bonus * (1 + index - weight) }'
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the trace, indented by its depth, with where its value came from."""
+
+    depth: int
+    text: str
+    source: str | None = None
+
+    def render(self) -> str:
+        line = "  " * self.depth + self.text
+        return f"{line}   ← {self.source}" if self.source else line
+
+
+@dataclass
+class Explanation:
+    period: str
+    employee: str
+    heading: str
+    steps: list[Step] = field(default_factory=list)
+
+    def render(self) -> str:
+        return "\n".join([self.heading, *(s.render() for s in self.steps)]) + "\n"
+
+
+# ------------------------------------------------------------------ values
+
+
+class Values:
+    """The values one employee's formulas read, in any period: facts with their rows,
+    metrics and goals from the results when listed there, computed otherwise."""
+
+    def __init__(self, model: Model, results: Results, facts: FactTable, employee: str) -> None:
+        self.model, self.employee = model, employee
+        self.rows: dict[tuple[str, str | None, str], FactRow] = {}
+        for row in facts.rows:
+            self.rows.setdefault((row.period, row.employee, row.fact), row)
+        self.listed: dict[tuple[str, str | None, str], Decimal | None] = {
+            (m.period, m.employee, m.name): m.value for m in results.metrics}
+        self._cache: dict[tuple[str, str], Value] = {}
+
+    def row(self, name: str, period: str) -> FactRow | None:
+        """The employee's own row, else the department-level row."""
+        return self.rows.get((period, self.employee, name)) or self.rows.get((period, None, name))
+
+    def value(self, name: str, period: str) -> Value:
+        key = (name, period)
+        if key not in self._cache:
+            self._cache[key] = None  # a cycle reads as no data (the checker rejects cycles anyway)
+            self._cache[key] = self._compute(name, period)
+        return self._cache[key]
+
+    def _compute(self, name: str, period: str) -> Value:
+        decl = self.model.values.get(name)
+        if isinstance(decl, ast.Fact):
+            row = self.row(name, period)
+            if row is not None:
+                return row.value
+        for who in (self.employee, None):
+            if (period, who, name) in self.listed:
+                return self.listed[(period, who, name)]
+        if isinstance(decl, (ast.Metric, ast.Goal)):
+            return self.eval(decl.formula if isinstance(decl, ast.Metric) else decl.expr, period, {})
+        if isinstance(decl, ast.KpiCard) and decl.indicator is not None:
+            return self.value(decl.indicator.text, period)
+        return None
+
+    def eval(self, e: ast.Expr, period: str, env: dict[str, Value]) -> Value:
+        """The language's semantics: exact decimals rounded to 12 places, NULL (None)
+        for missing data and division by zero, SQL's three-valued logic."""
+        if isinstance(e, ast.Number):
+            return e.value
+        if isinstance(e, ast.String):
+            return e.value
+        if isinstance(e, ast.Name):
+            return env[e.name] if e.name in env else self.value(e.name, period)
+        if isinstance(e, ast.Unary):
+            v = self.eval(e.operand, period, env)
+            if v is None:
+                return None
+            return (not v) if e.op == "not" else _q(-_num(v))
+        if isinstance(e, ast.Binary):
+            return self._binary(e, period, env)
+        if isinstance(e, ast.IfThen):
+            c = self.eval(e.condition, period, env)
+            return self.eval(e.then if c is True else e.otherwise, period, env)
+        if isinstance(e, ast.Scale):
+            x = self.eval(e.subject, period, env)
+            if x is None:
+                return None
+            for row in e.rows:
+                bound = self.eval(row.below, period, env)
+                if bound is not None and _num(x) < _num(bound):
+                    return self.eval(row.value, period, env)
+            return self.eval(e.otherwise, period, env)
+        if isinstance(e, ast.Call):
+            return self._call(e, period, env)
+        return None
+
+    def _binary(self, e: ast.Binary, period: str, env: dict[str, Value]) -> Value:
+        a, b = self.eval(e.left, period, env), self.eval(e.right, period, env)
+        if e.op == "and":
+            return False if a is False or b is False else (None if a is None or b is None else True)
+        if e.op == "or":
+            return True if a is True or b is True else (None if a is None or b is None else False)
+        if a is None or b is None:
+            return None
+        if e.op in ("=", "!="):
+            same = a == b
+            return same if e.op == "=" else not same
+        x, y = _num(a), _num(b)
+        if e.op in ast.COMPARISON_OPS:
+            return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[e.op]
+        if e.op == "/":
+            return None if y == 0 else _q(_CONTEXT.divide(x, y))
+        return _q({"+": _CONTEXT.add, "-": _CONTEXT.subtract, "*": _CONTEXT.multiply}[e.op](x, y))
+
+    def _call(self, e: ast.Call, period: str, env: dict[str, Value]) -> Value:
+        if e.function in ("prev", "growth"):
+            before = self.eval(e.args[0], previous(period), env)
+            if e.function == "prev":
+                return before
+            now = self.eval(e.args[0], period, env)
+            if now is None or before is None or _num(before) == 0:
+                return None
+            return _q(_CONTEXT.divide(_q(_num(now) - _num(before)), _num(before)))
+        args = [self.eval(a, period, env) for a in e.args]
+        if any(a is None for a in args):
+            return None
+        nums = [_num(a) for a in args]
+        if e.function == "min":
+            return min(nums)
+        if e.function == "max":
+            return max(nums)
+        if e.function == "abs":
+            return abs(nums[0])
+        if e.function == "round":
+            places = int(nums[1]) if len(nums) > 1 else 0
+            return nums[0].quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        return None
+
+
+def _num(v: Value) -> Decimal:
+    if isinstance(v, bool):
+        return Decimal(int(v))
+    return v if isinstance(v, Decimal) else Decimal(0)
+
+
+def _q(v: Decimal) -> Decimal:
+    return v.quantize(_STEP, ROUND_HALF_UP, context=_CONTEXT)
+
+
+# ------------------------------------------------------------------ printing
+
+
+class Printer:
+    """Prints an expression as written and with its values substituted; collects the
+    (name, period) pairs it substituted, so the trace can derive them next."""
+
+    def __init__(self, values: Values, numbers: Numbers, lang: str) -> None:
+        self.values, self.n, self.words = values, numbers, WORDS[lang]
+
+    def show(self, v: Value, name: str = "") -> str:
+        if v is None:
+            return "—"
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return f'"{v}"'
+        if name in ("index", "deviation"):  # as the methodology's tables: 0.300, −0.008
+            return self.n.number(v, 3, 6, mark_rounded=True)
+        return self.n.number(v, 0, 6, mark_rounded=True)
+
+    def result(self, v: Value, name: str = "") -> str:
+        return self.words["no_data"] if v is None else self.show(v, name)
+
+    def expr(self, e: ast.Expr, period: str | None = None, env: dict[str, Value] | None = None,
+             refs: list[tuple[str, str]] | None = None, parent: int = 0) -> str:
+        """As written when `period` is None, else with values substituted."""
+        subst = period is not None
+        env = env or {}
+        if isinstance(e, ast.Number):
+            if not subst:
+                return e.text.replace("_", " ") if not e.is_percent else e.text
+            return self.n.percent(e.value, 6) if e.is_percent else self.n.number(e.value, 0, 12)
+        if isinstance(e, ast.String):
+            return f'"{e.value}"'
+        if isinstance(e, ast.Name):
+            if not subst:
+                return e.name
+            if e.name in env:
+                return self.show(env[e.name], e.name)
+            if refs is not None and (e.name, period) not in refs:
+                refs.append((e.name, period))
+            return self.show(self.values.value(e.name, period), e.name)
+        if isinstance(e, ast.Unary):
+            inner = self.expr(e.operand, period, env, refs, 7)
+            text = f"not {inner}" if e.op == "not" else f"−{inner}"
+            return f"({text})" if parent > (3 if e.op == "not" else 7) else text
+        if isinstance(e, ast.Binary):
+            p = _PRECEDENCE[e.op]
+            # comparisons do not chain: a comparison inside one is always parenthesised
+            left = self.expr(e.left, period, env, refs, p + 1 if e.op in ast.COMPARISON_OPS else p)
+            right = self.expr(e.right, period, env, refs, p + 1)
+            text = f"{left} {_OPS.get(e.op, e.op)} {right}"
+            return f"({text})" if p < parent else text
+        if isinstance(e, ast.Call):
+            if subst and e.function in ("prev", "growth"):
+                now = self.expr(e.args[0], period, env, refs, 5) if e.function == "growth" else ""
+                before = self.expr(e.args[0], previous(period), env, refs, 6)
+                if e.function == "prev":
+                    return before
+                text = f"({now} − {before}) / {before}"
+                return f"({text})" if parent > 6 else text
+            return f"{e.function}({', '.join(self.expr(a, period, env, refs) for a in e.args)})"
+        if isinstance(e, ast.IfThen):
+            text = (f"if {self.expr(e.condition, period, env, refs)} then {self.expr(e.then, period, env, refs)}"
+                    f" else {self.expr(e.otherwise, period, env, refs)}")
+            return f"({text})" if parent else text
+        if isinstance(e, ast.Scale):
+            rows = "  ".join(f"below {self.expr(r.below, period, env, refs)} → {self.expr(r.value, period, env, refs)}"
+                             for r in e.rows)
+            return f"scale {self.expr(e.subject, period, env, refs, 7)} {{ {rows}  else → {self.expr(e.otherwise, period, env, refs)} }}"
+        return "?"
+
+
+# ------------------------------------------------------------------ the trace
+
+
+def explain(model: Model, results: Results, facts: FactTable, employee: str, period: str,
+            locale: str | None = None) -> Explanation:
+    """The derivation of `employee`'s result in `period` (which the results must hold)."""
+    result = next(r for r in results.results if r.employee == employee and r.period == period)
+    loc = locale or results.locale
+    lang = _lang(loc)
+    values = Values(model, results, facts, employee)
+    return _Tracer(model, results, values, Printer(values, Numbers(loc), lang), lang).employee(result)
+
+
+def equation(*parts: str | None) -> str:
+    """`a = b = c`, leaving out a part that only repeats the one before it."""
+    shown: list[str] = []
+    for p in parts:
+        if p and (not shown or shown[-1] != p):
+            shown.append(p)
+    return " = ".join(shown)
+
+
+def _where(span: object) -> str:
+    return str(span)
+
+
+def _row_source(row: FactRow) -> str:
+    loc = row.location
+    text = loc.file
+    if loc.row is not None:
+        text += f":row {loc.row}"
+    if loc.column is not None:
+        text += f", column {loc.column}"
+    return text
+
+
+def _is_literal(e: ast.Expr | None) -> bool:
+    return e is None or isinstance(e, ast.Number)
+
+
+class _Tracer:
+    def __init__(self, model: Model, results: Results, values: Values, printer: Printer, lang: str) -> None:
+        self.model, self.results, self.values, self.p = model, results, values, printer
+        self.lang, self.words = lang, WORDS[lang]
+        self.steps: list[Step] = []
+        self.seen: set[tuple[str, str]] = set()
+        self.digits = results.minor_digits
+
+    def add(self, depth: int, text: str, source: str | None = None) -> None:
+        self.steps.append(Step(depth, text, source))
+
+    def money(self, v: Value) -> str:
+        return self.words["no_data"] if v is None else self.p.n.money(_num(v), self.digits)
+
+    # -- the employee and each KPI
+
+    def employee(self, r: EmployeeResult) -> Explanation:
+        heading = f"{r.employee} — {r.role_title or r.role} ({r.role}), {r.period}"
+        role = self.model.roles.get(r.role)
+        scheme = self._scheme(role)
+        if scheme.span.file != "<builtin>":
+            self.add(0, f"scheme {scheme.name}" + (f" «{scheme.title}»" if scheme.title else ""), _where(scheme.span))
+        else:
+            self.add(0, f"scheme {scheme.name} (built in)")
+        if not r.kpis:
+            self.add(0, f"{self.words['no_kpis']}: bonus = {self.money(r.bonus)} {self.results.currency}")
+        else:
+            names = " + ".join(k.kpi for k in r.kpis)
+            self.add(0, equation("bonus", names, " + ".join(self.money(k.bonus) for k in r.kpis),
+                                 f"{self.money(r.bonus)} {self.results.currency}"))
+            self.add(0, equation("plan_bonus", " + ".join(self.money(k.plan_bonus) for k in r.kpis),
+                                 f"{self.money(r.plan_bonus)} {self.results.currency}"))
+        role_env: dict[str, Value] = {}
+        for i, cond in enumerate(role.requires if role else ()):
+            gate = r.gates[i] if i < len(r.gates) else None
+            self.condition(0, "require", cond, r.period, role_env, gate.passed if gate else None)
+        if any(g.passed is not True for g in r.gates):
+            self.add(0, self.words["role_gated"])
+        lines = self._lines(role, r.kpis)
+        for k, line in zip(r.kpis, lines):
+            self.add(0, "")
+            self.kpi(k, line, scheme, r)
+        return Explanation(r.period, r.employee, heading, self.steps)
+
+    def _scheme(self, role: ast.Role | None) -> ast.Scheme:
+        name = role.scheme.text if role and role.scheme else "weighted_index"
+        if name in self.model.schemes:
+            return self.model.schemes[name]
+        tree, _ = parse(_BUILTIN_SCHEME, "<builtin>")
+        assert tree is not None
+        return next(d for d in tree.declarations if isinstance(d, ast.Scheme))
+
+    @staticmethod
+    def _lines(role: ast.Role | None, kpis: tuple[KpiResult, ...]) -> list[ast.KpiLine | None]:
+        """The role's KPI line for each result: in order when they match, else by name."""
+        lines = list(role.kpis) if role else []
+        if [l.indicator.text for l in lines] == [k.kpi for k in kpis]:
+            return list(lines)
+        by_name = {l.indicator.text: l for l in lines}
+        return [by_name.get(k.kpi) for k in kpis]
+
+    def kpi(self, k: KpiResult, line: ast.KpiLine | None, scheme: ast.Scheme, r: EmployeeResult) -> None:
+        self.add(0, f"KPI {k.kpi} «{k.title}»: {STATUS_TEXT[self.lang].get(k.status, k.status)}")
+        period = r.period
+        if line is not None:
+            settings = [f"{word} {self.p.expr(e)}" for word, e in
+                        (("weight", line.weight), ("baseline", line.baseline), ("target", line.target),
+                         ("bonus", line.bonus)) if e is not None]
+            self.add(1, f"{self.words['settings']}: " + " · ".join(settings), _where(line.span))
+        env: dict[str, Value] = {"weight": k.weight, "fact": k.fact, "target": k.target,
+                                 "baseline": k.baseline, "attainment": k.attainment,
+                                 "plan_bonus": k.plan_bonus}
+        paid = k.status not in ("gated", "no_data") and all(g.passed is not False for g in r.gates)
+        computed: list[tuple[ast.Assignment, dict[str, Value], Value]] = []
+        for a in scheme.assignments:
+            before = dict(env)
+            value = self.values.eval(a.expr, period, before)
+            if a.name == "index":
+                value = k.index
+            elif a.name == "bonus":
+                value = k.bonus if paid else (None if value is None else _num(value).quantize(
+                    Decimal(1).scaleb(-self.digits), ROUND_HALF_UP))
+            env[a.name] = value
+            computed.append((a, before, value))
+        for a, before, value in reversed(computed):
+            refs: list[tuple[str, str]] = []
+            shown = self.money(value) if a.name == "bonus" else self.p.result(value, a.name)
+            self.add(1, equation(a.name, self.p.expr(a.expr), self.p.expr(a.expr, period, before, refs), shown))
+            if a.name == "bonus" and not paid:
+                reason = self.words["gated"] if k.status == "gated" or any(
+                    g.passed is not True for g in r.gates) else self.words["no_data"]
+                self.add(2, f"→ bonus = {self.money(k.bonus)} ({reason})")
+            self.derive_all(refs, 2)
+        self.add(1, equation("deviation", "index − index_plan",
+                             f"{self.p.show(k.index, 'index')} − {self.p.show(k.index_plan, 'index_plan')}",
+                             self.p.result(k.deviation, "deviation")))
+        ratio = ("target", "fact") if k.better == "lower" else ("fact", "target")
+        self.add(1, equation("attainment", f"{ratio[0]} / {ratio[1]}" + (" (better lower)" if k.better == "lower" else ""),
+                             f"{self.p.show(env[ratio[0]])} / {self.p.show(env[ratio[1]])}",
+                             self.p.result(k.attainment)))
+        decl = self.model.values.get(k.kpi)
+        card_goal = decl.goal if isinstance(decl, ast.KpiCard) and (line is None or line.target is None) else None
+        for word, e, v in (("target", line.target if line else None, k.target), ("target", card_goal, k.target),
+                           ("plan_bonus", line.bonus if line else None, k.plan_bonus),
+                           ("baseline", line.baseline if line else None, k.baseline)):
+            if e is not None and (not _is_literal(e) or e is card_goal):
+                refs = []
+                label = f"{word} (goal of {k.kpi})" if e is card_goal else word
+                self.add(1, equation(label, self.p.expr(e), self.p.expr(e, period, env, refs), self.p.result(v)))
+                self.derive_all(refs, 2)
+        self.fact(k, decl, period)
+        for i, cond in enumerate(line.requires if line else ()):
+            gate = k.gates[i] if i < len(k.gates) else None
+            self.condition(1, "require", cond, period, env | {"index": k.index, "index_plan": k.index_plan,
+                                                              "deviation": k.deviation}, gate.passed if gate else None)
+        for action in line.actions if line else ():
+            fired = action.text in k.actions
+            self.condition(1, "when", action.condition, period, env | {
+                "index": k.index, "index_plan": k.index_plan, "deviation": k.deviation}, fired,
+                f"{self.words['fires'] if fired else self.words['quiet']}: «{action.text}»")
+        for problem in k.problems:
+            self.add(1, f"? {problem}")
+
+    def fact(self, k: KpiResult, decl: object, period: str) -> None:
+        label = f"fact {k.kpi}"
+        value = self.p.result(k.fact)
+        if isinstance(decl, ast.Metric):
+            refs: list[tuple[str, str]] = []
+            self.add(1, equation(label, self.p.expr(decl.formula), self.p.expr(decl.formula, period, {}, refs), value))
+            self.seen.add((k.kpi, period))
+            self.derive_all(refs, 2)
+        elif isinstance(decl, ast.KpiCard) and decl.indicator is not None:
+            self.add(1, equation(label, decl.indicator.text, value))
+            self.derive(decl.indicator.text, period, 2)
+        else:
+            self.add(1, equation(label, f"{k.kpi} ({period})", value))
+            self.derive(k.kpi, period, 2)
+
+    def condition(self, depth: int, word: str, cond: ast.Expr, period: str, env: dict[str, Value],
+                  verdict: bool | None, outcome: str | None = None) -> None:
+        refs: list[tuple[str, str]] = []
+        if verdict is None and word == "require":  # the results did not list this gate
+            computed = self.values.eval(cond, period, env)
+            verdict = None if computed is None else computed is True
+        state = {True: self.words["holds"], False: self.words["fails"], None: self.words["no_data"]}[verdict]
+        text = f"{word} {self.p.expr(cond)}: {self.p.expr(cond, period, env, refs)} → {outcome or state}"
+        self.add(depth, text)
+        self.derive_all(refs, depth + 1)
+
+    # -- the values a formula read, down to the file rows
+
+    def derive_all(self, refs: list[tuple[str, str]], depth: int) -> None:
+        for name, period in refs:
+            self.derive(name, period, depth)
+
+    def derive(self, name: str, period: str, depth: int) -> None:
+        decl = self.model.values.get(name)
+        constant = isinstance(decl, ast.Goal)
+        label = name if constant else f"{name} ({period})"
+        value = self.values.value(name, period)
+        key = (name, "" if constant else period)
+        if key in self.seen:
+            self.add(depth, equation(label, self.p.result(value)), self.words["see_above"])
+            return
+        self.seen.add(key)
+        if isinstance(decl, ast.Fact):
+            row = self.values.row(name, period)
+            if row is not None:
+                who = f"{name} ({period}, {row.employee})" if row.employee else label
+                self.add(depth, equation(who, self.p.result(row.value)), _row_source(row))
+            elif value is not None and decl.aggregation is not None:
+                agg = decl.aggregation
+                records = self.model.records.get(agg.records.text)
+                what = f"{agg.function} {agg.column.text + ' ' if agg.column else ''}from {agg.records.text}"
+                self.add(depth, equation(label, what, self.p.result(value)),
+                         f"{self.words['from_records']} {records.file if records and records.file else agg.records.text}")
+            else:
+                self.add(depth, equation(label, self.p.result(value)),
+                         self.words["no_row"] if value is None else None)
+        elif isinstance(decl, ast.Metric) or (isinstance(decl, ast.Goal) and not _is_literal(decl.expr)):
+            formula = decl.formula if isinstance(decl, ast.Metric) else decl.expr
+            refs: list[tuple[str, str]] = []
+            self.add(depth, equation(label, self.p.expr(formula), self.p.expr(formula, period, {}, refs),
+                                     self.p.result(value)))
+            self.derive_all(refs, depth + 1)
+        elif isinstance(decl, ast.KpiCard) and decl.indicator is not None:
+            self.add(depth, equation(label, decl.indicator.text, self.p.result(value)))
+            self.derive(decl.indicator.text, period, depth + 1)
+        else:
+            self.add(depth, equation(label, self.p.result(value)), _where(decl.span) if decl else None)
