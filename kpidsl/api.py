@@ -18,6 +18,7 @@ from .diagnostics import Diagnostic, SourceCache
 from .load import Model, load
 
 if TYPE_CHECKING:
+    from .facts import FactTable
     from .results import Results
 
 
@@ -67,16 +68,32 @@ class Evaluation:
         return self.results is not None and not any(d.is_error for d in self.diagnostics)
 
 
+@dataclass
+class Traced:
+    """An evaluation with what it was computed from: the model and the fact rows (with the
+    file row of every value), for `explain`.  Either is None where loading stopped."""
+
+    evaluation: Evaluation
+    model: Model | None
+    facts: "FactTable | None"
+
+
 def evaluate(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions | None = None,
              text: str | None = None) -> Evaluation:
     """Check the ruleset, load the facts, compile and run: the results, or why not."""
+    return evaluate_with_facts(ruleset, facts, options, text).evaluation
+
+
+def evaluate_with_facts(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions | None = None,
+                        text: str | None = None) -> Traced:
+    """`evaluate`, also returning the model and the loaded fact table."""
     from .engine import run
     from .facts import load_facts
 
     options = options or EvalOptions()
     checked = check_file(ruleset, text=text)
     if not checked.ok or checked.model is None:
-        return Evaluation(None, checked.diagnostics, checked.sources)
+        return Traced(Evaluation(None, checked.diagnostics, checked.sources), checked.model, None)
     model = checked.model
     known = {name: name for name in model.facts}
     known.update({fact.title.casefold(): name for name, fact in model.facts.items() if fact.title})
@@ -85,6 +102,6 @@ def evaluate(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOpti
         period_kind=model.period_kind, roster=options.roster, known_facts=known)
     diagnostics = checked.diagnostics + fact_diagnostics
     if any(d.is_error for d in fact_diagnostics):
-        return Evaluation(None, diagnostics, checked.sources)
+        return Traced(Evaluation(None, diagnostics, checked.sources), model, table)
     results, engine_diagnostics = run(model, table, options)
-    return Evaluation(results, diagnostics + engine_diagnostics, checked.sources)
+    return Traced(Evaluation(results, diagnostics + engine_diagnostics, checked.sources), model, table)
