@@ -1,0 +1,130 @@
+"""Numbers as people write them in specs, and how results are compared with them.
+
+A spec may write `31 360`, `31360`, `31 360,00 ₽`, `0,192`, `0.192`, `−0,008`
+(Unicode minus) or `15%`.  Parsing keeps the number of decimals the author wrote,
+because that is the precision of the statement: `0,192` claims three decimals,
+so the actual ratio is rounded (half away from zero) to three decimals before
+the exact Decimal comparison.  Money is compared exactly, to the kopeck/cent.
+Binary floats are never involved.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# Everything a number cell may carry around the digits: currency signs and words.
+_CURRENCY = re.compile(r"(₽|руб\.?|р\.|RUB|USD|EUR|\$|€)", re.IGNORECASE)
+# Spaces people and spreadsheets put between thousands (incl. no-break and thin spaces).
+_GROUPING_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
+_MINUSES = str.maketrans({"−": "-", "–": "-", "—": "-", "\u2212": "-"})
+_SHAPE = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+)$")
+
+# Words that mean "this value is missing" in a facts table cell.
+MISSING = frozenset({"", "-", "—", "–", "нет данных", "no data", "n/a"})
+
+
+class NumberError(ValueError):
+    """The text is not a number a spec may write."""
+
+
+@dataclass(frozen=True)
+class SpecNumber:
+    """A number from a spec: its value, the decimals written, and how it was written."""
+
+    value: Decimal
+    decimals: int  # decimals of `value` as a ratio: `15%` → 0.15 → 2
+    percent: bool  # written with `%`
+    currency: bool  # written with a currency sign or word
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def parse_number(text: str) -> SpecNumber:
+    """`31 360,00 ₽` → 31360.00; `15%` → 0.15; `−0,008` → -0.008.
+
+    A comma is the decimal separator (Russian style) unless a dot also appears, in
+    which case the last of the two separates decimals and the other groups thousands
+    (`31,360.00`).  Spaces group thousands.
+    """
+    raw = str(text).strip()
+    body = raw.translate(_MINUSES)
+    has_currency = bool(_CURRENCY.search(body))
+    body = _CURRENCY.sub("", body)
+    body = _GROUPING_SPACES.sub("", body)
+    percent = body.endswith("%")
+    if percent:
+        body = body[:-1]
+    if "," in body and "." in body:
+        if body.rfind(",") > body.rfind("."):
+            body = body.replace(".", "").replace(",", ".")
+        else:
+            body = body.replace(",", "")
+    else:
+        body = body.replace(",", ".")
+    if not _SHAPE.match(body):
+        raise NumberError(raw)
+    try:
+        value = Decimal(body)
+    except InvalidOperation:  # pragma: no cover - the shape check above rules this out
+        raise NumberError(raw) from None
+    if percent:
+        value = value.scaleb(-2)  # keeps the written precision: 15% → 0.15, 12.5% → 0.125
+    decimals = max(0, -int(value.as_tuple().exponent))
+    return SpecNumber(value, decimals, percent, has_currency)
+
+
+def is_missing(text: str) -> bool:
+    return str(text).strip().casefold() in MISSING
+
+
+def round_to(value: Decimal, decimals: int) -> Decimal:
+    """Half away from zero, as the engine rounds."""
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def ratio_matches(actual: Decimal | None, expected: SpecNumber) -> bool:
+    """The actual ratio, rounded to the decimals the spec wrote, equals the expected one."""
+    if actual is None:
+        return False
+    return round_to(actual, expected.decimals) == expected.value
+
+
+def money_matches(actual: Decimal | None, expected: SpecNumber) -> bool:
+    """Money is exact: the actual (already rounded to the minor unit) equals the expected."""
+    return actual is not None and actual == expected.value
+
+
+def format_number(value: Decimal | None, lang: str, decimals: int | None = None,
+                  percent: bool = False) -> str:
+    """`31360.00` → `31 360,00` (ru) or `31,360.00` (en); None → the words for no data."""
+    if value is None:
+        return "нет данных" if lang == "ru" else "no data"
+    if percent:
+        value = value.scaleb(2)
+        decimals = None if decimals is None else max(0, decimals - 2)
+    if decimals is not None:
+        value = round_to(value, decimals)
+    sign = "−" if value < 0 else ""
+    text = f"{abs(value):f}"
+    whole, _, frac = text.partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    group_sep, dec_sep = (" ", ",") if lang == "ru" else (",", ".")
+    out = sign + group_sep.join(groups) + (dec_sep + frac if frac else "")
+    return out + ("%" if percent else "")
+
+
+def format_like(actual: Decimal | None, expected: SpecNumber, lang: str) -> str:
+    """The actual value written the way the spec wrote the expected one."""
+    return format_number(actual, lang, expected.decimals, expected.percent)
+
+
+def canonical(text: str) -> str:
+    """A facts-table cell as a plain decimal for the data file (`15%` → `0.15`)."""
+    return str(parse_number(text).value)
