@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Union
 
 from . import ast
+from .builtins import DEFAULT_SCHEME
 from .export import STATUS_TEXT, Numbers, _lang
 from .facts import FactRow, FactTable
 from .load import Model
@@ -363,7 +364,7 @@ class _Tracer:
         return Explanation(r.period, r.employee, heading, self.steps)
 
     def _scheme(self, role: ast.Role | None) -> ast.Scheme:
-        name = role.scheme.text if role and role.scheme else "weighted_index"
+        name = role.scheme.text if role and role.scheme else DEFAULT_SCHEME
         if name in self.model.schemes:
             return self.model.schemes[name]
         tree, _ = parse(_BUILTIN_SCHEME, "<builtin>")

@@ -1,0 +1,261 @@
+"""`kpidsl eval`: evaluate a ruleset over fact data and print or write the results.
+
+The command is thin: it checks its options, runs `api.evaluate_with_facts`, prints
+the diagnostics compiler-style on stderr and hands the results to an exporter
+(text, JSON, CSV) or to the report renderer (HTML, Markdown, XLSX).  Exit codes:
+0 results written (warnings allowed), 1 errors in the input (ruleset, data, an
+unknown period or employee, an output path that cannot be written), 2 usage.
+The helpers here are shared with `kpidsl explain`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import difflib
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Any, Callable, NoReturn, Sequence
+
+import click
+
+from ..diagnostics import Diagnostic, Diagnostics, Severity, SourceCache, render_human, summary_line
+from ..export import BINARY_FORMATS, FORMATS, REPORT_FORMATS, SUFFIXES
+
+REPORTS = ("analytical", "bonus", "statement", "dashboard", "all")
+
+
+# ------------------------------------------------------------------ shared options
+
+
+def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise click.BadParameter(f"unknown text encoding `{value}` (try utf-8, cp1251)") from None
+
+
+def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(value.lower(), value)
+    if len(value) != 1 or value in "\"\r\n" or value.isalnum():
+        raise click.BadParameter(f"a delimiter is one character such as `;` `,` `|` or `tab`, not `{value}`")
+    return value
+
+
+def input_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--facts, --roster, --period, --employee, --locale, --encoding, --delimiter."""
+    for option in reversed([
+        click.option("--facts", "facts", multiple=True, required=True, metavar="FILE",
+                     help="A facts file (CSV, XLSX, JSON, Parquet); repeat for several."),
+        click.option("--roster", metavar="FILE", help="A file of employee and role columns, adding to the ruleset's employees."),
+        click.option("--period", metavar="PERIOD", help="Only this period: 2026Q3, 2026-09, 2026, \"3 кв. 2026\" …"),
+        click.option("--employee", metavar="NAME", help="Only this employee."),
+        click.option("--locale", type=click.Choice(["ru", "en"]), help="Language and number format (default: the ruleset's)."),
+        click.option("--encoding", metavar="ENC", callback=_encoding, help="The facts files' encoding (default: detect; e.g. cp1251)."),
+        click.option("--delimiter", metavar="D", callback=_delimiter, help="The CSV delimiter (default: detect; `;` `,` `tab`)."),
+    ]):
+        command = option(command)
+    return command
+
+
+# ------------------------------------------------------------------ running
+
+
+def report_diagnostics(diagnostics: Sequence[Diagnostic], sources: SourceCache) -> None:
+    """Errors and warnings on stderr, compiler style.  Hints are `kpidsl check`'s business."""
+    shown = [d for d in Diagnostics(list(diagnostics)).sorted() if d.severity is not Severity.HINT]
+    for d in shown:
+        click.echo(render_human(d, sources), err=True)
+    if any(d.is_error for d in shown):
+        click.echo(summary_line(shown), err=True)
+
+
+def fail(message: str, hint: str | None = None) -> NoReturn:
+    """An input problem the pipeline cannot know about (a period, an employee, an output path)."""
+    click.echo(f"error: {message}", err=True)
+    if hint:
+        click.echo(f"  = hint: {hint}", err=True)
+    click.get_current_context().exit(1)
+    raise AssertionError("unreachable")  # Context.exit raises
+
+
+def _normal(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).casefold().replace("ё", "е").split())
+
+
+def resolve_employee(name: str, known: Sequence[str]) -> str | None:
+    """`name` as the data spells it: exact, or the one name equal up to case, ё/е and spaces."""
+    if name in known:
+        return name
+    matches = {k for k in known if _normal(k) == _normal(name)}
+    return matches.pop() if len(matches) == 1 else None
+
+
+def preview(ruleset: str) -> tuple[str | None, list[str]]:
+    """The ruleset's period kind and employees, read without checking (cheap), or (None, [])."""
+    from ..load import load
+
+    model, _ = load(ruleset)
+    if model is None:
+        return None, []
+    return model.period_kind, [e.name for e in model.employees]
+
+
+def canonical_period(text: str, kind: str | None) -> str:
+    from ..periods import KINDS, example, parse_period
+
+    kinds = [kind] if kind else list(KINDS)
+    for k in kinds:
+        key = parse_period(text, k)
+        if key is not None:
+            return key
+    shown = f"a {kind} period" if kind else "a period"
+    raise click.BadParameter(f"`{text}` is not {shown}; write it like {example(kind or 'quarter')}",
+                             param_hint="'--period'")
+
+
+@dataclasses.dataclass
+class Run:
+    """A finished evaluation narrowed to the requested period and employee."""
+
+    traced: Any  # api.Traced
+    results: Any  # results.Results
+    employee: str | None
+    period: str | None  # the canonical key of --period
+
+
+def evaluate(ruleset: str, facts: Sequence[str], roster: str | None, period: str | None,
+             employee: str | None, locale: str | None, encoding: str | None,
+             delimiter: str | None, all_periods: bool = False) -> Run:
+    """Run the pipeline; on errors print them and exit 1.  Narrows to the period and
+    employee asked for; `all_periods` keeps every period (reports show dynamics) and
+    only checks that the period asked for is in the data."""
+    from ..api import EvalOptions, evaluate_with_facts
+
+    kind, employees = preview(ruleset) if (period or employee) else (None, [])
+    key = canonical_period(period, kind) if period else None
+    wanted = (resolve_employee(employee, employees) or employee) if employee else None
+    options = EvalOptions(period=None if all_periods else key, employee=wanted, roster=roster,
+                          encoding=encoding, delimiter=delimiter, locale=locale)
+    traced = evaluate_with_facts(ruleset, list(facts), options)
+    evaluation = traced.evaluation
+    report_diagnostics(evaluation.diagnostics, evaluation.sources)
+    if not evaluation.ok:
+        click.get_current_context().exit(1)
+    results = evaluation.results
+    if key is not None and key not in results.periods:
+        fail(f"period {key} is not in the data",
+             "periods in the data: " + (", ".join(results.periods) or "none"))
+    rows = [r for r in results.results if key is None or all_periods or r.period == key]
+    if wanted is not None:
+        mine = [r for r in rows if r.employee == wanted]
+        if not mine:
+            names = {r.employee for r in results.results} | set(employees)
+            if traced.model is not None:
+                names |= {e.name for e in traced.model.employees}
+            if traced.facts is not None:
+                names |= {r.employee for r in traced.facts.roster}
+            close = difflib.get_close_matches(wanted, sorted(names), n=3, cutoff=0.5)
+            fail(f"no employee `{wanted}` in the ruleset or the roster",
+                 ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close
+                 else "employees: " + ", ".join(sorted(names)) if names else None)
+        rows = mine
+    findings = [f for f in results.findings if key is None or all_periods or f.period == key]
+    narrowed = dataclasses.replace(results, results=rows, findings=findings)
+    return Run(traced, narrowed, wanted, key)
+
+
+def write_output(data: bytes | str, output: str | None, protected: Sequence[str]) -> None:
+    """To `output` atomically (never over an input), or to stdout."""
+    from ..output import OutputError, write_atomic
+
+    if output is None:
+        if isinstance(data, bytes):
+            stream = click.get_binary_stream("stdout")
+            stream.write(data)
+            stream.flush()
+        else:
+            click.echo(data, nl=False)
+        return
+    try:
+        write_atomic(output, data, protected=tuple(protected))
+    except OutputError as exc:
+        fail(str(exc))
+
+
+# ------------------------------------------------------------------ the command
+
+
+def _default_format(output: str | None) -> str:
+    """By the output's suffix; to a terminal a table; to a pipe or file JSON."""
+    if output is not None:
+        return SUFFIXES.get(Path(output).suffix.lower(), "json")
+    return "text" if sys.stdout.isatty() else "json"
+
+
+@click.command("eval")
+@click.argument("ruleset", type=click.Path(dir_okay=False))
+@input_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="text, json, csv, html, md or xlsx (default: by -o's suffix, else text to a terminal, json otherwise).")
+@click.option("--report", type=click.Choice(REPORTS), default=None,
+              help="Which report for html/md/xlsx (default: all).")
+@click.option("--template", type=click.Path(dir_okay=False), default=None,
+              help="Your own Jinja template for html/md.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (atomically; never over an input) instead of stdout.")
+def command(ruleset: str, facts: tuple[str, ...], roster: str | None, period: str | None,
+            employee: str | None, locale: str | None, encoding: str | None, delimiter: str | None,
+            fmt: str | None, report: str | None, template: str | None, output: str | None) -> None:
+    """Evaluate RULESET over the facts: every KPI, index and bonus.
+
+    Errors and warnings go to stderr.  Exit 0 ok (warnings allowed), 1 errors in the
+    input, 2 usage error."""
+    fmt = fmt or _default_format(output)
+    if fmt in BINARY_FORMATS and output is None:
+        raise click.UsageError(f"--format {fmt} is a binary file: give an output path with -o")
+    if fmt not in REPORT_FORMATS and (report or template):
+        raise click.UsageError(f"--report and --template apply to html, md and xlsx, not to --format {fmt}")
+
+    run = evaluate(ruleset, facts, roster, period, employee, locale, encoding, delimiter,
+                   all_periods=fmt in REPORT_FORMATS)
+    results = run.results
+    data: bytes | str
+    if fmt == "text":
+        from ..export import render_text
+
+        data = render_text(results, locale)
+    elif fmt == "json":
+        from ..export import render_json
+
+        data = render_json(results, run.traced.evaluation.diagnostics)
+    elif fmt == "csv":
+        from ..export import render_csv
+
+        data = render_csv(results)
+    else:
+        data = _render_report(results, fmt, report or "all", locale, template, run.period)
+    inputs = [ruleset, *facts, *([roster] if roster else []), *([template] if template else [])]
+    if run.traced.model is not None:
+        inputs += run.traced.model.files
+    write_output(data, output, inputs)
+
+
+def _render_report(results: Any, fmt: str, report: str, locale: str | None, template: str | None,
+                   period: str | None) -> bytes:
+    try:
+        from ..render import RenderError, render_report
+    except ImportError as exc:  # a broken installation, not the user's input: exit 2
+        click.echo(f"kpidsl: internal error: the {fmt} reports are not available: {exc}", err=True)
+        click.get_current_context().exit(2)
+        raise AssertionError("unreachable")
+    try:
+        return render_report(results, fmt, report=report, locale=locale, template=template, period=period)
+    except RenderError as exc:  # a bad template or report choice: the user's input
+        fail(str(exc))

@@ -1,0 +1,41 @@
+"""`kpidsl explain`: one employee's result, every number with its formula and values.
+
+Runs the same pipeline as `kpidsl eval` for one employee, then prints the
+derivation (kpidsl/explain.py): bonus ← index ← attainment ← fact ← the file rows.
+Without --period the latest period in the data is explained.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .eval import evaluate, fail, input_options
+
+
+@click.command("explain")
+@click.argument("ruleset", type=click.Path(dir_okay=False))
+@input_options
+def command(ruleset: str, facts: tuple[str, ...], roster: str | None, period: str | None,
+            employee: str | None, locale: str | None, encoding: str | None, delimiter: str | None) -> None:
+    """Show every number of one employee's result with its formula.
+
+    Each value is shown with its formula, the values substituted, and where each
+    fact came from (file, row, column).  --employee is required; without --period
+    the latest period in the data is explained."""
+    if not employee:
+        raise click.UsageError("Missing option '--employee': whose result should be explained?")
+    from ..explain import explain
+    from ..periods import ordinal
+
+    run = evaluate(ruleset, facts, roster, period, employee, locale, encoding, delimiter)
+    mine = run.results.results
+    if not mine:
+        fail(f"no results for `{run.employee}`" + (f" in {period}" if period else ""))
+    model, table = run.traced.model, run.traced.facts
+    assert model is not None and table is not None  # an evaluation with results had both
+    latest = max((r.period for r in mine), key=ordinal) if period is None else None
+    chosen = [r for r in mine if latest is None or r.period == latest]
+    texts = [explain(model, run.results, table, r.employee, r.period, locale).render() for r in chosen]
+    if latest is not None and len({r.period for r in mine}) > 1:
+        click.echo(f"(the latest period, {latest}; choose another with --period)", err=True)
+    click.echo("\n".join(texts), nl=False)

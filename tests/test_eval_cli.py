@@ -1,0 +1,309 @@
+"""`kpidsl eval` and `kpidsl explain` end to end: the seed's numbers, the output formats,
+exit codes, and bad input (each: a message, exit code 1, no output file, inputs untouched)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from eval_fixtures import ROOT
+from kpidsl.cli import cli
+
+NBSP = "\u00a0"
+SEED = "rulesets/seed_marketing.kpi"
+SEED_DATA = "rulesets/data/seed_marketing.csv"
+MANAGER = "Смирнова Анна"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def no_traceback(result: Result) -> None:
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+
+
+@pytest.fixture
+def at_root(monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(ROOT)
+    return ROOT
+
+
+# ------------------------------------------------------------------ the seed
+
+
+def manager(data: dict, period: str = "2026Q3") -> dict:
+    return next(r for r in data["results"] if r["employee"] == MANAGER and r["period"] == period)
+
+
+def test_seed_json_reproduces_tables_3_and_4_to_the_digit(at_root: Path) -> None:
+    result = run("eval", SEED, "--facts", SEED_DATA, "--format", "json")
+    no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    m = manager(data)
+    kpis = {k["kpi"]: k for k in m["kpis"]}
+    assert list(kpis) == ["customer_growth", "avg_check_growth", "positive_share", "roas"]
+    assert [kpis[k]["bonus"] for k in kpis] == ["5500.00", "11200.00", "4960.00", "9700.00"]
+    assert [kpis[k]["plan_bonus"] for k in kpis] == ["5000.00", "10000.00", "5000.00", "10000.00"]
+    assert [Decimal(str(kpis[k]["index"])) for k in kpis] == [Decimal(x) for x in ("0.3", "0.42", "0.192", "0.27")]
+    assert [Decimal(str(kpis[k]["index_plan"])) for k in kpis] == [Decimal(x) for x in ("0.2", "0.3", "0.2", "0.3")]
+    assert [Decimal(str(kpis[k]["deviation"])) for k in kpis] == [Decimal(x) for x in ("0.1", "0.12", "-0.008", "-0.03")]
+    assert [kpis[k]["status"] for k in kpis] == ["met", "met", "missed", "missed"]
+    assert (m["plan_bonus"], m["bonus"]) == ("30000.00", "31360.00")
+    assert data["currency"] == "RUB" and data["periods"] == ["2026Q1", "2026Q2", "2026Q3"]
+
+
+def test_default_format_off_a_terminal_is_json_and_warnings_stay_on_stderr(at_root: Path) -> None:
+    result = run("eval", SEED, "--facts", SEED_DATA, "--period", "2026Q3")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)  # nothing but JSON on stdout
+    assert {r["period"] for r in data["results"]} == {"2026Q3"}
+    assert manager(data)["bonus"] == "31360.00"
+
+
+def test_period_in_any_spelling(at_root: Path) -> None:
+    for spelling in ("3 кв. 2026", "Q3 2026", "2026-Q3", "30.09.2026"):
+        result = run("eval", SEED, "--facts", SEED_DATA, "--period", spelling, "--employee", MANAGER)
+        assert result.exit_code == 0, (spelling, result.stderr)
+        data = json.loads(result.stdout)
+        assert [(r["period"], r["employee"]) for r in data["results"]] == [("2026Q3", MANAGER)]
+
+
+def test_text_table(at_root: Path) -> None:
+    result = run("eval", SEED, "--facts", SEED_DATA, "--period", "2026Q3", "--employee", MANAGER, "--format", "text")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"2026Q3 · {MANAGER} · Менеджер по маркетингу и рекламе" in lines
+    total = next(line for line in lines if line.strip().startswith("итого"))
+    assert f"30{NBSP}000,00" in total and f"31{NBSP}360,00" in total
+
+
+def test_csv_to_a_file_by_its_suffix(at_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "kpi.csv"
+    result = run("eval", SEED, "--facts", SEED_DATA, "--period", "2026Q3", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = [r for r in csv.DictReader(io.StringIO(data[3:].decode("utf-8"))) if r["employee"] == MANAGER]
+    assert [r["bonus"] for r in rows] == ["5500.00", "11200.00", "4960.00", "9700.00"]
+    assert [p.name for p in tmp_path.iterdir()] == ["kpi.csv"]  # no temporary file left behind
+
+
+def test_markdown_report_goes_through_the_renderer(at_root: Path) -> None:
+    result = run("eval", SEED, "--facts", SEED_DATA, "--period", "2026Q3", "--format", "md", "--locale", "ru")
+    no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    assert MANAGER in result.stdout
+
+
+def test_xlsx_report_to_a_file(at_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.xlsx"
+    result = run("eval", SEED, "--facts", SEED_DATA, "--period", "2026Q3", "-o", str(out), "--report", "bonus")
+    no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes()[:2] == b"PK"  # a zip container, as every xlsx
+
+
+def test_explain_shows_the_31360_derivation(at_root: Path) -> None:
+    result = run("explain", SEED, "--facts", SEED_DATA, "--employee", MANAGER, "--period", "2026Q3")
+    no_traceback(result)
+    assert result.exit_code == 0, result.stderr
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert lines[0] == f"{MANAGER} — Менеджер по маркетингу и рекламе (marketing_manager), 2026Q3"
+    assert (f"bonus = customer_growth + avg_check_growth + positive_share + roas = 5{NBSP}500,00 + "
+            f"11{NBSP}200,00 + 4{NBSP}960,00 + 9{NBSP}700,00 = 31{NBSP}360,00 RUB") in lines
+    assert f"bonus = plan_bonus × (1 + index − weight) = 5{NBSP}000 × (1 + 0,300 − 0,2) = 5{NBSP}500,00" in lines
+    assert "index = weight × attainment = 0,2 × 1,5 = 0,300" in lines
+    assert "attainment = fact / target = 0,15 / 0,1 = 1,5" in lines
+    assert "fact customer_growth = growth(customers) = (230 − 200) / 200 = 0,15" in lines
+    assert any(re.fullmatch(rf"customers \(2026Q3\) = 230   ← {re.escape(SEED_DATA)}:row \d+, column value", line)
+               for line in lines)
+
+
+def test_explain_defaults_to_the_latest_period_and_speaks_english(at_root: Path) -> None:
+    result = run("explain", SEED, "--facts", SEED_DATA, "--employee", MANAGER, "--locale", "en")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"{MANAGER} — ") and ", 2026Q3\n" in result.stdout
+    assert "= 5,000 × (1 + 0.300 − 0.2) = 5,500.00" in result.stdout
+
+
+def test_employee_names_match_up_to_case(at_root: Path) -> None:
+    result = run("eval", SEED, "--facts", SEED_DATA, "--period", "2026Q3", "--employee", "смирнова  анна")
+    assert result.exit_code == 0, result.stderr
+    assert [r["employee"] for r in json.loads(result.stdout)["results"]] == [MANAGER]
+
+
+# ------------------------------------------------------------------ unknown period / employee (exit 1)
+
+
+def test_a_period_not_in_the_data_lists_the_periods(at_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    result = run("eval", SEED, "--facts", SEED_DATA, "--period", "2026Q4", "-o", str(out))
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert "2026Q4" in result.stderr and all(p in result.stderr for p in ("2026Q1", "2026Q2", "2026Q3"))
+    assert not out.exists()
+
+
+def test_an_unknown_employee_gets_did_you_mean(at_root: Path) -> None:
+    for command in ("eval", "explain"):
+        result = run(command, SEED, "--facts", SEED_DATA, "--employee", "Смирнова Ана")
+        no_traceback(result)
+        assert result.exit_code == 1, command
+        assert "did you mean" in result.stderr and MANAGER in result.stderr
+
+
+# ------------------------------------------------------------------ usage errors (exit 2)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["eval", SEED], "--facts"),
+    (["eval", SEED, "--facts", SEED_DATA, "--format", "pdf"], "pdf"),
+    (["eval", SEED, "--facts", SEED_DATA, "--format", "xlsx"], "-o"),
+    (["eval", SEED, "--facts", SEED_DATA, "--format", "csv", "--report", "bonus"], "--report"),
+    (["eval", SEED, "--facts", SEED_DATA, "--encoding", "no-such-codec"], "no-such-codec"),
+    (["eval", SEED, "--facts", SEED_DATA, "--delimiter", "ab"], "delimiter"),
+    (["eval", SEED, "--facts", SEED_DATA, "--period", "Q5 2026"], "Q5 2026"),
+    (["eval", SEED, "--facts", SEED_DATA, "--locale", "de"], "de"),
+    (["explain", SEED, "--facts", SEED_DATA], "--employee"),
+])
+def test_usage_errors_exit_2(at_root: Path, args: list[str], needle: str) -> None:
+    result = run(*args)
+    no_traceback(result)
+    assert result.exit_code == 2, result.output
+    assert needle in result.stderr
+
+
+# ------------------------------------------------------------------ bad input (exit 1, no output)
+
+RULESET = '''ruleset "Проверка" { currency RUB period quarter locale ru }
+fact revenue  "Выручка; \\"нетто\\" --" unit RUB
+fact ad_spend "Рекламный бюджет" unit RUB
+metric roas "ROAS" = revenue / ad_spend unit ratio
+role manager "Менеджер" {
+  kpi roas weight 1 target 20 bonus 10000
+}
+employee "Смирнова Анна" role manager
+'''
+GOOD = """period,employee,fact,value
+2026Q2,,revenue,1500000
+2026Q2,,ad_spend,100000
+2026Q3,,revenue,1926000
+2026Q3,,ad_spend,107000
+"""
+
+
+@pytest.fixture
+def case(tmp_path: Path) -> Path:
+    (tmp_path / "r.kpi").write_text(RULESET, encoding="utf-8")
+    (tmp_path / "facts.csv").write_text(GOOD, encoding="utf-8")
+    return tmp_path
+
+
+def eval_case(case: Path, *extra: str, facts: str = "facts.csv", out: str = "out.json") -> Result:
+    return run("eval", str(case / "r.kpi"), "--facts", str(case / facts), "-o", str(case / out), *extra)
+
+
+def bad(result: Result, case: Path, *needles: str, out: str = "out.json") -> None:
+    no_traceback(result)
+    assert result.exit_code == 1, (result.exit_code, result.output)
+    for needle in needles:
+        assert needle in result.stderr, (needle, result.stderr)
+    assert not (case / out).exists()
+    assert not [p for p in case.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_the_small_case_itself_evaluates(case: Path) -> None:
+    result = eval_case(case)
+    assert result.exit_code == 0, result.output
+    data = json.loads((case / "out.json").read_text(encoding="utf-8"))
+    assert manager(data)["kpis"][0]["fact"] == 18 and manager(data)["bonus"] == "9000.00"
+
+
+def test_non_numeric_cell(case: Path) -> None:
+    (case / "facts.csv").write_text(GOOD.replace("2026Q3,,revenue,1926000", "2026Q3,,revenue,много"), encoding="utf-8")
+    bad(eval_case(case), case, "facts.csv", "много")
+    assert re.search(r"facts\.csv:4\b", eval_case(case).stderr)  # the row, as a spreadsheet numbers it
+
+
+def test_a_fact_the_kpis_need_is_absent_from_the_data(case: Path) -> None:
+    (case / "facts.csv").write_text("\n".join(l for l in GOOD.splitlines() if "ad_spend" not in l) + "\n",
+                                    encoding="utf-8")
+    bad(eval_case(case), case, "ad_spend")
+
+
+def test_empty_facts_file(case: Path) -> None:
+    (case / "facts.csv").write_bytes(b"")
+    bad(eval_case(case), case, "facts.csv")
+
+
+def test_missing_facts_file(case: Path) -> None:
+    bad(eval_case(case, facts="nowhere.csv"), case, "nowhere.csv")
+
+
+def test_a_header_with_quotes_and_semicolons_is_data_not_sql(case: Path) -> None:
+    # The fact's title, quotes and semicolons included, is the column header of a wide file.
+    wide = 'period;"Выручка; ""нетто"" --";Рекламный бюджет\n2026Q2;1500000;100000\n2026Q3;1926000;107000\n'
+    (case / "facts.csv").write_text(wide, encoding="utf-8")
+    result = eval_case(case)
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    data = json.loads((case / "out.json").read_text(encoding="utf-8"))
+    assert manager(data)["kpis"][0]["fact"] == 18
+
+
+def test_a_bad_cell_under_a_header_with_quotes_and_semicolons(case: Path) -> None:
+    wide = 'period;"Выручка; ""нетто"" --";Рекламный бюджет\n2026Q2;1500000;100000\n2026Q3;много;107000\n'
+    (case / "facts.csv").write_text(wide, encoding="utf-8")
+    bad(eval_case(case), case, 'Выручка; "нетто" --', "много")
+
+
+def test_a_fact_name_with_quotes_and_semicolons_is_reported_not_run(case: Path) -> None:
+    # A fact the ruleset does not declare is a warning (exports carry extra data); the
+    # name reaches the message verbatim and nothing else changes.
+    hostile = 'x"; DROP TABLE facts; --'
+    quoted = hostile.replace('"', '""')
+    (case / "facts.csv").write_text(GOOD + f'2026Q3,,"{quoted}",5\n', encoding="utf-8")
+    result = eval_case(case)
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert hostile in result.stderr and "warning" in result.stderr
+    assert manager(json.loads((case / "out.json").read_text(encoding="utf-8")))["bonus"] == "9000.00"
+
+
+def test_an_employee_whose_role_does_not_exist(case: Path) -> None:
+    (case / "roster.csv").write_text("employee,role\nИванов Пётр,no_such_role\n", encoding="utf-8")
+    bad(eval_case(case, "--roster", str(case / "roster.csv")), case, "no_such_role")
+
+
+def test_duplicate_rows_name_both_rows(case: Path) -> None:
+    (case / "facts.csv").write_text(GOOD + "2026Q3,,revenue,1926000\n", encoding="utf-8")
+    result = eval_case(case)
+    bad(result, case, "revenue")
+    message = next(block for block in result.stderr.split("\n") if "facts.csv" in block and "revenue" in block)
+    assert re.search(r"\b4\b", message) and re.search(r"\b6\b", message), message
+
+
+def test_unwritable_output_path(case: Path) -> None:
+    result = eval_case(case, out="no/such/folder/out.json")
+    bad(result, case, "out.json", out="no/such/folder/out.json")
+
+
+@pytest.mark.parametrize("target", ["facts.csv", "r.kpi"])
+def test_output_over_an_input_is_refused(case: Path, target: str) -> None:
+    before = (case / target).read_bytes()
+    result = eval_case(case, out=target)
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert "input" in result.stderr
+    assert (case / target).read_bytes() == before
