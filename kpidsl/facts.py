@@ -15,7 +15,7 @@ import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from . import periods
 from .diagnostics import DataLocation, Diagnostic, error, warning
@@ -76,6 +76,24 @@ def _is_facts_header(cells: Sequence[Cell]) -> bool:
 def _is_roster_header(cells: Sequence[Cell]) -> bool:
     names = {norm(c) for c in cells if isinstance(c, str)}
     return bool(names & EMPLOYEE_NAMES) and bool(names & ROLE_NAMES)
+
+
+@dataclass
+class _Header:
+    found: bool
+    row: int | None  # its row number; None where the format names its columns (JSON, Parquet)
+    cells: list[Cell]  # the header (if not found: the first non-empty row, to show in the error)
+    start: int  # index in `table.rows` of the first row after it
+
+
+def _locate_header(table: RawTable, test: Callable[[Sequence[Cell]], bool]) -> _Header:
+    if table.columns is not None:
+        return _Header(test(table.columns), None, list(table.columns), 0)
+    h = find_header(table.rows, test)
+    if h is not None:
+        return _Header(True, table.rows[h][0], list(table.rows[h][1]), h + 1)
+    first = next(((n, c) for n, c in table.rows if not all(is_blank(x) for x in c)), (1, []))
+    return _Header(False, first[0], list(first[1]), len(table.rows))
 
 
 @dataclass
@@ -222,54 +240,32 @@ class _Loader:
         self.known = _Known(known)
         self.rows: dict[tuple[str, str | None, str], FactRow] = {}
         self.diagnostics: list[Diagnostic] = []
-        self.headers: dict[str, tuple[int | None, list[Cell]]] = {}  # table → (header row, header cells)
 
     def read(self, path: str, encoding: str | None, delimiter: str | None) -> bool:
         tables, problems = read_file(path, encoding=encoding, delimiter=delimiter,
                                      is_header=_is_facts_header)
         self.diagnostics += problems
-        if not tables:
-            return False
-        found = False
-        for table in tables:
-            start = self._header(table, report=False)
-            if start is not None:
-                found = True
-                self._table(table, start)
-        if not found:  # report on the first table (the first sheet of a workbook)
-            self._header(tables[0], report=True, sheets=[t.name for t in tables] if len(tables) > 1 else [])
-        return found
-
-    def _header(self, table: RawTable, report: bool, sheets: Sequence[str] = ()) -> int | None:
-        """Index of the first data row, with the layout stored on the table; None if no header."""
-        if table.columns is not None:
-            header, header_row, index = list(table.columns), None, 0
-            ok = _is_facts_header(header)
-        else:
-            h = find_header(table.rows, _is_facts_header)
-            ok = h is not None
-            first = next(((n, c) for n, c in table.rows if not all(is_blank(x) for x in c)), (1, []))
-            header_row, header = table.rows[h] if h is not None else first
-            index = (h or 0) + 1
-        if ok:
-            self.headers[table.name] = (header_row, list(header))
-            return index
-        if report:
-            found = ", ".join(f"`{show(c)}`" for c in header if not is_blank(c)) or "nothing"
-            where = f" (sheets {', '.join(sheets)})" if sheets else ""
+        headers = [(table, _locate_header(table, _is_facts_header)) for table in tables]
+        for table, header in headers:
+            if header.found:  # a workbook's sheets without a header (notes, lookups) are skipped
+                self._table(table, header)
+        if tables and not any(h.found for _, h in headers):  # report on the first table (first sheet)
+            table, header = headers[0]
+            found = ", ".join(f"`{show(c)}`" for c in header.cells if not is_blank(c)) or "nothing"
+            where = f" (sheets {', '.join(t.name for t in tables)})" if len(tables) > 1 else ""
             tip = "rename the columns, e.g. `period;employee;fact;value` or `период;показатель;значение`"
-            if any(periods.written_kind(text_of(c)) for c in header):
+            if any(periods.written_kind(text_of(c)) for c in header.cells):
                 tip = ("periods across the columns are not supported: transpose the table so that "
                        "periods go down one `period` column; or " + tip)
             self.diagnostics.append(error(
                 "D010", f"no recognizable header{where}: expected a `period` column ({_EXPECTED}); "
                 f"{'the columns are' if table.columns is not None else 'the first row has'} {found}",
-                DataLocation(table.name, header_row), tip))
-        return None
+                DataLocation(table.name, header.row), tip))
+        return any(h.found for _, h in headers)
 
-    def _layout(self, table: RawTable) -> _Layout | None:
-        header_row, header = self.headers[table.name]
-        names = [text_of(c) for c in header]
+    def _layout(self, table: RawTable, header: _Header) -> _Layout | None:
+        header_row = header.row
+        names = [text_of(c) for c in header.cells]
         at = lambda i: DataLocation(table.name, header_row, names[i] or f"column {i + 1}")  # noqa: E731
         roles: dict[str, list[int]] = {}
         either: list[int] = []
@@ -334,15 +330,15 @@ class _Loader:
             return None
         return layout if ok else None
 
-    def _table(self, table: RawTable, start: int) -> None:
-        layout = self._layout(table)
+    def _table(self, table: RawTable, header: _Header) -> None:
+        layout = self._layout(table, header)
         if layout is None:
             return
         header_width = len(layout.names)
         unknown: dict[str, list] = {}  # long form: unknown fact → [first row, count, as written]
         unnamed_reported: set[int] = set()
         data_rows = 0
-        for number, cells in table.rows[start:]:
+        for number, cells in table.rows[header.start:]:
             if all(is_blank(c) for c in cells):
                 continue
             data_rows += 1
@@ -466,28 +462,21 @@ def load_roster(path: str, *, encoding: str | None = None,
                                     is_header=_is_roster_header)
     if not tables:
         return [], diagnostics
-    table = tables[0]
-    if table.columns is not None:
-        header, header_row, start = list(table.columns), None, 0
-        ok = _is_roster_header(header)
-    else:
-        h = find_header(table.rows, _is_roster_header)
-        ok = h is not None
-        header_row, header = table.rows[h or 0] if table.rows else (1, [])
-        start = (h or 0) + 1
-    if not ok:
-        found = ", ".join(f"`{show(c)}`" for c in header if not is_blank(c)) or "nothing"
+    located = [(table, _locate_header(table, _is_roster_header)) for table in tables]
+    table, header = next(((t, h) for t, h in located if h.found), located[0])  # first sheet with a header
+    if not header.found:
+        found = ", ".join(f"`{show(c)}`" for c in header.cells if not is_blank(c)) or "nothing"
         return [], diagnostics + [error(
             "D010", f"no recognizable roster header: expected columns employee and role "
-            f"(сотрудник, роль); the first row has {found}", DataLocation(table.name, header_row),
+            f"(сотрудник, роль); the first row has {found}", DataLocation(table.name, header.row),
             "name the columns `employee;role` or `сотрудник;роль`")]
-    names = [norm(text_of(c)) for c in header]
+    names = [norm(text_of(c)) for c in header.cells]
     emp_col = next(i for i, n in enumerate(names) if n in EMPLOYEE_NAMES)
     role_col = next(i for i, n in enumerate(names) if n in ROLE_NAMES)
-    written = [text_of(c) for c in header]
+    written = [text_of(c) for c in header.cells]
     rows: list[RosterRow] = []
     by_name: dict[str, RosterRow] = {}
-    for number, cells in table.rows[start:]:
+    for number, cells in table.rows[header.start:]:
         employee = " ".join(text_of(cells[emp_col] if emp_col < len(cells) else None).split())
         role = " ".join(text_of(cells[role_col] if role_col < len(cells) else None).split())
         if not employee and not role:

@@ -127,21 +127,16 @@ def _binary_kind(data: bytes) -> str | None:
 
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-# Non-letters a cp1251 export may contain besides Cyrillic letters.
-_CP1251_PUNCT = set("«»—–№“”„‘’…•°±§\u00a0")
 
 
 def looks_cyrillic(text: str) -> bool:
     """Whether text decoded as cp1251 is plausibly Russian rather than mis-decoded Latin.
 
-    Latin-1 text decoded as cp1251 also turns into Cyrillic letters (`Café` →
-    `Cafй`), but then they sit inside Latin words; in real Russian text they
-    form words of their own.
+    Every letter of cp1251 is Cyrillic, so Latin-1 text decoded as cp1251 turns
+    into Cyrillic letters too (`Café` → `Cafй`) — but they sit inside Latin words,
+    while in real Russian text they form words of their own.
     """
-    non_ascii = [c for c in text if ord(c) > 127]
-    if not non_ascii or not any(_CYRILLIC.match(c) for c in non_ascii):
-        return False
-    if any(not _CYRILLIC.match(c) and c not in _CP1251_PUNCT for c in non_ascii):
+    if not _CYRILLIC.search(text):
         return False
     words = [w for w in re.findall(r"[^\W\d_]+", text) if _CYRILLIC.search(w)]
     mixed = [w for w in words if re.search(r"[A-Za-z]", w)]
@@ -252,6 +247,11 @@ def detect_delimiter(text: str, is_header: HeaderTest) -> tuple[str | None, list
 def _read_delimited(path: str, text: str, delimiter: str | None, is_header: HeaderTest,
                     tab: bool) -> tuple[list[RawTable], list[Diagnostic]]:
     where = DataLocation(path)
+    # Excel's `sep=;` first line names the delimiter; Excel hides it, so rows are counted without it
+    first, _, rest = text.partition("\n")
+    if re.fullmatch(r"\ufeff?sep=.\r?", first):
+        text = rest
+        delimiter = delimiter or first.lstrip("\ufeff")[4]
     if delimiter:
         d = normalize_delimiter(delimiter)
         if d is None:

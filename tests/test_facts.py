@@ -550,6 +550,20 @@ def test_ambiguous_delimiter_names_the_option(tmp_path: Path) -> None:
     assert "one character" in the(diagnostics, "D004").message
 
 
+def test_excel_sep_line(tmp_path: Path) -> None:
+    """Excel's `sep=;` first line names the delimiter and is hidden, so rows count without it."""
+    path = write(tmp_path, "s.csv", "sep=;\r\nperiod;fact;value\r\n2026Q3;leads;x\r\n")
+    _, diagnostics = load_facts([path])
+    assert the(diagnostics, "D030").location == DataLocation(path, 2, "value")
+
+
+def test_cp1251_with_latin_words_and_signs(tmp_path: Path) -> None:
+    text = "Период;Показатель;Значение;Примечание\n2026Q3;leads;400;CRM-выгрузка, цена в € и №5\n"
+    table, diagnostics = load_facts([write(tmp_path, "c.csv", text, "cp1251")])
+    assert codes(diagnostics) == ["D014"] and values(table) == {("2026Q3", None, "leads"): Decimal(400)}
+    assert diagnostics[0].location.column == "Примечание"  # type: ignore[union-attr]
+
+
 def test_explicit_delimiter_names(tmp_path: Path) -> None:
     path = write(tmp_path, "t.csv", "period\tleads\n2026Q3\t4\n")
     for name in ("tab", "\\t", "\t"):
@@ -568,6 +582,14 @@ def test_roster() -> None:
     assert rows[1].location == DataLocation(path, 3, "Сотрудник")
     table, diagnostics = load_facts([str(SEED_CSV)], roster=path)
     assert diagnostics == [] and table.roster == rows
+
+
+def test_roster_in_a_workbook(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "r.xlsx", {"Инструкция": [["Заполните лист Состав"]],
+                                           "Состав": [["ФИО", "Должность"], ["Иванов Иван", "head"]]})
+    rows, diagnostics = load_roster(path)
+    assert diagnostics == []
+    assert rows[0].employee == "Иванов Иван" and rows[0].location == DataLocation(f"{path}[Состав]", 2, "ФИО")
 
 
 def test_roster_problems(tmp_path: Path) -> None:
