@@ -33,9 +33,10 @@ Decisions (docs/scale.md explains them to users):
   accepts.  A record without a date is left out with a warning; a date that does
   not parse is an error naming the first bad row.
 
-Diagnostics: K053–K058 (the ruleset: no file, file not found, no date column,
-unknown column, unsupported `where`, `--source` for unknown records) and
-D100–D103 (the data: bad date, unreadable file, not a number, missing date).
+Diagnostics: K051 (no date column, as the checker reports it), K053–K057 (no file,
+file not found, unknown column with did-you-mean, a column of the wrong type or an
+unsupported `where`, `--source` for unknown records) and D100–D103 (the data: bad
+date, unreadable file, not a number, missing date).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def resolve_files(model: "Model", overrides: Mapping[str, str] | None = None,
     for name in overrides:
         if name not in model.records:
             close = difflib.get_close_matches(name, list(model.records), n=1)
-            diags.append(error("K058", f"--source names records `{name}`, but the ruleset declares no such records",
+            diags.append(error("K057", f"--source names records `{name}`, but the ruleset declares no such records",
                                None, f"did you mean `{close[0]}`?" if close else
                                f"declared records: {', '.join(sorted(model.records)) or 'none'}"))
     files: dict[str, str] = {}
@@ -193,12 +194,14 @@ class _Builder:
         close = difflib.get_close_matches(ident_text, list(source.columns), n=1, cutoff=0.6)
         shown = ", ".join(f"`{c}`" for c in list(source.columns)[:12])
         self.diagnostics.append(error(
-            "K056", f"records `{source.name}`: no column `{ident_text}` ({role}) in {source.path}", span,
+            "K055", f"records `{source.name}`: no column `{ident_text}` ({role}) in {source.path}", span,
             f"did you mean `{close[0]}`?" if close else f"the file's columns: {shown}"))
         return None
 
     def type_of(self, source: Source, column: str) -> str:
-        return _kind(source.columns.get(column) if source.columns is not None else None)
+        if source.columns is None:  # not described: CSV is read as text, other readers unknown
+            return "text" if source.reader == "csv" else "unknown"
+        return _kind(source.columns.get(column))
 
     def date_expr(self, source: Source, column: str, span: Span) -> "exp.Expression | None":
         exp = _sqlglot()
@@ -215,7 +218,7 @@ class _Builder:
         if kind == "unknown":
             return exp.TryCast(this=raw, to=_dtype("DATE"))
         self.diagnostics.append(error(
-            "K057", f"records `{source.name}`: date column `{column}` holds {source.columns[column]} "  # type: ignore[index]
+            "K056", f"records `{source.name}`: date column `{column}` holds {source.columns[column]} "  # type: ignore[index]
             "values, not dates", span, "name a column of dates (2026-09-30 or 30.09.2026)"))
         return None
 
@@ -235,7 +238,7 @@ class _Builder:
         if kind == "unknown":
             return exp.TryCast(this=raw, to=_dtype(VALUE_TYPE))
         self.diagnostics.append(error(
-            "K057", f"records `{source.name}`: column `{column}` holds {source.columns[column]} "  # type: ignore[index]
+            "K056", f"records `{source.name}`: column `{column}` holds {source.columns[column]} "  # type: ignore[index]
             "values, not numbers", span, "aggregate a numeric column, or use `count`"))
         return None
 
@@ -296,7 +299,7 @@ class _Builder:
 
     def _unsupported(self, source: Source, expr: ast.Expr, what: str) -> None:
         self.diagnostics.append(error(
-            "K057", f"records `{source.name}`: this `where` {what}", expr.span,
+            "K056", f"records `{source.name}`: this `where` {what}", expr.span,
             'a `where` compares the records\' columns with text or numbers, joined by and/or/not: '
             'where status = "won" and amount >= 100000'))
 
@@ -376,7 +379,7 @@ class _Builder:
         exp = _sqlglot()
         decl = self.model.records[source.name]
         if decl.date_column is None:
-            self.diagnostics.append(error("K055", f"records `{source.name}` has no date column", decl.span,
+            self.diagnostics.append(error("K051", f"records `{source.name}` has no date column", decl.span,
                                           "add `date COLUMN`: records are bucketed into periods by their date"))
             return None
         date_col = self.resolve(source, decl.date_column.text, decl.date_column.span, "date")
