@@ -159,7 +159,7 @@ def decode(data: bytes, encoding: str | None, path: str) -> tuple[str | None, Di
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             return None, error("D003", f"cannot decode {path} as {encoding}: byte 0x{data[exc.start]:02x} "
-                               f"in row {line} is not valid in that encoding", DataLocation(path, line),
+                               f"on line {line} is not valid in that encoding", DataLocation(path, line),
                                "pass the file's real encoding with --encoding (e.g. utf-8, cp1251), "
                                "or leave --encoding out to detect it")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
@@ -178,7 +178,7 @@ def decode(data: bytes, encoding: str | None, path: str) -> tuple[str | None, Di
     if text and looks_cyrillic(text):
         return text, None
     line = data[:first_bad].count(b"\n") + 1
-    return None, error("D003", f"{path} is not UTF-8 text (byte 0x{data[first_bad]:02x} in row {line}) "
+    return None, error("D003", f"{path} is not UTF-8 text (byte 0x{data[first_bad]:02x} on line {line}) "
                        "and does not look like Windows-1251 Cyrillic either", DataLocation(path, line),
                        "pass the file's encoding with --encoding (e.g. --encoding latin-1), "
                        "or save the file as UTF-8")

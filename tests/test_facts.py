@@ -711,3 +711,12 @@ def test_float_sums_and_binary_noise() -> None:
                                   "(-5)", "1 926.000,00", "2026-09-30", "1.5.2026", "NaN", "inf", "1e999", ""])
 def test_not_numbers(text: str) -> None:
     assert parse_number(text) is None
+
+
+def test_every_code_is_documented() -> None:
+    import re
+
+    source = "".join((ROOT / "kpidsl" / name).read_text(encoding="utf-8") for name in ("facts.py", "readers.py"))
+    used = set(re.findall(r'"(D\d{3})"', source))
+    documented = set(re.findall(r"^\| (D\d{3}) \|", (ROOT / "docs" / "data.md").read_text(encoding="utf-8"), re.M))
+    assert used and used == documented
