@@ -237,7 +237,7 @@ class Printer:
         if isinstance(e, ast.Number):
             if not subst:
                 return e.text.replace("_", " ") if not e.is_percent else e.text
-            return self.n.percent(e.value, 6) if e.is_percent else self.n.number(e.value, 0, 12)
+            return self.n.number(e.value, 0, 12)  # `20%` substitutes as 0,2, like every value
         if isinstance(e, ast.String):
             return f'"{e.value}"'
         if isinstance(e, ast.Name):

@@ -81,7 +81,7 @@ def test_the_seed_managers_31360_derivation(model: Model) -> None:
     assert order == sorted(order)
     # a value used twice is derived once and referred back to
     assert any(line.startswith(ru("revenue (2026Q3) = 1 926 000")) and line.endswith("см. выше") for line in lines)
-    assert "when attainment < 100%: 0,9 < 100% → мера назначена: «Перераспределить бюджет в кампании с ROAS выше 20»" in lines
+    assert "when attainment < 100%: 0,9 < 1 → мера назначена: «Перераспределить бюджет в кампании с ROAS выше 20»" in lines
 
 
 def test_english_explain(model: Model) -> None:
@@ -105,7 +105,7 @@ def test_a_gated_kpi_explains_the_failed_condition_with_its_values(model: Model)
     text = explain(model, seed_results(orlov), table, "Орлов Дмитрий", "2026Q3").render()
     lines = [line.strip() for line in text.splitlines()]
     assert "KPI leads «Лиды»: условие не выполнено" in lines
-    assert "require lead_close_rate ≥ 20%: 0,15 ≥ 20% → не выполнено" in lines
+    assert "require lead_close_rate ≥ 20%: 0,15 ≥ 0,2 → не выполнено" in lines
     assert "lead_close_rate (2026Q3) = deals_won / leads = 60 / 400 = 0,15" in lines
     assert any(line.startswith("deals_won (2026Q3) = 60   ← ") for line in lines)
     # the scheme's bonus, then why it is not paid
