@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from eval_fixtures import ROOT
+from eval_fixtures import ROOT, manager_q3, pr_q3, seed_fact_table, seed_results
+from kpidsl import api
 from kpidsl.cli import cli
+from kpidsl.diagnostics import DataLocation, Diagnostic, SourceCache, error, warning
+from kpidsl.load import load
 
 NBSP = "\u00a0"
 SEED = "rulesets/seed_marketing.kpi"
@@ -161,6 +164,81 @@ def test_an_unknown_employee_gets_did_you_mean(at_root: Path) -> None:
         no_traceback(result)
         assert result.exit_code == 1, command
         assert "did you mean" in result.stderr and MANAGER in result.stderr
+
+
+# ------------------------------------------------------------------ the command layer alone
+# The pipeline replaced by hand-built results: what the commands add on top of it.
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, at_root: Path):  # type: ignore[no-untyped-def]
+    def install(diagnostics: list[Diagnostic] = [], ok: bool = True) -> list[api.EvalOptions]:  # noqa: B006
+        seen: list[api.EvalOptions] = []
+
+        def evaluate_with_facts(ruleset: str, facts: list[str], options: api.EvalOptions | None = None,
+                                text: str | None = None) -> api.Traced:
+            assert options is not None
+            seen.append(options)
+            model, _ = load(ruleset)
+            results = seed_results(manager_q3(), pr_q3()) if ok else None
+            return api.Traced(api.Evaluation(results, diagnostics, SourceCache()), model, seed_fact_table())
+
+        monkeypatch.setattr(api, "evaluate_with_facts", evaluate_with_facts)
+        return seen
+    return install
+
+
+def test_command_passes_the_canonical_period_and_the_datas_spelling_of_the_name(fake) -> None:  # type: ignore[no-untyped-def]
+    seen = fake()
+    result = run("eval", SEED, "--facts", SEED_DATA, "--period", "III кв. 2026", "--employee", "СМИРНОВА АННА",
+                 "--format", "text", "--encoding", "CP1251", "--delimiter", "semicolon")
+    assert result.exit_code == 0, result.output
+    assert (seen[0].period, seen[0].employee, seen[0].encoding, seen[0].delimiter) == \
+        ("2026Q3", MANAGER, "cp1251", ";")
+    assert "Соколова Елена" not in result.stdout and f"31{NBSP}360,00" in result.stdout
+
+
+def test_command_prints_warnings_on_stderr_and_keeps_them_in_json(fake) -> None:  # type: ignore[no-untyped-def]
+    fake([warning("E010", "no data for fact `media_mentions` in 2026Q3", DataLocation(SEED_DATA, 77, "value"))])
+    result = run("eval", SEED, "--facts", SEED_DATA, "--format", "json")
+    assert result.exit_code == 0
+    assert f"{SEED_DATA}:77:value: warning[E010]: no data for fact `media_mentions`" in result.stderr
+    assert json.loads(result.stdout)["diagnostics"][0]["code"] == "E010"
+
+
+def test_command_with_errors_writes_nothing(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fake([error("D030", "`abc` is not a number", DataLocation(SEED_DATA, 8, "value"))], ok=False)
+    out = tmp_path / "out.csv"
+    result = run("eval", SEED, "--facts", SEED_DATA, "-o", str(out))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"{SEED_DATA}:8:value: error[D030]" in result.stderr and "1 error(s)" in result.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_command_rejects_an_unknown_period_and_employee(fake) -> None:  # type: ignore[no-untyped-def]
+    fake()
+    result = run("eval", SEED, "--facts", SEED_DATA, "--period", "2025Q4")
+    assert result.exit_code == 1
+    assert "period 2025Q4 is not in the data" in result.stderr and "2026Q1, 2026Q2, 2026Q3" in result.stderr
+    result = run("eval", SEED, "--facts", SEED_DATA, "--employee", "Смирнов Анна")
+    assert result.exit_code == 1 and f"did you mean `{MANAGER}`" in result.stderr
+
+
+def test_command_refuses_to_write_over_the_ruleset_or_its_imports(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fake()
+    for target in (SEED, "rulesets/std/marketing.kpi", SEED_DATA):
+        before = Path(target).read_bytes()
+        result = run("eval", SEED, "--facts", SEED_DATA, "-o", target, "--format", "json")
+        assert result.exit_code == 1 and "refusing to overwrite an input" in result.stderr, target
+        assert Path(target).read_bytes() == before
+
+
+def test_command_explains_with_the_table_it_was_given(fake) -> None:  # type: ignore[no-untyped-def]
+    fake()
+    result = run("explain", SEED, "--facts", SEED_DATA, "--employee", MANAGER)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith(", 2026Q3")
+    assert f"= 5{NBSP}000 × (1 + 0,300 − 0,2) = 5{NBSP}500,00" in result.stdout
 
 
 # ------------------------------------------------------------------ usage errors (exit 2)
