@@ -312,6 +312,7 @@ class _Builder:
         ctes: list[tuple[str, exp.Expression]] = []
         facts: list[tuple[str, exp.Expression]] = []  # fact name → value expression over "wide"
         joins: list[str] = []  # the per-source aggregate CTEs
+        department_only: set[str] = set()  # facts of records without an employee column
         for index, (name, aggs) in enumerate(used.items()):
             source = self.sources.get(name)
             if source is None:
@@ -323,6 +324,8 @@ class _Builder:
             ctes.extend(built[0])
             joins.append(agg)
             facts.extend(built[1])
+            if self.model.records[name].employee_column is None:
+                department_only.update(f for f, _ in built[1])
         if self.diagnostics and any(d.is_error for d in self.diagnostics) or not facts:
             return None
 
@@ -359,8 +362,8 @@ class _Builder:
         wide = wide.select(*[exp.alias_(value, f"kpidsl_f{i}", quoted=True) for i, (_, value) in enumerate(facts)])
         ctes.append(("kpidsl_wide", wide))
 
-        names = exp.values([exp.Tuple(expressions=[exp.Literal.string(f)]) for f, _ in facts],
-                           alias="kpidsl_facts", columns=["fact"])
+        names = exp.values([exp.Tuple(expressions=[exp.Literal.string(f), exp.Boolean(this=f in department_only)])
+                            for f, _ in facts], alias="kpidsl_facts", columns=["fact", "department_only"])
         _quote_alias(names)
         case = exp.Case(this=_col("fact", "kpidsl_facts"))
         for i, (fact, _) in enumerate(facts):
@@ -370,6 +373,9 @@ class _Builder:
                             exp.alias_(case, "value", quoted=True))
                  .from_(exp.alias_(_table("kpidsl_wide"), "w", quoted=True))
                  .join(names, join_type="CROSS"))
+        if department_only:  # such facts have no per-employee values, not zeros
+            final = final.where(exp.or_(exp.not_(_col("department_only", "kpidsl_facts")),
+                                        exp.Is(this=_col("employee", "w"), expression=exp.Null())))
         for cte_name, body in ctes:
             final = final.with_(_ident(cte_name), as_=body)
         return final

@@ -163,6 +163,19 @@ def test_department_totals_and_missing_employees(tmp_path: Path) -> None:
     assert ("2026Q3", "", "n") not in got
 
 
+def test_records_without_employee_are_department_only(tmp_path: Path) -> None:
+    write_csv(tmp_path / "deals.csv", [Row(dt.date(2026, 1, 5), "A", "c1", Decimal("1"), "won")])
+    (tmp_path / "ads.csv").write_text("day,amount\n2026-01-02,100.5\n2026-02-02,0.25\n", encoding="utf-8")
+    model = model_for(tmp_path, FACTS.format(file="deals.csv") +
+                      'records ads { file "ads.csv" date day }\nfact spend = sum amount from ads\n')
+    con = duckdb.connect()
+    table, _ = aggregate_records(model, {}, con)
+    got = computed(con, table)  # type: ignore[arg-type]
+    assert got[("2026Q1", None, "spend")] == Decimal("100.75")
+    assert ("2026Q1", "A", "spend") not in got  # no per-employee zero that would hide the department value
+    assert got[("2026Q1", "A", "revenue")] == 1
+
+
 def test_russian_csv_numbers_and_dates(tmp_path: Path) -> None:
     (tmp_path / "deals.csv").write_text(
         "created_at;manager;client;amount;status\n"
