@@ -197,7 +197,7 @@ class SpecContext:
             if not period:
                 raise SpecError(msg("facts_no_period", self.lang, line=table.line))
             try:
-                value = canonical(value)
+                value = canonical(value, self.lang)
             except NumberError:
                 problem = msg("bad_number", self.lang, text=value)
                 raise SpecError(msg("facts_bad_value", self.lang, line=line, fact=fact, problem=problem)) from None
@@ -218,7 +218,8 @@ class SpecContext:
         if feature is None:
             return list(diagnostics)
         text = feature.read_text(encoding="utf-8")
-        self.sources.add(str(feature), text)
+        shown = _shown(feature)
+        self.sources.add(shown, text)
         lines = text.splitlines()
         indent = 0
         if self.ruleset_text is not None and self.ruleset_line < len(lines):
@@ -230,15 +231,23 @@ class SpecContext:
             if (isinstance(loc, Span) and self.ruleset_text is not None and self.ruleset_path is not None
                     and loc.file == str(self.ruleset_path)):
                 shift = self.ruleset_line + 1  # docstring text starts two lines below the step
-                loc = Span(str(feature), loc.line + shift, loc.column + indent,
+                loc = Span(shown, loc.line + shift, loc.column + indent,
                            None if loc.end_line is None else loc.end_line + shift,
                            None if loc.end_column is None else loc.end_column + indent)
                 d = dataclasses.replace(d, location=loc)
             elif isinstance(loc, DataLocation) and (loc.file, loc.row or 0) in self._row_lines:
                 d = dataclasses.replace(d, location=DataLocation(
-                    str(feature), self._row_lines[(loc.file, loc.row or 0)], loc.column))
+                    shown, self._row_lines[(loc.file, loc.row or 0)], loc.column))
             out.append(d)
         return out
+
+
+def _shown(path: Path) -> str:
+    """A path as the reader knows it: relative to the working folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _norm(text: str) -> str:

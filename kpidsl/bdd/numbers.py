@@ -20,6 +20,8 @@ _CURRENCY = re.compile(r"(₽|руб\.?|р\.|RUB|USD|EUR|\$|€)", re.IGNORECASE
 _GROUPING_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _MINUSES = str.maketrans({"−": "-", "–": "-", "—": "-", "\u2212": "-"})
 _SHAPE = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+)$")
+# English thousands: 87,500 or 1,234,567.89 (a first group of 1–3 digits not starting with 0).
+_EN_GROUPS = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$")
 
 # Words that mean "this value is missing" in a facts table cell.
 MISSING = frozenset({"", "-", "—", "–", "нет данных", "no data", "n/a"})
@@ -42,12 +44,13 @@ class SpecNumber:
         return str(self.value)
 
 
-def parse_number(text: str) -> SpecNumber:
+def parse_number(text: str, lang: str = "ru") -> SpecNumber:
     """`31 360,00 ₽` → 31360.00; `15%` → 0.15; `−0,008` → -0.008.
 
-    A comma is the decimal separator (Russian style) unless a dot also appears, in
-    which case the last of the two separates decimals and the other groups thousands
-    (`31,360.00`).  Spaces group thousands.
+    Spaces group thousands.  A comma is the decimal separator (`0,192`) unless a dot
+    also appears, in which case the last of the two separates decimals and the other
+    groups thousands (`31,360.00`).  In English specs only, commas in the shape of
+    thousands groups group thousands (`87,500`, `1,234,567`); `0,192` stays 0.192.
     """
     raw = str(text).strip()
     body = raw.translate(_MINUSES)
@@ -57,7 +60,9 @@ def parse_number(text: str) -> SpecNumber:
     percent = body.endswith("%")
     if percent:
         body = body[:-1]
-    if "," in body and "." in body:
+    if lang == "en" and _EN_GROUPS.match(body):
+        body = body.replace(",", "")
+    elif "," in body and "." in body:
         if body.rfind(",") > body.rfind("."):
             body = body.replace(".", "").replace(",", ".")
         else:
@@ -125,6 +130,6 @@ def format_like(actual: Decimal | None, expected: SpecNumber, lang: str) -> str:
     return format_number(actual, lang, expected.decimals, expected.percent)
 
 
-def canonical(text: str) -> str:
+def canonical(text: str, lang: str = "ru") -> str:
     """A facts-table cell as a plain decimal for the data file (`15%` → `0.15`)."""
-    return str(parse_number(text).value)
+    return str(parse_number(text, lang).value)

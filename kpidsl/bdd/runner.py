@@ -178,7 +178,8 @@ def run_features(files: list[Path], timeout: float | None = None) -> Run:
         ]
         env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONIOENCODING="utf-8")
         env.pop("PYTEST_ADDOPTS", None)
-        done = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True,
+        # The consultant's folder stays the working directory, so paths in messages read as they typed them.
+        done = subprocess.run(command, cwd=Path.cwd(), env=env, capture_output=True, text=True,
                               encoding="utf-8", errors="replace", timeout=timeout)
         if not results.is_file():
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])

@@ -125,9 +125,10 @@ def _ruleset_text(ctx: SpecContext, docstring: str) -> None:
 
 @_step("facts_table", "given", "факты:", "the facts:",
        "Факты таблицей: длинная форма (период | сотрудник | показатель | значение) или широкая "
-       "(период | <факт> | <факт> …). Столбцы «период» и «сотрудник» можно опустить.",
-       "Facts as a table: long (period | employee | fact | value) or wide (period | <fact> | <fact> …). "
-       "The period and employee columns may be left out.",
+       "(период | название факта | название факта …). Столбцы «период» и «сотрудник» можно опустить; "
+       "пустая ячейка или «нет данных» — значения нет.",
+       "Facts as a table: long (period | employee | fact | value) or wide (period | fact name | fact name …). "
+       "The period and employee columns may be left out; an empty cell or \"no data\" is a missing value.",
        table=True)
 def _facts_table(ctx: SpecContext, datatable: list[list[str]]) -> None:
     ctx.add_fact_table(datatable)
@@ -165,7 +166,7 @@ def _check(ctx: SpecContext) -> None:
 # ---------------------------------------------------------------- then: numbers
 def _expect_number(ctx: SpecContext, text: str, money: bool) -> SpecNumber:
     try:
-        number = parse_number(text)
+        number = parse_number(text, ctx.lang)
     except NumberError:
         raise SpecError(msg("bad_number", ctx.lang, text=text)) from None
     if money and number.percent:
