@@ -13,6 +13,7 @@ import datetime as _dt
 import difflib
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Sequence
@@ -108,6 +109,10 @@ class _Layout:
     @property
     def long(self) -> bool:
         return self.fact is not None
+
+    @cached_property
+    def unnamed(self) -> list[int]:
+        return [i for i, name in enumerate(self.names) if not name]
 
 
 class _Known:
@@ -334,57 +339,13 @@ class _Loader:
         layout = self._layout(table, header)
         if layout is None:
             return
-        header_width = len(layout.names)
         unknown: dict[str, list] = {}  # long form: unknown fact → [first row, count, as written]
-        unnamed_reported: set[int] = set()
+        unnamed: set[int] = set()  # columns without a header already reported
         data_rows = 0
         for number, cells in table.rows[header.start:]:
-            if all(is_blank(c) for c in cells):
-                continue
-            data_rows += 1
-            here = lambda column: DataLocation(table.name, number, column)  # noqa: E731
-            if len(cells) > header_width and any(not is_blank(c) for c in cells[header_width:]):
-                self.diagnostics.append(error(
-                    "D023", f"the row has {len(cells)} cells but the header has {header_width}", here(None),
-                    "a cell probably contains the delimiter: quote it, or name the delimiter with --delimiter"))
-            for i, cell in enumerate(cells[:header_width]):
-                if not layout.names[i] and not is_blank(cell) and i not in unnamed_reported:
-                    unnamed_reported.add(i)
-                    self.diagnostics.append(warning(
-                        "D013", f"column {i + 1} has values but no header, so it is ignored",
-                        here(f"column {i + 1}"), "give the column a header (a fact's name) or delete it"))
-            cell = lambda i: cells[i] if i is not None and i < len(cells) else None  # noqa: E731
-            period_cell = cell(layout.period)
-            period = periods.parse_period(period_cell, self.kind) if not is_blank(period_cell) else None
-            period_column = layout.names[layout.period]
-            if is_blank(period_cell):
-                self.diagnostics.append(error("D022", "the row has data but no period", here(period_column),
-                                              f"fill in the period, e.g. {periods.example(self.kind)}"))
-            elif period is None:
-                code, problem = _period_problem(period_cell, self.kind)
-                self.diagnostics.append(error(code, problem.message, here(period_column), problem.hint))
-            employee_text = " ".join(text_of(cell(layout.employee)).split())
-            employee = employee_text or None
-            if layout.long:
-                assert layout.fact is not None and layout.value is not None
-                fact_text = " ".join(text_of(cell(layout.fact)).split())
-                value_column = layout.names[layout.value]
-                value = cell_number(cell(layout.value))
-                fact = self.known.lookup(fact_text) if fact_text else None
-                if not fact_text:
-                    if value is not _Missing.EMPTY:
-                        self.diagnostics.append(error("D041", "the row has a value but no fact name",
-                                                      here(layout.names[layout.fact]),
-                                                      "fill in the fact's name, e.g. `leads`"))
-                    continue
-                if fact is None:
-                    entry = unknown.setdefault(norm(fact_text), [number, 0, fact_text])
-                    entry[1] += 1
-                    continue
-                self._value(here(value_column), period, employee, fact, value, long=True)
-            else:
-                for i, fact in layout.facts.items():
-                    self._value(here(layout.names[i]), period, employee, fact, cell_number(cell(i)), long=False)
+            if not all(is_blank(c) for c in cells):
+                data_rows += 1
+                self._row(table.name, number, cells, layout, unknown, unnamed)
         for first_row, count, written in unknown.values():
             rows = f"{count} rows" if count > 1 else "1 row"
             self.diagnostics.append(warning(
@@ -397,6 +358,60 @@ class _Loader:
             self.diagnostics.append(warning("D007", "the file has a header but no data rows",
                                             DataLocation(table.name), "export the data again"))
 
+    def _row(self, name: str, number: int, cells: list[Cell], layout: _Layout,
+             unknown: dict[str, list], unnamed: set[int]) -> None:
+        """Check one data row; every bad cell is reported, good cells become fact rows."""
+        width = len(layout.names)
+
+        def cell(i: int | None) -> Cell:
+            return cells[i] if i is not None and i < len(cells) else None
+
+        def here(column: str | None) -> DataLocation:
+            return DataLocation(name, number, column)
+
+        if len(cells) > width and any(not is_blank(c) for c in cells[width:]):
+            self.diagnostics.append(error(
+                "D023", f"the row has {len(cells)} cells but the header has {width}", here(None),
+                "a cell probably contains the delimiter: quote it, or name the delimiter with --delimiter"))
+        for i in layout.unnamed:
+            if i < len(cells) and not is_blank(cells[i]) and i not in unnamed:
+                unnamed.add(i)
+                self.diagnostics.append(warning(
+                    "D013", f"column {i + 1} has values but no header, so it is ignored",
+                    here(f"column {i + 1}"), "give the column a header (a fact's name) or delete it"))
+        period = self._period(cell(layout.period), here(layout.names[layout.period]))
+        employee = " ".join(text_of(cell(layout.employee)).split()) or None
+        if not layout.long:
+            for i, fact in layout.facts.items():
+                self._value(here(layout.names[i]), period, employee, fact, cell_number(cell(i)), long=False)
+            return
+        assert layout.fact is not None and layout.value is not None
+        fact_text = " ".join(text_of(cell(layout.fact)).split())
+        value = cell_number(cell(layout.value))
+        if not fact_text:
+            if value is not _Missing.EMPTY:
+                self.diagnostics.append(error("D041", "the row has a value but no fact name",
+                                              here(layout.names[layout.fact]), "fill in the fact's name, e.g. `leads`"))
+            return
+        fact = self.known.lookup(fact_text)
+        if fact is None:  # reported once per name, after the table
+            unknown.setdefault(norm(fact_text), [number, 0, fact_text])[1] += 1
+            return
+        self._value(here(layout.names[layout.value]), period, employee, fact, value, long=True)
+
+    def _period(self, cell: Cell, where: DataLocation) -> str | None:
+        """The row's period key, or None after reporting why there is none."""
+        if is_blank(cell):
+            self.diagnostics.append(error("D022", "the row has data but no period", where,
+                                          f"fill in the period, e.g. {periods.example(self.kind)}"))
+            return None
+        as_written = cell if isinstance(cell, (_dt.date, _dt.datetime)) else text_of(cell)
+        key = periods.parse_period(as_written, self.kind)
+        if key is None:
+            code, problem = _period_problem(cell, self.kind)
+            self.diagnostics.append(error(code, problem.message, where, problem.hint))
+        return key
+
     def _value(self, where: DataLocation, period: str | None, employee: str | None, fact: str,
                value: Decimal | _Missing | _Problem, long: bool) -> None:
         if isinstance(value, _Problem):
@@ -406,7 +421,7 @@ class _Loader:
             return
         if value is _Missing.EMPTY and long:
             self.diagnostics.append(warning(
-                "D031", f"`{fact}` has no value for {period}; the row is ignored", where,
+                "D031", f"`{show(fact)}` has no value for {period}; the row is ignored", where,
                 "fill in the value, delete the row, or write н/д (n/a) to mark missing data on purpose"))
         if isinstance(value, _Missing):
             return

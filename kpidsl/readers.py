@@ -214,7 +214,7 @@ def detect_delimiter(text: str, is_header: HeaderTest) -> tuple[str | None, list
     wider than the header wins.  No candidate: the most consistent split, so the
     "no header" error can at least show the columns.
     """
-    sample = "\n".join(text.splitlines()[:50])
+    sample = "\n".join(text[:65536].splitlines()[:50])
     present = [d for d in DELIMITERS if d in sample] or [","]
     found: dict[str, tuple[list[str], bool]] = {}
     for d in present:
@@ -414,6 +414,9 @@ _MINUS = "-\u2212"  # hyphen-minus, minus sign
 _MAX_EXPONENT = 60  # larger exponents are not KPI data (and would make huge integers)
 _NUMBER = re.compile(r"(?P<mantissa>[0-9.,]+)(?:[eE](?P<exp>[+-]?\d{1,3}))?")
 _WIDE = Context(prec=200)
+_PLAIN = re.compile(r"-?\d{1,30}(?:\.\d{1,30})?")
+_SPACE = re.compile(f"[{_GROUP_SPACES}]")
+_SPACED_HEAD = re.compile(f"[0-9{_GROUP_SPACES}]+")
 
 
 def plain(value: Decimal) -> Decimal | None:
@@ -446,6 +449,8 @@ def parse_number(text: str) -> Decimal | None:
     must have three digits.
     """
     s = text.strip(_GROUP_SPACES + "\t\r\n")
+    if _PLAIN.fullmatch(s):  # the common case, `1926000` or `-0.25`: no folding needed
+        return plain(Decimal(s))
     negative = False
     if len(s) > 2 and s[0] == "(" and s[-1] == ")":
         negative, s = True, s[1:-1].strip(_GROUP_SPACES)
@@ -461,12 +466,12 @@ def parse_number(text: str) -> Decimal | None:
     if s[:1] and s[0] in _CURRENCY_SIGNS:  # -₽ 5
         s = s[1:].lstrip(_GROUP_SPACES)
     # thousands grouped by spaces: fold them away after checking the grouping
-    if any(ch in s for ch in _GROUP_SPACES):
-        head = re.match(r"^[0-9" + _GROUP_SPACES + r"]+", s)
+    if _SPACE.search(s):
+        head = _SPACED_HEAD.match(s)
         if head is None:
             return None
-        groups = re.split("[" + _GROUP_SPACES + "]", head.group(0).rstrip(_GROUP_SPACES))
-        if not _grouped(groups) or any(ch in s[head.end():] for ch in _GROUP_SPACES):
+        groups = _SPACE.split(head.group(0).rstrip(_GROUP_SPACES))
+        if not _grouped(groups) or _SPACE.search(s, head.end()):
             return None
         s = "".join(groups) + s[head.end():]
         spaced = True
