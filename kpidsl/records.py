@@ -27,8 +27,8 @@ Decisions (docs/scale.md explains them to users):
   total never stands in for one employee's own deals.
 * Numbers are exact: CSV is read as text and parsed to DECIMAL(38,12) (a decimal
   comma and spaces as thousands separators are accepted); doubles go through
-  their shortest text form; `avg` is divided exactly, rounded half away from zero
-  to 12 decimals like every other division in kpidsl.
+  their shortest text form; `avg` is divided exactly by kpidsl.fixedpoint, rounded
+  half away from zero to 12 decimals like every other division in kpidsl.
 * Dates are ISO dates or timestamps, or `30.09.2026` — the forms kpidsl.periods
   accepts.  A record without a date is left out with a warning; a date that does
   not parse is an error naming the first bad row.
@@ -57,7 +57,6 @@ if TYPE_CHECKING:  # heavy imports stay inside the functions that use them
 
 RECORD_FACTS_TABLE = "kpidsl_record_facts"
 VALUE_TYPE = "DECIMAL(38,12)"
-_SCALE = 10**12
 _NBSP = "\u00a0"
 
 _READERS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
@@ -474,27 +473,11 @@ class _Builder:
         return [(src, src_query), (agg, agg_query)], values
 
     def exact_quotient(self, total: "exp.Expression", count: "exp.Expression") -> "exp.Expression":
-        """total / count rounded half away from zero to 12 decimals; NULL for count 0."""
+        """total / count rounded half away from zero to 12 decimals (kpidsl's division); NULL for 0."""
+        from . import fixedpoint
+
         exp = _sqlglot()
-        count = exp.Nullif(this=count, expression=exp.Literal.number(0))
-        if self.dialect != "duckdb":  # engines with exact decimal division
-            return exp.Round(this=exp.Div(this=exp.cast(total, _dtype(VALUE_TYPE)), expression=count),
-                             decimals=exp.Literal.number(12))
-        # DuckDB divides decimals as doubles: divide the scaled integers instead,
-        # |q| = (2·|units| + n) div 2n, then put the sign and the 12 decimals back.
-        big, scale = _dtype("HUGEINT"), exp.Literal.number(_SCALE)
-        s = exp.cast(total, _dtype(VALUE_TYPE))
-        whole = exp.Anonymous(this="TRUNC", expressions=[s])
-        units = _op(exp.Add, _op(exp.Mul, exp.cast(whole, big), scale),
-                    exp.cast(_op(exp.Mul, _op(exp.Sub, s, whole), scale), big))
-        n = exp.cast(count, big)
-        magnitude = _op(exp.IntDiv, _op(exp.Add, _op(exp.Mul, exp.Abs(this=units), exp.Literal.number(2)), n),
-                        _op(exp.Mul, n, exp.Literal.number(2)))
-        int_part = exp.cast(_op(exp.IntDiv, magnitude, scale), _dtype(VALUE_TYPE))
-        frac = _op(exp.Mul, exp.cast(_op(exp.Mod, magnitude, scale), _dtype("DECIMAL(38,0)")),
-                   exp.cast(exp.Literal.number("0.000000000001"), _dtype("DECIMAL(13,12)")))
-        signed = _op(exp.Mul, _op(exp.Add, int_part, frac), exp.Anonymous(this="SIGN", expressions=[units.copy()]))
-        return exp.cast(signed, _dtype(VALUE_TYPE))
+        return fixedpoint.div(exp.cast(total, _dtype(VALUE_TYPE)), exp.cast(count, _dtype(VALUE_TYPE)))
 
 
 def _localize_tree(node: "exp.Expression", localize: Any) -> "exp.Expression":
@@ -619,7 +602,9 @@ def records_sql(model: "Model", files: Mapping[str, str] | None = None, dialect:
     query = builder.build(employees)
     if query is None:
         return None, builder.diagnostics
-    return query.sql(dialect=dialect, pretty=True), builder.diagnostics
+    from . import fixedpoint
+
+    return fixedpoint.for_dialect(query, dialect).sql(dialect=dialect, pretty=True), builder.diagnostics
 
 
 def describe(connection: "duckdb.DuckDBPyConnection", source: Source) -> dict[str, str]:
