@@ -264,10 +264,11 @@ class _Checker:
             seen.setdefault(name, line)
             weight = self._kpi_line(role, line)
             weights = None if weights is None or weight is None else [*weights, weight]
-        if weights and sum(weights) != 1:
+        total = _sum(weights) if weights else None
+        if total is not None and total != 1:
             self.out.append(error(
-                "K040", f"weights of role `{role.name}` sum to {show_number(sum(weights))}, not 1", role.span,
-                f"weights are shares of the role's bonus; change them by {show_number(1 - sum(weights))} in total"))
+                "K040", f"weights of role `{role.name}` sum to {show_number(total)}, not 1", role.span,
+                f"weights are shares of the role's bonus; change them by {show_number(1 - total)} in total"))
 
     def _kpi_line(self, role: ast.Role, line: ast.KpiLine) -> Decimal | None:
         """Check one KPI line; return its weight if it is a known constant."""
@@ -390,3 +391,10 @@ def _either(words: list[str]) -> str:
     """["weight", "bonus"] → "`weight` or `bonus`"."""
     quoted = [f"`{w}`" for w in words]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _sum(values: list[Decimal]) -> Decimal | None:
+    try:
+        return sum(values, Decimal(0))
+    except ArithmeticError:  # absurdly large numbers: other checks have their say
+        return None

@@ -13,7 +13,7 @@ warning, nothing more.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Literal, Mapping
 
 from . import ast
@@ -191,7 +191,7 @@ class ExprChecker:
 
     def _integer_literal(self, function: str, arg: ast.Expr) -> None:
         ok = (isinstance(arg, ast.Number) and not arg.is_percent
-              and arg.value == arg.value.to_integral_value() and arg.value <= 12)
+              and arg.value in _DIGITS)
         if not ok:
             self.emit(error("K032", f"the digits of `{function}` must be a whole number written out (0–12)",
                             arg.span, f"e.g. `{function}(x, 2)` rounds to two decimals"))
@@ -315,38 +315,46 @@ def literal_number(expr: ast.Expr) -> Decimal | None:
 
 
 _QUANTUM = Decimal("1e-12")
+_DIGITS = frozenset(Decimal(n) for n in range(13))
 
 
-def constant_value(expr: ast.Expr, model: Model, seen: frozenset[str] = frozenset()) -> Decimal | None:
+def constant_value(expr: ast.Expr, model: Model) -> Decimal | None:
     """The value of an expression known before any data (numbers, goals, params), or None.
 
     Follows the language's arithmetic: each `+ - * /` is rounded half away from
-    zero to 12 decimals.  Division by zero gives None (no value), as at run time.
+    zero to 12 decimals.  Division by zero gives None (no value), as at run time,
+    and so do numbers beyond what decimal arithmetic can hold.
     """
+    try:
+        return _fold(expr, model, frozenset())
+    except ArithmeticError:
+        return None
+
+
+def _fold(expr: ast.Expr, model: Model, seen: frozenset[str]) -> Decimal | None:
     if isinstance(expr, ast.Number):
         return expr.value
     if isinstance(expr, ast.Name):
         decl = model.values.get(expr.name)
         if not isinstance(decl, ast.Goal) or expr.name in seen:
             return None
-        return constant_value(decl.expr, model, seen | {expr.name})
+        return _fold(decl.expr, model, seen | {expr.name})
     if isinstance(expr, ast.Unary) and expr.op == "-":
-        inner = constant_value(expr.operand, model, seen)
+        inner = _fold(expr.operand, model, seen)
         return None if inner is None else -inner
     if isinstance(expr, ast.Binary) and expr.op in ast.ARITHMETIC_OPS:
-        a, b = constant_value(expr.left, model, seen), constant_value(expr.right, model, seen)
+        a, b = _fold(expr.left, model, seen), _fold(expr.right, model, seen)
         if a is None or b is None or (expr.op == "/" and b == 0):
             return None
-        try:
-            result = {"+": a + b, "-": a - b, "*": a * b}[expr.op] if expr.op != "/" else a / b
-            return result.quantize(_QUANTUM, ROUND_HALF_UP)
-        except InvalidOperation:
-            return None
+        result = a + b if expr.op == "+" else a - b if expr.op == "-" else a * b if expr.op == "*" else a / b
+        return result.quantize(_QUANTUM, ROUND_HALF_UP)
     return None
 
 
 def show_number(value: Decimal) -> str:
-    """A decimal as a person writes it: 0.9, 1, 30000000."""
+    """A decimal as a person writes it: 0.9, 1, 30000000 (huge or tiny ones in E notation)."""
+    if not value.is_finite() or abs(value.adjusted()) > 30:
+        return f"{value:E}"
     return format(value.normalize(), "f")
 
 __all__ = ["ExprChecker", "Scope", "Info", "NUM", "BOOL", "STR", "ANY",
