@@ -70,6 +70,12 @@ _EXPECTED = ("long form: period, employee (optional), fact, value; wide form: pe
              "показатель, значение")
 
 
+def is_total(text: str) -> bool:
+    """`Итого`, `Всего по отделу`, `Total:` — a spreadsheet's total row, not data."""
+    key = norm(text)
+    return any(key == word or key.startswith(word + " ") for word in TOTAL_WORDS)
+
+
 def _is_facts_header(cells: Sequence[Cell]) -> bool:
     return any(isinstance(c, str) and norm(c) in PERIOD_NAMES for c in cells)
 
@@ -228,7 +234,7 @@ def _period_problem(cell: Cell, kind: str) -> tuple[str, _Problem]:
         return "D021", _Problem(f"`{show(text)}` is a {written}, but this ruleset counts periods by {kind}",
                                 f"write {kind}s like {periods.example(kind)}, or change the ruleset's "
                                 f"`period {kind}` setting to `period {written}`")
-    if norm(text).startswith(TOTAL_WORDS):
+    if is_total(text):
         return "D020", _Problem(f"`{show(text)}` is a total row, not a period",
                                 "delete total rows from the export: facts are read row by row")
     return "D020", _Problem(f"`{show(text)}` is not a {kind}",
@@ -381,6 +387,14 @@ class _Loader:
                     here(f"column {i + 1}"), "give the column a header (a fact's name) or delete it"))
         period = self._period(cell(layout.period), here(layout.names[layout.period]))
         employee = " ".join(text_of(cell(layout.employee)).split()) or None
+        if employee is not None and norm(employee) in NO_DATA_MARKS:  # `—`: nobody, department level
+            employee = None
+        if employee is not None and is_total(employee):
+            self.diagnostics.append(error(
+                "D024", f"`{show(employee)}` in the employee column is a total row, not an employee",
+                here(layout.names[layout.employee or 0]),
+                "delete total rows; a department-level value goes in a row with the employee cell empty"))
+            return
         if not layout.long:
             for i, fact in layout.facts.items():
                 self._value(here(layout.names[i]), period, employee, fact, cell_number(cell(i)), long=False)

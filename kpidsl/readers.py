@@ -304,8 +304,11 @@ def _xlsx_tables(path: str, workbook: "Workbook") -> tuple[list[RawTable], list[
         tables = []
         for ws in sheets:
             name = f"{path}[{ws.title}]" if several else path
-            # min_row/min_col = 1 so that numbering matches what the spreadsheet shows
-            rows = [(number, list(values)) for number, values in
+            # The stored dimensions may claim thousands of formatted-but-empty columns; without
+            # them each row is as long as its last cell.  min_row/min_col = 1 keep the numbering
+            # the spreadsheet shows (empty rows come through as empty).
+            ws.reset_dimensions()
+            rows = [(number, _trim(values)) for number, values in
                     enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), 1)]
             tables.append(RawTable(name, rows))
     finally:
@@ -313,6 +316,13 @@ def _xlsx_tables(path: str, workbook: "Workbook") -> tuple[list[RawTable], list[
     if not any(not is_blank(c) for t in tables for _, cells in t.rows for c in cells):
         return [], [error("D006", f"{path} is empty: no visible sheet has any data", DataLocation(path))]
     return tables, []
+
+
+def _trim(values: Sequence[Cell]) -> list[Cell]:
+    n = len(values)
+    while n and values[n - 1] is None:
+        n -= 1
+    return list(values[:n])
 
 
 # ---------------------------------------------------------------- JSON

@@ -160,6 +160,15 @@ def test_department_and_employee_rows(tmp_path: Path) -> None:
                              ("2026Q3", "Анна Петрова", "leads"): Decimal(120)}
 
 
+def test_total_and_placeholder_employees(tmp_path: Path) -> None:
+    path = write(tmp_path, "t.csv", "period;employee;leads\n2026Q3;Итогов Иван;1\n2026Q3;—;400\n"
+                                    "2026Q3;Итого по отделу;401\n")
+    table, diagnostics = load_facts([path])
+    assert values(table) == {("2026Q3", "Итогов Иван", "leads"): Decimal(1), ("2026Q3", None, "leads"): Decimal(400)}
+    d = the(diagnostics, "D024")
+    assert d.location == DataLocation(path, 4, "employee") and "total row" in d.message
+
+
 def test_several_files_are_merged(tmp_path: Path) -> None:
     a = write(tmp_path, "a.csv", "period;leads\n2026Q3;400\n")
     b = write(tmp_path, "b.csv", "period;revenue\n2026Q3;5\n")
