@@ -157,10 +157,10 @@ class _Checker:
     def _unit_known(self, unit: ast.Ident | None) -> None:
         if unit is None or declared_unit(unit.text):
             return
-        hint = (did_you_mean(unit.text, (*PLAIN_UNITS, "percent"))
+        hint = (did_you_mean(unit.text, PLAIN_UNITS)
                 or (f"write currency codes in capitals: `{unit.text.upper()}`"
                     if unit.text.isalpha() and len(unit.text) == 3 else None)
-                or f"units: {', '.join(PLAIN_UNITS)}, percent, or a currency code (RUB, USD, EUR)")
+                or f"units: {', '.join(PLAIN_UNITS)}, or a currency code (RUB, USD, EUR)")
         self.out.append(warning("K036", f"unknown unit `{unit.text}`", unit.span, hint))
 
     def _metric(self, m: ast.Metric) -> None:

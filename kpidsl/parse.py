@@ -197,8 +197,9 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
                 hint = f"looking for `}}` to close `{keyword}` opened at {bline}:{bcol}"
             else:
                 message = "the file ends in the middle of a statement"
-            end_line = text.count("\n") + 1
-            end_col = len(text) - (text.rfind("\n") + 1) + 1
+            shown_text = text.rstrip()  # point just after the last real character, on a line that exists
+            end_line = shown_text.count("\n") + 1
+            end_col = len(shown_text) - (shown_text.rfind("\n") + 1) + 1
             return error("K002", message, Span(file, end_line, end_col), hint)
         shown = str(token)
         message = f"unexpected `{shown}`"
