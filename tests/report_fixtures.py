@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from html.parser import HTMLParser
 
 from kpidsl.results import EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
 
@@ -72,10 +73,11 @@ EMPLOYEE_VALUES = {
     ("2026Q3", "Орлов Дмитрий"): {"lead_close_rate": D("0.150000000000")},
     ("2026Q3", "Соколова Елена"): {"reputation_index": None},
 }
-PROBLEMS = {
-    ("2026Q1", "customer_growth"): "no data for fact `customers` in 2025Q4 (needed by prev(customers))",
-    ("2026Q1", "avg_check_growth"): "no data for facts `revenue`, `orders` in 2025Q4 (needed by prev(avg_check))",
-    ("2026Q3", "reputation_index"): "division by zero: `publications_negative` is 0 in 2026Q3 for Соколова Елена",
+PROBLEMS = {  # worded as the engine words them
+    ("2026Q1", "customer_growth"): "`growth(customers)` needs the previous period 2025Q4, which is not in the data",
+    ("2026Q1", "avg_check_growth"): "`growth(avg_check)` needs the previous period 2025Q4, which is not in the data",
+    ("2026Q3", "reputation_index"): "division by zero: `publications_negative` is 0 in "
+                                    "`publications_positive / publications_negative` in 2026Q3",
 }
 
 # name: (title, unit, better, kind, indicator)
@@ -267,3 +269,43 @@ def hostile_results() -> Results:
         employees.append(r)
     findings = [replace(f, message="@cmd|' /C calc'!A0 <img src=x onerror=alert(2)>") for f in base.findings]
     return replace(base, results=employees, findings=findings, ruleset="Отчёт </title><script>x()</script>")
+
+
+def expected_chart_counts(results: Results, period: str = "2026Q3") -> tuple[int, int]:
+    """(fact bars, dynamics points) the dashboard must draw: a bar per KPI with a fact in
+    `period`, a point per period in which that KPI has a fact."""
+    bars = sum(1 for r in results.for_period(period) for k in r.kpis if k.fact is not None)
+    points = 0
+    for r in results.for_period(period):
+        for k in r.kpis:
+            points += sum(1 for x in results.results if x.employee == r.employee
+                          for y in x.kpis if y.kpi == k.kpi and y.fact is not None)
+    return bars, points
+
+
+class Elements(HTMLParser):
+    """Collects (tag, attributes) of every start tag, and the page's text."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, dict[str, str]]] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, {k: v or "" for k, v in attrs}))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def having(self, tag: str, cls: str | None = None, **data: str) -> list[dict[str, str]]:
+        out = []
+        for t, a in self.found:
+            if t != tag or (cls and cls not in a.get("class", "").split()):
+                continue
+            if all(a.get(f"data-{k.replace('_', '-')}") == v for k, v in data.items()):
+                out.append(a)
+        return out

@@ -13,8 +13,6 @@ import subprocess
 import sys
 from dataclasses import replace
 from decimal import Decimal
-from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -24,8 +22,8 @@ from kpidsl.i18n import Formatter, available_languages
 from kpidsl.render import RenderError, md_escape, render_report
 from kpidsl.resources import resource_dir
 from kpidsl.results import KpiResult
-from report_fixtures import (HEAD_ROMI_ACTION, HOSTILE_ACTION, HOSTILE_NAME, HOSTILE_TITLE, hostile_results,
-                             latest_only, seed_results)
+from report_fixtures import (HEAD_ROMI_ACTION, HOSTILE_NAME, HOSTILE_TITLE, Elements, expected_chart_counts,
+                             hostile_results, latest_only, seed_results)
 
 GOLDEN = Path(__file__).parent / "golden" / "reports"
 NBSP = "\u00a0"
@@ -49,34 +47,6 @@ def html(report: str = "all", locale: str | None = None, results=None, **kw) -> 
 
 def md(report: str = "all", locale: str | None = None, results=None, **kw) -> str:
     return render_report(results or seed_results(), "md", report=report, locale=locale, **kw).decode("utf-8")
-
-
-class Elements(HTMLParser):
-    """Collects (tag, attributes) of every start tag, and the page's text."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, dict[str, str]]] = []
-        self.text: list[str] = []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        self.found.append((tag, {k: v or "" for k, v in attrs}))
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-    def having(self, tag: str, cls: str | None = None, **data: str) -> list[dict[str, str]]:
-        out = []
-        for t, a in self.found:
-            if t != tag or (cls and cls not in a.get("class", "").split()):
-                continue
-            if all(a.get(f"data-{k.replace('_', '-')}") == v for k, v in data.items()):
-                out.append(a)
-        return out
 
 
 def section(page: str, name: str) -> str:
@@ -246,16 +216,6 @@ def test_statement_explains_the_number_in_plain_words() -> None:
     en = section(html("statement", locale="en"), "statement")
     assert (f"Baseline 3%, target 10%, actual 15%, so attainment is 150%; index 0.2 × 1.5 = 0.300; "
             f"bonus 5,000 × (1 + 0.300 − 0.2) = RUB{NBSP}5,500.00.") in en
-
-
-def expected_chart_counts(results, period="2026Q3"):
-    bars = sum(1 for r in results.for_period(period) for k in r.kpis if k.fact is not None)
-    points = 0
-    for r in results.for_period(period):
-        for k in r.kpis:
-            points += sum(1 for x in results.results if x.employee == r.employee
-                          for y in x.kpis if y.kpi == k.kpi and y.fact is not None)
-    return bars, points
 
 
 def test_dashboard_charts_have_a_bar_and_points_per_value() -> None:
