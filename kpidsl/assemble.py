@@ -1,0 +1,205 @@
+"""Assemble: the plan's output rows → `Results`, and a diagnostic for every unknown.
+
+Numbers arrive from DuckDB as exact `Decimal`s (ratios with 12 decimals, money with
+the currency's minor digits); an employee's bonus is the sum of their rounded KPI
+bonuses.  Every KPI with status `no_data`, every quality gate and rule that could
+not be evaluated gets a warning naming the missing input (via `reasons.py`);
+warnings that share a cause are grouped, listing the employees they affect.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from . import ast
+from .compile import LinePlan, Plan
+from .diagnostics import Diagnostic, Span, warning
+from .facts import FactRow
+from .reasons import ROOT, Evaluator, FactIndex, Reason, Scope, kpi_scope
+from .results import EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
+
+_HINTS = {
+    "E020": "add the missing value to the facts file (period, employee, fact, value), or check the fact's name",
+    "E021": "the result is unknown while the divisor is zero; check the data, or guard the formula with `if`",
+    "E022": "values this large cannot be computed exactly; check the data's units",
+}
+_SHOWN_NAMES = 5
+
+Fetched = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+class _Explainer:
+    """Collects reasons and groups them into diagnostics: one per (subject, period, cause)."""
+
+    def __init__(self, plan: Plan, rows: list[FactRow], periods: list[str]) -> None:
+        self.evaluator = Evaluator(plan.model, FactIndex(rows, periods))
+        self.groups: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
+        self.spans: dict[tuple[str, str, str, str], tuple[Span | None, str]] = {}
+        self.scopes: dict[int, Scope] = {}
+        self.plan = plan
+
+    def scope(self, line: LinePlan) -> Scope:
+        if line.id not in self.scopes:
+            self.scopes[line.id] = kpi_scope(line.series, line.better, line.line, line.target_expr, line.scheme)
+        return self.scopes[line.id]
+
+    def _as(self, employee: str | None) -> str | None:
+        """Who to evaluate as: an employee without rows of their own is the department."""
+        return employee if self.evaluator.facts.has_own(employee) else None
+
+    def reasons(self, e: ast.Expr | None, scope: Scope, period: str, employee: str | None) -> list[Reason]:
+        return self.evaluator.why(e, scope, period, self._as(employee))
+
+    def add(self, subject: str, code: str | None, period: str, employee: str | None, reasons: list[Reason],
+            span: Span | None) -> list[str]:
+        for reason in reasons or [Reason("E020", "the value could not be computed")]:
+            key = (subject, code or reason.code, period, reason.text)
+            if employee is not None:
+                self.groups[key].append(employee)
+            else:
+                self.groups.setdefault(key, [])
+            self.spans[key] = (span, reason.code)
+        return [r.text for r in reasons]
+
+    def diagnostics(self) -> list[Diagnostic]:
+        out = []
+        for (subject, code, period, text), who in self.groups.items():
+            span, cause = self.spans[(subject, code, period, text)]
+            names = ""
+            if who:
+                shown = ", ".join(who[:_SHOWN_NAMES])
+                more = f" and {len(who) - _SHOWN_NAMES} more" if len(who) > _SHOWN_NAMES else ""
+                names = f" (employees: {shown}{more})"
+            out.append(warning(code, f"{subject} in {period}: {text}{names}", span, _HINTS.get(cause)))
+        return out
+
+
+def assemble(plan: Plan, fetched: Fetched, rows: list[FactRow], periods: list[str], roster: list[tuple[str, str]],
+             period: str | None, employee: str | None, locale: str, diagnostics: list[Diagnostic]) -> Results:
+    model = plan.model
+    explainer = _Explainer(plan, rows, periods)
+    results = Results(ruleset=model.title, currency=model.currency, locale=locale, period_kind=model.period_kind,
+                      periods=list(periods), minor_digits=plan.minor_digits)
+
+    def wanted(p: str, e: str | None) -> bool:
+        return (period is None or p == period) and (employee is None or e is None or e == employee)
+
+    lines = {line.id: line for line in plan.lines}
+    by_cell: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    if "kpis" in fetched:
+        names, records = fetched["kpis"]
+        for record in records:
+            row = dict(zip(names, record))
+            if wanted(row["period"], row["employee"]):
+                by_cell[(row["period"], row["employee"])].append(row)
+    zero = Decimal(0).quantize(Decimal(1).scaleb(-plan.minor_digits))
+    for p in periods:
+        for name, role_name in roster:
+            if not wanted(p, name):
+                continue
+            role = model.roles[role_name]
+            cells = sorted(by_cell.get((p, name), []), key=lambda r: r["line"])
+            kpis = tuple(_kpi(lines[r["line"]], r, plan, explainer, p, name) for r in cells)
+            gates: tuple[Gate, ...] = ()
+            if cells:
+                gates = tuple(Gate(text, cells[0][f"role_gate_{j}"], "role")
+                              for j, text in enumerate(plan.role_gates[role_name], start=1))
+                for j, (gate, condition) in enumerate(zip(gates, role.requires), start=1):
+                    if gate.passed is None:
+                        explainer.add(f"role-wide quality condition `{gate.condition}` of role `{role_name}` could "
+                                      "not be evaluated and counts as failed", "E023", p, name,
+                                      explainer.reasons(condition, ROOT, p, name), condition_span(condition))
+            results.results.append(EmployeeResult(
+                period=p, employee=name, role=role_name, role_title=role.title or role_name, kpis=kpis,
+                plan_bonus=sum((k.plan_bonus for k in kpis), zero), bonus=sum((k.bonus for k in kpis), zero),
+                gates=gates))
+    _findings(plan, fetched, results, explainer, wanted)
+    _metrics(plan, fetched, results, employee)
+    diagnostics.extend(explainer.diagnostics())
+    return results
+
+
+def condition_span(e: ast.Expr) -> Span | None:
+    return getattr(e, "span", None)
+
+
+def _kpi(line: LinePlan, row: dict[str, Any], plan: Plan, explainer: _Explainer, period: str,
+         employee: str) -> KpiResult:
+    scope = explainer.scope(line)
+    problems: list[str] = []
+    subject = f"KPI `{line.kpi}` of role `{line.role}`"
+    if row["status"] == "no_data":
+        reasons: list[Reason] = []
+        for name in ("fact", "target", "attainment", "weight", "plan_bonus", "index", "bonus"):
+            reasons += [r for r in explainer.reasons(ast.Name(name, line.line.indicator.span), scope, period, employee)
+                        if r not in reasons]
+        problems += explainer.add(f"no data for {subject}", None, period, employee, reasons, line.line.indicator.span)
+    gates = []
+    for j, (text, condition) in enumerate(zip(line.gates, line.line.requires), start=1):
+        passed = row[f"gate_{j}"]
+        gates.append(Gate(text, passed, "kpi"))
+        if passed is None and row["status"] != "no_data":
+            problems += explainer.add(f"quality condition `{text}` of {subject} could not be evaluated and counts "
+                                      "as failed", "E023", period, employee,
+                                      explainer.reasons(condition, scope, period, employee), condition_span(condition))
+    actions = tuple(a.text for j, a in enumerate(line.line.actions, start=1) if row[f"action_{j}"] is True)
+    weight = _dec(row["weight"]) or Decimal(0)
+    zero = Decimal(0).quantize(Decimal(1).scaleb(-plan.minor_digits))
+    return KpiResult(
+        kpi=line.kpi, title=line.title, better=line.better, unit=line.unit, kind=line.kind, weight=weight,
+        baseline=_dec(row["baseline"]), target=_dec(row["target"]), fact=_dec(row["fact"]),
+        attainment=_dec(row["attainment"]), index=_dec(row["index"]), index_plan=weight,
+        deviation=_dec(row["deviation"]), plan_bonus=_dec(row["plan_bonus"]) or zero,
+        bonus=_dec(row["bonus"]) or zero, status=row["status"], gates=tuple(gates), actions=actions,
+        previous_fact=_dec(row["previous_fact"]), problems=tuple(problems))
+
+
+def _findings(plan: Plan, fetched: Fetched, results: Results, explainer: _Explainer, wanted: Any) -> None:
+    if "rules" not in fetched:
+        return
+    names, records = fetched["rules"]
+    for record in sorted(records, key=lambda r: results.periods.index(r[0])):
+        row = dict(zip(names, record))
+        p = row["period"]
+        if not wanted(p, None):
+            continue
+        for j, rule in enumerate(plan.rules, start=1):
+            fired = row[f"rule_{j}"]
+            if fired is True:
+                level = rule.level.text if rule.level is not None else "warning"
+                results.findings.append(Finding(rule=rule.name, title=rule.title or rule.name, level=level, period=p,
+                                                message=rule.message or rule.title or rule.name,
+                                                actions=tuple(rule.actions)))
+            elif fired is None:
+                explainer.add(f"rule `{rule.name}` could not be evaluated", "E024", p, None,
+                              explainer.reasons(rule.when, ROOT, p, None), rule.span)
+
+
+def _metrics(plan: Plan, fetched: Fetched, results: Results, employee: str | None) -> None:
+    """Every period's values (reports show dynamics); per-employee values only for `employee` if given."""
+    if "metrics" not in fetched:
+        return
+    model = plan.model
+    names, records = fetched["metrics"]
+    order = {p: i for i, p in enumerate(results.periods)}
+    for record in sorted(records, key=lambda r: (r[2], order.get(r[0], 0), r[1] is not None, r[1] or "")):
+        row = dict(zip(names, record))
+        if row["employee"] is not None and employee is not None and row["employee"] != employee:
+            continue
+        name = plan.value_names[row["value_index"]]
+        decl = model.values[name]
+        if isinstance(decl, ast.Metric):
+            kind = "process" if decl.kind is not None and decl.kind.text == "process" else "result"
+            better = decl.better or "higher"
+        else:
+            kind, better = "fact", "higher"
+        unit = decl.unit.text if getattr(decl, "unit", None) is not None else None  # type: ignore[union-attr]
+        results.metrics.append(MetricValue(name=name, title=decl.title or name, period=row["period"],
+                                           employee=row["employee"], value=_dec(row["value"]), kind=kind,  # type: ignore[arg-type]
+                                           unit=unit, better=better))  # type: ignore[arg-type]

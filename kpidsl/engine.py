@@ -1,0 +1,201 @@
+"""Engine: run the compiled plan on in-process DuckDB and collect the results.
+
+    run(model, facts, options) → (Results | None, diagnostics)
+
+1. the roster: the ruleset's `employee` lines, then the roster file's rows (a later
+   row for the same person wins, with a warning); an unknown role is an error
+   for that person only;
+2. the fact rows are checked (period kind, magnitude, conflicting duplicates) and
+   loaded into `kpidsl_facts` as exact decimals — data goes into tables, never
+   into SQL text;
+3. the plan (`compile.py`) runs as four statements, all periods and employees at
+   once;
+4. `assemble.py` turns the rows into `Results` and explains every unknown value.
+
+DuckDB's own errors become diagnostics (E040 for a value beyond the exact range,
+E099 otherwise); nothing here raises on bad input.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from . import fixedpoint as fp
+from .diagnostics import DataLocation, Diagnostic, Location, error, warning
+from .facts import FactRow, FactTable
+from .load import Model
+from .periods import kind_of, parse_period, sort_periods
+
+if TYPE_CHECKING:
+    from .api import EvalOptions
+    from .compile import Plan
+    from .results import Results
+
+Roster = list[tuple[str, str]]  # (employee, role) in display order
+
+
+def minor_digits(currency: str) -> int:
+    """Digits of the currency's minor unit (RUB, USD, EUR: 2; JPY: 0)."""
+    from babel.numbers import get_currency_precision
+
+    try:
+        return int(get_currency_precision(currency))
+    except Exception:  # an unknown code: Babel's default is 2 for most; be explicit
+        return 2
+
+
+def run(model: Model, table: FactTable, options: "EvalOptions | None" = None) -> tuple["Results | None", list[Diagnostic]]:
+    """Evaluate `model` over `table`; every problem is a diagnostic, never an exception."""
+    from .api import EvalOptions
+    from .assemble import assemble
+    from .compile import compile_model
+    from .lower import CompileError
+
+    options = options or EvalOptions()
+    diagnostics: list[Diagnostic] = []
+    roster = build_roster(model, table, diagnostics)
+    rows = clean_rows(model, table, {e for e, _ in roster}, diagnostics)
+    periods = sort_periods([r.period for r in rows])
+    if not rows:
+        diagnostics.append(warning("E012", "there are no fact values to evaluate",
+                                   DataLocation(table.files[0]) if table.files else None,
+                                   "check that the facts file has rows and that its fact names match the ruleset"))
+    period, employee = _filters(model, options, periods, roster, diagnostics)
+    digits = minor_digits(model.currency)
+    try:
+        plan = compile_model(model, digits)
+    except CompileError as exc:
+        diagnostics.append(error("E030", f"the ruleset cannot be evaluated: {exc}", exc.span,  # type: ignore[arg-type]
+                                 "run `kpidsl check` on the ruleset and fix its errors"))
+        return None, diagnostics
+    fetched, failure = execute(plan, rows, roster)
+    if failure is not None:
+        diagnostics.append(failure)
+        return None, diagnostics
+    results = assemble(plan, fetched, rows, periods, roster, period, employee,
+                       options.locale or model.locale, diagnostics)
+    results.diagnostics = list(diagnostics)
+    return results, diagnostics
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def build_roster(model: Model, table: FactTable, diagnostics: list[Diagnostic]) -> Roster:
+    chosen: dict[str, tuple[str, Location]] = {}
+    entries: list[tuple[str, str, Location, str]] = [
+        (e.name, e.role.text, e.role.span, f"ruleset line {e.span.line}") for e in model.employees]
+    entries += [(r.employee, r.role, r.location, f"roster row {r.location.row}") for r in table.roster]
+    for name, role, location, where in entries:
+        if name in chosen and chosen[name][0] != role:
+            diagnostics.append(warning(
+                "E002", f"{name} is listed with role `{chosen[name][0]}` and again with role `{role}` ({where}); "
+                        f"the later entry, `{role}`, is used", location,
+                "list each employee once, or keep the roles consistent"))
+        chosen[name] = (role, location)
+    roster: Roster = []
+    for name, (role, location) in chosen.items():
+        if role not in model.roles:
+            known = ", ".join(sorted(model.roles)) or "none"
+            diagnostics.append(error("E001", f"{name} has role `{role}`, which the ruleset does not define; "
+                                             "this employee is not evaluated", location,
+                                     f"use one of the ruleset's roles: {known}"))
+            continue
+        roster.append((name, role))
+    return roster
+
+
+def clean_rows(model: Model, table: FactTable, employees: set[str], diagnostics: list[Diagnostic]) -> list[FactRow]:
+    """The rows the plan can use: right period kind, exact range, no conflicting duplicates."""
+    kind = model.period_kind
+    bad_periods: set[str] = set()
+    strangers: set[str] = set()
+    seen: dict[tuple[str, str | None, str], FactRow] = {}
+    for row in table.rows:
+        if row.period in bad_periods:
+            continue
+        if kind_of(row.period) != kind or parse_period(row.period, kind) != row.period:
+            bad_periods.add(row.period)
+            diagnostics.append(error("E004", f"`{row.period}` is not a {kind} period; rows with it are skipped",
+                                     row.location, f"the ruleset counts in {kind}s: write periods like "
+                                                   f"{ {'quarter': '2026Q3', 'month': '2026-09', 'year': '2026'}[kind] }"))
+            continue
+        if not row.value.is_finite() or abs(row.value) >= fp.MAX_VALUE:
+            diagnostics.append(error("E005", f"the value {row.value} of `{row.fact}` is beyond the exact range "
+                                             "(magnitude below 10^26); the row is skipped", row.location,
+                                     "check the value and its unit"))
+            continue
+        if row.employee is not None and row.employee not in employees and row.employee not in strangers:
+            strangers.add(row.employee)
+            diagnostics.append(warning("E003", f"facts for {row.employee}, who is not on the roster, are ignored",
+                                       row.location, "add an `employee` line to the ruleset or a roster row"))
+        key = (row.period, row.employee, row.fact)
+        first = seen.get(key)
+        if first is not None:
+            if first.value != row.value:
+                diagnostics.append(error(
+                    "E006", f"`{row.fact}` in {row.period}{' for ' + row.employee if row.employee else ''} has two "
+                            f"values: {first.value} (at {first.location}) and {row.value}; the first is used",
+                    row.location, "keep one row per period, employee and fact"))
+            continue
+        seen[key] = row
+    return list(seen.values())
+
+
+def _filters(model: Model, options: "EvalOptions", periods: list[str], roster: Roster,
+             diagnostics: list[Diagnostic]) -> tuple[str | None, str | None]:
+    period = None
+    if options.period is not None:
+        period = parse_period(options.period, model.period_kind)
+        if period is None or period not in periods:
+            shown = ", ".join(periods) or "none"
+            diagnostics.append(error("E010", f"period `{options.period}` is not in the data (periods: {shown})",
+                                     None, "choose one of the periods in the facts file"))
+    employee = options.employee
+    if employee is not None and employee not in {e for e, _ in roster}:
+        diagnostics.append(error("E011", f"employee `{employee}` is not on the roster", None,
+                                 "use the name exactly as the ruleset's `employee` line or the roster writes it"))
+    return period if period is not None else options.period, employee
+
+
+# ------------------------------------------------------------------ execution
+
+
+def execute(plan: "Plan", rows: list[FactRow], roster: Roster) -> tuple[dict[str, tuple[list[str], list[tuple[Any, ...]]]],
+                                                                         Diagnostic | None]:
+    """Load the inputs into a fresh in-memory DuckDB, run every statement, fetch the outputs."""
+    import duckdb
+
+    from .compile import FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
+
+    con = duckdb.connect(":memory:")
+    try:
+        for create in input_tables():
+            con.execute(create.sql(dialect="duckdb", identify=True))
+        if rows:  # values travel as exact decimal text in list parameters, never in the SQL
+            con.execute(input_insert(FACTS_TABLE).sql(dialect="duckdb", identify=True),
+                        [[r.period for r in rows], [r.employee for r in rows], [r.fact for r in rows],
+                         [format(fp.quantize(r.value), "f") for r in rows]])
+        if roster:
+            con.execute(input_insert(ROSTER_TABLE).sql(dialect="duckdb", identify=True),
+                        [[e for e, _ in roster], [r for _, r in roster]])
+        out: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+        for name in plan.statements:
+            result = con.execute(plan.sql(name))
+            records = result.fetchall()  # fetch fully: DuckDB keeps an unfetched result open
+            if name != "values":
+                out[name] = ([d[0] for d in result.description or []], records)
+        return out, None
+    except duckdb.OutOfRangeException as exc:
+        return {}, error("E040", f"a value exceeds the exact range (magnitude below 10^26): {exc}", None,
+                         "check the data's units; products and sums must stay below 10^26")
+    except duckdb.Error as exc:
+        return {}, error("E099", f"the evaluation failed inside DuckDB: {exc}", None,
+                         "this is a bug in kpidsl; please report it with the ruleset")
+    finally:
+        con.close()
+
+
+def as_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)

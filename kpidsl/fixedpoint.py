@@ -1,0 +1,343 @@
+"""Exact decimal fixed-point arithmetic, in Python and as SQL expressions.
+
+The language's numbers are decimals with 12 fractional digits: the result of
+every `+ - * /` is rounded half away from zero to 12 decimals, and money is then
+rounded half away from zero to the currency's minor unit.  This module is the one
+place that knows how; the compiler builds every arithmetic node through it.
+
+Values are `DECIMAL(38, 12)` in SQL, so every value must stay below 10^26 in
+magnitude.  DuckDB's decimal arithmetic is exact for `+` and `-`, but `×` widens
+the scale to 24 (overflowing above 10^14) and `÷` returns a binary DOUBLE — so:
+
+* multiplication splits each factor into its integer and fractional parts,
+  `x·y = xi·y + xf·yi + round12(xf·yf)`: the first two products are exact at
+  scale 12, the last is below 1 in magnitude.  Every term has the sign of the
+  product, so rounding only the last term rounds the whole product correctly.
+  Exact for every product below 10^26.  (A known constant is split in Python.)
+* division works on scaled integers (value × 10^12; HUGEINT in DuckDB,
+  DECIMAL(38, 0) elsewhere): with A = |a|·10^12 and B = |b|·10^12,
+  `|a ÷ b| = A div B + ((2·(A mod B)·10^12 + B) div 2B) · 10^-12` — the integer
+  part plus twelve fractional digits rounded half up — and the sign last.  All
+  integer operations see non-negative operands, so floor and truncating division
+  agree on every engine.  The intermediate `2·(A mod B)·10^12 + B` stays below
+  10^38 because the divisor is below 10^13.  A zero, NULL or too large divisor,
+  or a quotient of 10^26 or more, gives NULL (the engine reports why).
+
+Magnitude limits, in short: every value < 10^26 (facts beyond are rejected with
+E005); every divisor < 10^13 (else NULL, E022); every quotient < 10^26 (else NULL,
+E022); every sum and product < 10^26 (else the evaluation stops with E040).
+
+`for_dialect` rewrites the few constructs whose meaning differs between engines
+(HUGEINT, integer division, TRUNC, BigQuery's decimal types) before SQLGlot
+generates SQL for another engine.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Callable
+
+from sqlglot import exp
+
+SCALE = 12
+QUANTUM = Decimal(1).scaleb(-SCALE)
+MAX_VALUE = Decimal(10) ** 26  # exclusive bound of DECIMAL(38, 12)
+MAX_DIVISOR = Decimal(10) ** 13  # exclusive bound of a divisor's magnitude
+_K = 10**SCALE
+_MAX_QUOTIENT_INT = 10**26 - 1  # integer part of a quotient must stay below this
+_CTX = Context(prec=120, rounding=ROUND_HALF_UP)
+
+# ------------------------------------------------------------------ Python side
+
+
+def quantize(value: Decimal, digits: int = SCALE) -> Decimal:
+    """Round half away from zero to `digits` decimals (negative: tens, hundreds …)."""
+    return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP, context=_CTX)
+
+
+def money(value: Decimal, minor_digits: int) -> Decimal:
+    return quantize(value, minor_digits)
+
+
+def py_add(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None or b is None else quantize(_CTX.add(a, b))
+
+
+def py_sub(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None or b is None else quantize(_CTX.subtract(a, b))
+
+
+def py_mul(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None or b is None else quantize(_CTX.multiply(a, b))
+
+
+def py_div(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    """The quotient exactly as the SQL computes it: None for a zero, NULL or too large divisor."""
+    if a is None or b is None or b == 0 or abs(b) >= MAX_DIVISOR:
+        return None
+    big_a, big_b = int(abs(a).scaleb(SCALE, _CTX)), int(abs(b).scaleb(SCALE, _CTX))
+    q, r = divmod(big_a, big_b)
+    if q >= _MAX_QUOTIENT_INT:
+        return None
+    f, r1 = divmod(r * _K, big_b)
+    scaled = q * _K + f + (1 if 2 * r1 >= big_b else 0)
+    sign = -1 if (a < 0) != (b < 0) else 1
+    return Decimal(sign * scaled).scaleb(-SCALE, _CTX)
+
+
+def division_problem(a: Decimal | None, b: Decimal | None) -> str | None:
+    """Why `a / b` is NULL although both operands have values (None: it is not)."""
+    if a is None or b is None:
+        return None
+    if b == 0:
+        return "zero"
+    if abs(b) >= MAX_DIVISOR:
+        return "divisor_range"
+    if py_div(a, b) is None:
+        return "quotient_range"
+    return None
+
+
+# ------------------------------------------------------------------ SQL side
+
+VALUE_TYPE = "DECIMAL(38, 12)"
+Bind = Callable[[exp.Expression], exp.Expression]
+
+
+def _identity(e: exp.Expression) -> exp.Expression:
+    return e
+
+
+def decimal_type(scale: int, precision: int = 38) -> exp.DataType:
+    params = [exp.DataTypeParam(this=exp.Literal.number(precision)), exp.DataTypeParam(this=exp.Literal.number(scale))]
+    return exp.DataType(this=exp.DataType.Type.DECIMAL, expressions=params, nested=False)
+
+
+def value_type() -> exp.DataType:
+    return decimal_type(SCALE)
+
+
+def int_type() -> exp.DataType:
+    """The scaled-integer type: DuckDB's HUGEINT (`for_dialect` maps it elsewhere)."""
+    return exp.DataType(this=exp.DataType.Type.INT128, nested=False)
+
+
+def as_value(e: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=e, to=value_type())
+
+
+def literal(value: Decimal) -> exp.Expression:
+    """A constant as an exact decimal: `CAST('0.2' AS DECIMAL(38, 12))` (a string, never a float)."""
+    text = format(quantize(value).normalize(), "f")
+    return as_value(exp.Literal.string(text))
+
+
+def int_literal(value: int) -> exp.Expression:
+    return exp.Cast(this=exp.Literal.string(str(value)), to=int_type())
+
+
+def null_value() -> exp.Expression:
+    return exp.Cast(this=exp.Null(), to=value_type())
+
+
+def is_atom(e: exp.Expression) -> bool:
+    """True if `e` needs no parentheses as an operand (SQLGlot does not add them)."""
+    if isinstance(e, (exp.Binary, exp.Unary, exp.Connector)):
+        return False
+    return isinstance(e, (exp.Column, exp.Literal, exp.Cast, exp.Paren, exp.Case, exp.Boolean, exp.Null, exp.Func))
+
+
+def _p(e: exp.Expression) -> exp.Expression:
+    """Parenthesize compound operands so the generated text keeps the tree's meaning."""
+    return e if is_atom(e) else exp.Paren(this=e)
+
+
+def add(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return as_value(exp.Add(this=_p(a), expression=_p(b)))
+
+
+def sub(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return as_value(exp.Sub(this=_p(a), expression=_p(b)))
+
+
+def neg(a: exp.Expression) -> exp.Expression:
+    return as_value(exp.Neg(this=_p(a)))
+
+
+def _trunc(e: exp.Expression) -> exp.Expression:
+    """Toward zero, as DECIMAL(38, 0)."""
+    return exp.Cast(this=exp.Trunc(this=e), to=decimal_type(0))
+
+
+def mul(a: exp.Expression, b: exp.Expression, a_const: Decimal | None = None,
+        b_const: Decimal | None = None) -> exp.Expression:
+    """`a × b` rounded half away from zero to 12 decimals; operands must be cheap to repeat."""
+    for const, other in ((a_const, b), (b_const, a)):
+        if const is not None:  # c = ci + cf, split here: x·c = x·ci + xi·cf + round12(xf·cf)
+            c = quantize(const)
+            ci = int(c)  # toward zero
+            cf = c - ci
+            terms: list[exp.Expression] = []
+            if ci:
+                terms.append(exp.Mul(this=_p(other.copy()),
+                                     expression=exp.Cast(this=exp.Literal.string(str(ci)), to=decimal_type(0))))
+            if cf:
+                frac = exp.Cast(this=exp.Literal.string(format(cf, "f")), to=decimal_type(SCALE, 13))
+                terms.append(exp.Mul(this=_trunc(other.copy()), expression=frac))
+                terms.append(as_value(exp.Mul(this=sub(other.copy(), _trunc(other.copy())), expression=frac.copy())))
+            if not terms:
+                return literal(Decimal(0))
+            total = terms[0]
+            for term in terms[1:]:
+                total = exp.Add(this=total, expression=term)
+            return as_value(total)
+    def ai() -> exp.Expression:
+        return _trunc(a.copy())
+
+    def bi() -> exp.Expression:
+        return _trunc(b.copy())
+
+    small = as_value(exp.Mul(this=sub(a.copy(), ai()), expression=sub(b.copy(), bi())))  # |·| < 1: CAST rounds
+    return as_value(exp.Add(this=exp.Add(this=exp.Mul(this=ai(), expression=_p(b.copy())),
+                                         expression=exp.Mul(this=sub(a.copy(), ai()), expression=bi())),
+                            expression=small))
+
+
+def scaled_abs(x: exp.Expression) -> exp.Expression:
+    """|x| × 10^12 as an integer, without overflowing the decimal type on the way."""
+    def absolute() -> exp.Expression:
+        return exp.Abs(this=x.copy())
+
+    whole = exp.Cast(this=exp.Trunc(this=absolute()), to=int_type())
+    fraction = exp.Mul(this=exp.Paren(this=exp.Sub(this=absolute(), expression=exp.Trunc(this=absolute()))),
+                       expression=exp.Cast(this=exp.Literal.string(str(_K)), to=decimal_type(0)))
+    return exp.Paren(this=exp.Add(this=exp.Mul(this=whole, expression=int_literal(_K)),
+                                  expression=exp.Cast(this=fraction, to=int_type())))
+
+
+def div(a: exp.Expression, b: exp.Expression, bind: Bind = _identity,
+        a_const: Decimal | None = None, b_const: Decimal | None = None) -> exp.Expression:
+    """`a ÷ b` rounded half away from zero to 12 decimals; NULL for a zero/NULL/too large divisor.
+
+    With A = |a|·10^12 and B = |b|·10^12 (integers):
+        |a ÷ b| = A div B  +  ((2·(A mod B)·10^12 + B) div (2·B)) · 10^-12
+    — the integer part, plus the twelve fractional digits rounded half up
+    (floor(x + ½) = floor((2n + B) / 2B) for x = n / B ≥ 0); the sign comes last.
+
+    Operands must be cheap to repeat (columns or literals).  `bind` may
+    materialize an intermediate as a column and return a reference to it (the
+    compiler stages A and B); the identity inlines everything.  Known constants
+    (`a_const`, `b_const`) become integer literals.
+    """
+    if a_const is not None:
+        big_a: exp.Expression = int_literal(int(abs(quantize(a_const)).scaleb(SCALE, _CTX)))
+    else:
+        big_a = bind(scaled_abs(a))
+    if b_const is not None:
+        if b_const == 0 or abs(b_const) >= MAX_DIVISOR:
+            return null_value()
+        big_b: exp.Expression = int_literal(int(abs(quantize(b_const)).scaleb(SCALE, _CTX)))
+    else:  # the guard compares the decimal itself, so the scaled integer is computed once
+        limit = as_value(exp.Literal.string(str(MAX_DIVISOR)))
+        in_range = exp.and_(exp.GT(this=exp.Abs(this=b.copy()), expression=literal(Decimal(0))),
+                            exp.LT(this=exp.Abs(this=b.copy()), expression=limit))
+        big_b = bind(exp.Case(ifs=[exp.If(this=in_range, true=scaled_abs(b))]))
+
+    def A() -> exp.Expression:  # noqa: N802 — the names of the docstring's formula
+        return _p(big_a.copy())
+
+    def B() -> exp.Expression:  # noqa: N802
+        return _p(big_b.copy())
+
+    def two() -> exp.Expression:
+        return int_literal(2)
+
+    def quotient() -> exp.Expression:
+        return exp.Paren(this=exp.IntDiv(this=A(), expression=B()))
+
+    whole = as_value(exp.Case(ifs=[exp.If(this=exp.LT(this=quotient(), expression=int_literal(_MAX_QUOTIENT_INT)),
+                                          true=quotient())]))
+    numerator = exp.Add(this=exp.Mul(this=exp.Mul(this=two(), expression=exp.Paren(this=exp.Mod(this=A(), expression=B()))),
+                                     expression=int_literal(_K)),
+                        expression=B())
+    digits = exp.IntDiv(this=exp.Paren(this=numerator), expression=exp.Paren(this=exp.Mul(this=two(), expression=B())))
+    fraction = as_value(exp.Mul(this=exp.Cast(this=digits, to=decimal_type(0)),
+                                expression=exp.Cast(this=exp.Literal.string(str(QUANTUM)), to=decimal_type(SCALE, 13))))
+    magnitude = exp.Add(this=whole, expression=fraction)
+    zero = literal(Decimal(0))
+    if a_const is not None and b_const is not None:
+        negative: exp.Expression | None = exp.true() if (a_const < 0) != (b_const < 0) and a_const != 0 else None
+    elif b_const is not None:
+        negative = (exp.GT if b_const < 0 else exp.LT)(this=a.copy(), expression=zero)
+    elif a_const is not None:
+        negative = None if a_const == 0 else (exp.GT if a_const < 0 else exp.LT)(this=b.copy(), expression=zero)
+    else:
+        negative = exp.or_(exp.and_(exp.LT(this=a.copy(), expression=zero.copy()), exp.GT(this=b.copy(), expression=zero.copy())),
+                           exp.and_(exp.GT(this=a.copy(), expression=zero.copy()), exp.LT(this=b.copy(), expression=zero.copy())))
+    if negative is None:
+        return as_value(magnitude)
+    return as_value(exp.Case(ifs=[exp.If(this=negative, true=exp.Neg(this=exp.Paren(this=magnitude.copy())))],
+                             default=magnitude))
+
+
+def round_to(x: exp.Expression, digits: int) -> exp.Expression:
+    """`round(x, digits)`: half away from zero (DECIMAL casts round that way)."""
+    if digits >= SCALE:
+        return x
+    if digits >= 0:
+        return as_value(exp.Cast(this=x, to=decimal_type(digits)))
+    shift = -digits  # round to tens, hundreds …: scale down exactly, round, scale up
+    down = exp.Mul(this=_p(x), expression=exp.Cast(this=exp.Literal.string(str(Decimal(1).scaleb(digits))),
+                                                    to=decimal_type(shift, shift + 1)))
+    rounded = exp.Cast(this=down, to=decimal_type(0))
+    return as_value(exp.Mul(this=rounded, expression=exp.Cast(this=exp.Literal.string(str(10**shift)),
+                                                              to=decimal_type(0))))
+
+
+def to_money(x: exp.Expression, minor_digits: int) -> exp.Expression:
+    return exp.Cast(this=x, to=decimal_type(minor_digits))
+
+
+# ------------------------------------------------------------------ other engines
+
+DIALECTS = ("duckdb", "spark", "postgres", "bigquery", "snowflake", "trino")
+
+
+def for_dialect(tree: exp.Expression, dialect: str) -> exp.Expression:
+    """Rewrite engine-specific constructs so `dialect` computes the same numbers.
+
+    * HUGEINT exists only in DuckDB: elsewhere the scaled integers are
+      DECIMAL(38, 0) (BigQuery: BIGNUMERIC(38, 0)); they never exceed 10^38.
+    * Integer division: SQLGlot renders it as `DIV` for Postgres, Spark and
+      BigQuery, but through a float (Trino) or a BIGINT cast (Snowflake) for the
+      others; there it becomes `FLOOR(n / d)` on decimals, corrected by one where
+      the engine's decimal division rounded up (operands are never negative).
+    * TRUNC: Spark's is a BIGINT cast; it becomes FLOOR/CEIL by sign.
+    * BigQuery drops DECIMAL's precision and scale (and with it the rounding):
+      casts become BIGNUMERIC(p, s).
+    """
+    if dialect == "duckdb":
+        return tree
+    tree = tree.copy()
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.DataType):
+            if node.this == exp.DataType.Type.INT128:
+                node = decimal_type(0)
+            if dialect == "bigquery" and node.this == exp.DataType.Type.DECIMAL:
+                return exp.DataType(this=exp.DataType.Type.BIGDECIMAL, expressions=node.expressions)
+            return node
+        if isinstance(node, exp.IntDiv) and dialect in ("snowflake", "trino"):
+            n, d = node.this, node.expression
+            approx = exp.Floor(this=exp.Div(this=_p(n.copy()), expression=_p(d.copy())))
+            over = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.Mul(this=exp.Paren(this=approx.copy()), expression=_p(d.copy())),
+                                                    expression=_p(n.copy())),
+                                        true=exp.Literal.number(1))], default=exp.Literal.number(0))
+            return exp.Paren(this=exp.Sub(this=approx, expression=over))
+        if isinstance(node, exp.Trunc) and dialect == "spark":
+            x = node.this
+            return exp.Case(ifs=[exp.If(this=exp.LT(this=_p(x.copy()), expression=exp.Literal.number(0)),
+                                        true=exp.Ceil(this=x.copy()))], default=exp.Floor(this=x.copy()))
+        return node
+
+    return tree.transform(rewrite)

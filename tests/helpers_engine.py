@@ -1,0 +1,70 @@
+"""Test helpers for the engine: fact tables built directly, without the facts loader."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+from kpidsl.api import EvalOptions
+from kpidsl.diagnostics import DataLocation, Diagnostic
+from kpidsl.engine import run
+from kpidsl.facts import FactRow, FactTable, RosterRow
+from kpidsl.load import Model, load
+from kpidsl.results import Results
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_RULESET = ROOT / "rulesets" / "seed_marketing.kpi"
+SEED_FACTS = ROOT / "rulesets" / "data" / "seed_marketing.csv"
+
+
+def number(text: str) -> Decimal:
+    """`20%` is 0.20; `1_000` is 1000."""
+    text = text.strip().replace("_", "")
+    return Decimal(text[:-1]) / 100 if text.endswith("%") else Decimal(text)
+
+
+def read_long_csv(path: Path = SEED_FACTS) -> FactTable:
+    """A long-form facts CSV (period, employee, fact, value) as a FactTable."""
+    rows = []
+    with open(path, encoding="utf-8", newline="") as f:
+        for i, rec in enumerate(csv.DictReader(f), start=2):
+            rows.append(FactRow(rec["period"], rec["employee"] or None, rec["fact"], number(rec["value"]),
+                                DataLocation(str(path), i, "value")))
+    return FactTable(rows=rows, files=[str(path)])
+
+
+def facts(*rows: tuple[str, str | None, str, str | int | Decimal], roster: list[tuple[str, str]] = ()) -> FactTable:
+    """FactTable from (period, employee, fact, value) tuples."""
+    out = [FactRow(p, e, f, v if isinstance(v, Decimal) else number(str(v)), DataLocation("test.csv", i, "value"))
+           for i, (p, e, f, v) in enumerate(rows, start=2)]
+    people = [RosterRow(e, r, DataLocation("roster.csv", i, "role")) for i, (e, r) in enumerate(roster, start=2)]
+    return FactTable(rows=out, roster=people, files=["test.csv"])
+
+
+def model_from(text: str, name: str = "test.kpi") -> Model:
+    model, diagnostics = load(str(ROOT / "tests" / name), text=text)
+    errors = [d for d in diagnostics if d.is_error]
+    assert model is not None and not errors, errors
+    return model
+
+
+def seed_model() -> Model:
+    model, diagnostics = load(str(SEED_RULESET))
+    assert model is not None and not any(d.is_error for d in diagnostics)
+    return model
+
+
+def evaluate(model: Model, table: FactTable, **options: object) -> tuple[Results, list[Diagnostic]]:
+    results, diagnostics = run(model, table, EvalOptions(**options))  # type: ignore[arg-type]
+    assert results is not None, diagnostics
+    return results, diagnostics
+
+
+def kpi(results: Results, period: str, employee: str, name: str):  # type: ignore[no-untyped-def]
+    person = next(r for r in results.results if r.period == period and r.employee == employee)
+    return next(k for k in person.kpis if k.kpi == name)
+
+
+def person(results: Results, period: str, employee: str):  # type: ignore[no-untyped-def]
+    return next(r for r in results.results if r.period == period and r.employee == employee)
