@@ -71,8 +71,8 @@ def _process_metric(model: Model, role: ast.Role, line: ast.KpiLine, decl: Indic
         return
     if line.weight is not None and constant_value(line.weight, model) == 0:
         return  # weight 0: listed for the report only
-    shown = line.indicator.text if line.indicator.text == decl.name else f"{line.indicator.text}` (`{decl.name}`)"
-    out.append(warning("K102", f"`{shown}` is a process metric used as a weighted KPI in role `{role.name}`",
+    shown = f"`{line.indicator.text}`" + (f" (`{decl.name}`)" if line.indicator.text != decl.name else "")
+    out.append(warning("K102", f"{shown} is a process metric used as a weighted KPI in role `{role.name}`",
                        line.indicator.span,
                        "metrics are for diagnosis, KPIs for evaluation: score a result indicator instead and "
                        f"watch `{decl.name}` in a `when … action` condition"))
