@@ -10,7 +10,10 @@ as rulesets/crm_showcase.kpi defines it (see benchmarks/scoring.py), writes
 * duckdb_sql  — the whole computation hand-written in DuckDB SQL;
 * pandas      — aggregation in pandas, scoring with Python Decimal per row;
 * zen         — aggregation in DuckDB SQL, scoring per employee by a GoRules JDM decision;
-* rule_engine — aggregation in DuckDB SQL, scoring per employee by `rule-engine` rules.
+* rule_engine — aggregation in DuckDB SQL, scoring per employee by `rule-engine` rules;
+* duckdb_facts / kpidsl_records — only the aggregation of the ruleset's eight facts,
+  hand-written and by kpidsl's records stage (kpidsl.records), written as
+  `period,employee,fact,value`.
 
 kpidsl itself is run by benchmarks.run through its command line, as a user runs it.
 The SQL here is fixed text with file paths passed as parameters.
@@ -43,6 +46,7 @@ CREATE OR REPLACE MACRO from_units(u) AS
 CREATE OR REPLACE MACRO div12(a, b) AS CASE WHEN a IS NULL OR b IS NULL OR b = 0 THEN NULL ELSE
   CAST(sign(units(a)) * sign(units(b))
        * from_units((abs(units(a)) * 1000000000000 * 2 + abs(units(b))) // (2 * abs(units(b)))) AS DECIMAL(38,12)) END;
+CREATE OR REPLACE MACRO d12(x) AS CAST(x AS DECIMAL(38,12));
 CREATE OR REPLACE MACRO mul12(a, b) AS CAST(CAST(a AS DECIMAL(38,12)) * CAST(b AS DECIMAL(38,12)) AS DECIMAL(38,12));
 CREATE OR REPLACE MACRO kpi(att, w, plan) AS CASE WHEN att IS NULL THEN 0 ELSE
   CAST(mul12(plan, 1 + mul12(w, least(att, 1.5)) - w) AS DECIMAL(18,2)) END;
@@ -264,6 +268,83 @@ def rule_engine(data: Path, out: Path, timings: dict[str, float]) -> None:
     write(out, rows, timings)
 
 
+# All eight facts of crm_showcase.kpi, hand-written: the same work the records stage does.
+ALL_FACTS = """
+WITH d AS (
+  SELECT date_trunc('quarter', created_at) AS p, manager AS e, GROUPING(manager) AS dept,
+         count(*) AS deals_total, count(*) FILTER (WHERE status = 'won') AS deals_won,
+         sum(amount) FILTER (WHERE status = 'won') AS revenue,
+         count(DISTINCT client) FILTER (WHERE status = 'won') AS clients,
+         count(*) FILTER (WHERE status = 'won' AND amount >= 100000) AS big_deals,
+         count(amount) FILTER (WHERE status = 'won') AS won_amounts
+  FROM read_parquet($deals)
+  GROUP BY GROUPING SETS ((date_trunc('quarter', created_at), manager), (date_trunc('quarter', created_at)))
+), l AS (
+  SELECT date_trunc('quarter', created_at) AS p, manager AS e, GROUPING(manager) AS dept, count(*) AS leads
+  FROM read_parquet($leads)
+  GROUP BY GROUPING SETS ((date_trunc('quarter', created_at), manager), (date_trunc('quarter', created_at)))
+), a AS (
+  SELECT date_trunc('quarter', spent_on) AS p, sum(amount) AS ad_spend FROM read_parquet($ads) GROUP BY 1
+), joined AS (
+  SELECT COALESCE(d.p, l.p) AS p, CASE WHEN COALESCE(d.dept, l.dept) = 1 THEN NULL ELSE COALESCE(d.e, l.e) END AS e,
+         d.*, l.leads
+  FROM d FULL JOIN l ON d.p = l.p AND d.dept = l.dept AND d.e IS NOT DISTINCT FROM l.e
+)
+SELECT year(j.p) || 'Q' || quarter(j.p) AS period, j.e AS employee, f.fact, CASE f.fact
+    WHEN 'deals_total' THEN d12(COALESCE(deals_total, 0)) WHEN 'deals_won' THEN d12(COALESCE(deals_won, 0))
+    WHEN 'revenue' THEN d12(COALESCE(revenue, 0)) WHEN 'clients' THEN d12(COALESCE(clients, 0))
+    WHEN 'big_deals' THEN d12(COALESCE(big_deals, 0)) WHEN 'leads' THEN d12(COALESCE(leads, 0))
+    WHEN 'avg_deal' THEN div12(revenue, NULLIF(won_amounts, 0))
+    WHEN 'ad_spend' THEN d12((SELECT ad_spend FROM a WHERE a.p = j.p)) END AS value
+FROM joined j CROSS JOIN (VALUES ('deals_total'), ('deals_won'), ('revenue'), ('clients'), ('big_deals'),
+                                 ('leads'), ('avg_deal'), ('ad_spend')) f(fact)
+WHERE f.fact <> 'ad_spend' OR j.e IS NULL
+"""
+
+
+def duckdb_facts(data: Path, out: Path, timings: dict[str, float]) -> None:
+    """The facts alone, hand-written (compared with the kpidsl records stage)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(MACROS)
+    start = time.perf_counter()
+    rows = con.execute(ALL_FACTS, {k: v for k, v in _files(data).items() if k != "roster"}).fetchall()
+    timings["aggregate"] = time.perf_counter() - start
+    write_facts(out, rows, timings)
+
+
+def kpidsl_records(data: Path, out: Path, timings: dict[str, float]) -> None:
+    """kpidsl's records stage alone on crm_showcase.kpi, with the generated files as --source."""
+    import duckdb
+
+    from kpidsl.api import check_file
+    from kpidsl.records import aggregate_records
+
+    start = time.perf_counter()
+    checked = check_file(Path(__file__).resolve().parent.parent / "rulesets" / "crm_showcase.kpi")
+    assert checked.model is not None and checked.ok, checked.diagnostics
+    timings["check"] = time.perf_counter() - start
+    start = time.perf_counter()
+    con = duckdb.connect()
+    files = _files(data)
+    table, diagnostics = aggregate_records(
+        checked.model, {"deals": files["deals"], "lead_log": files["leads"], "ad_costs": files["ads"]}, con)
+    assert table is not None, diagnostics
+    rows = con.execute(f'SELECT period, employee, fact, value FROM "{table}"').fetchall()
+    timings["aggregate"] = time.perf_counter() - start
+    write_facts(out, rows, timings)
+
+
+def write_facts(out: Path, rows: Iterable[tuple], timings: dict[str, float]) -> None:
+    start = time.perf_counter()
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        w = csv.writer(handle)
+        w.writerow(["period", "employee", "fact", "value"])
+        w.writerows((p, e if e is not None else "", f, "" if v is None else str(v)) for p, e, f, v in rows)
+    timings["write"] = time.perf_counter() - start
+
+
 def write(out: Path, rows: Iterable[tuple[str, str, str]], timings: dict[str, float]) -> None:
     start = time.perf_counter()
     with out.open("w", newline="", encoding="utf-8") as handle:
@@ -274,7 +355,8 @@ def write(out: Path, rows: Iterable[tuple[str, str, str]], timings: dict[str, fl
 
 
 CONTENDERS: dict[str, Callable[[Path, Path, dict[str, float]], None]] = {
-    "duckdb_sql": duckdb_sql, "pandas": pandas, "zen": zen, "rule_engine": rule_engine}
+    "duckdb_sql": duckdb_sql, "pandas": pandas, "zen": zen, "rule_engine": rule_engine,
+    "duckdb_facts": duckdb_facts, "kpidsl_records": kpidsl_records}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,9 @@ each has a clean peak memory (ru_maxrss from wait4) — `--repeat` times:
 * kpidsl      — `kpidsl eval rulesets/crm_showcase.kpi --roster … --source …` writing
                 JSON, exactly what a user runs (skipped, saying why, while `kpidsl eval`
                 cannot read records yet);
-* duckdb_sql, pandas, zen, rule_engine — see benchmarks.contenders.
+* duckdb_sql, pandas, zen, rule_engine — see benchmarks.contenders;
+* duckdb_facts, kpidsl_records — the records → facts stage alone, hand-written and
+  kpidsl's, compared value by value.
 
 Before any time is printed, every contender's total bonus per (period, employee) must
 equal the hand-written SQL's to the kopeck; otherwise the run stops with the
@@ -40,6 +42,7 @@ SHOWCASE = ROOT / "rulesets" / "crm_showcase.kpi"
 SEED = ROOT / "rulesets" / "seed_marketing.kpi"
 SEED_FACTS = ROOT / "rulesets" / "data" / "seed_marketing.csv"
 CENT = Decimal("0.01")
+FACTS_ONLY = ("duckdb_facts", "kpidsl_records")  # the records stage alone, compared fact by fact
 
 
 @dataclass
@@ -95,6 +98,12 @@ def totals_from_kpidsl_json(path: Path) -> dict[tuple[str, str], Decimal]:
     return {(r["period"], r["employee"]): Decimal(r["bonus"]).quantize(CENT) for r in data["results"]}
 
 
+def facts_from_csv(path: Path) -> dict[tuple[str, str, str], Decimal | None]:
+    with path.open(encoding="utf-8") as handle:
+        return {(r["period"], r["employee"], r["fact"]): Decimal(r["value"]).normalize() if r["value"] else None
+                for r in csv.DictReader(handle)}
+
+
 def compare(reference: dict[tuple[str, str], Decimal], other: dict[tuple[str, str], Decimal], name: str) -> list[str]:
     problems = []
     for key in sorted(set(reference) | set(other)):
@@ -129,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine-repeat", type=int, default=None,
                         help="runs of the slow per-employee rules engines (default: --repeat)")
     parser.add_argument("--data", type=Path, default=None, help="dataset folder (default: a cache in the temp dir)")
-    parser.add_argument("--only", default="kpidsl,duckdb_sql,pandas,zen,rule_engine")
+    parser.add_argument("--only", default="kpidsl,duckdb_sql,pandas,zen,rule_engine,duckdb_facts,kpidsl_records")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -150,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         results["kpidsl"].skipped = kpidsl_unavailable()
     outputs = Path(tempfile.mkdtemp(prefix="kpidsl-bench-out-"))
     totals: dict[str, dict[tuple[str, str], Decimal]] = {}
+    facts: dict[str, dict[tuple[str, str, str], Decimal | None]] = {}
     for name, measured in results.items():
         if measured.skipped:
             print(f"{name}: skipped — {measured.skipped}", file=sys.stderr)
@@ -168,31 +178,51 @@ def main(argv: list[str] | None = None) -> int:
             if name != "kpidsl" and stdout.strip():
                 measured.phases.append(json.loads(stdout.strip().splitlines()[-1]))
             print(f"{name} run {attempt + 1}/{repeat}: {wall:.2f} s, peak {peak:.0f} MB", file=sys.stderr)
-            if attempt == 0:
+            if attempt == 0 and name in FACTS_ONLY:
+                facts[name] = facts_from_csv(out)
+            elif attempt == 0:
                 totals[name] = totals_from_kpidsl_json(out) if name == "kpidsl" else totals_from_csv(out)
 
-    if "duckdb_sql" not in totals:
-        print("the hand-written SQL is the reference: include duckdb_sql", file=sys.stderr)
+    if "duckdb_sql" not in totals or (facts and len(facts) != 2):
+        print("the hand-written SQL is the reference: include duckdb_sql (and both or neither of "
+              "duckdb_facts, kpidsl_records)", file=sys.stderr)
         return 2
     reference = totals["duckdb_sql"]
     problems = [p for name, t in totals.items() if name != "duckdb_sql" for p in compare(reference, t, name)]
+    if len(facts) == 2:  # the records stage alone: every fact value, exactly
+        hand, ours = facts["duckdb_facts"], facts["kpidsl_records"]
+        problems += [f"kpidsl_records: {k}: SQL {hand.get(k)} ≠ {ours.get(k)}"
+                     for k in sorted(set(hand) | set(ours), key=str) if hand.get(k) != ours.get(k)]
     if problems:
         print(f"results disagree ({len(problems)} differences); no times are reported:", file=sys.stderr)
         print("\n".join(problems[:20]), file=sys.stderr)
         return 1
     paid = sum(reference.values(), Decimal(0))
     print(f"\nall {len(totals)} contenders agree on {len(reference):,} (period, employee) totals to the kopeck "
-          f"(sum {paid:,.2f} RUB)\n")
+          f"(sum {paid:,.2f} RUB)")
+    if len(facts) == 2:
+        print(f"the records stage and hand-written SQL agree on all {len(facts['duckdb_facts']):,} fact values")
+    print()
 
     base = results["duckdb_sql"].median
-    print(f"{'contender':<12} {'median s':>9} {'× SQL':>7} {'peak MB':>8}  runs  phases (median s)")
+    print(f"{'contender':<14} {'median s':>9} {'× SQL':>7} {'peak MB':>8}  runs  phases (median s)")
     for m in results.values():
+        if m.name in FACTS_ONLY:
+            continue
         if m.skipped:
             print(f"{m.name:<12} {'—':>9} {'—':>7} {'—':>8}  skipped: {m.skipped}")
             continue
         phases = {k: statistics.median(p[k] for p in m.phases) for k in (m.phases[0] if m.phases else {})}
         shown = ", ".join(f"{k} {v:.2f}" for k, v in phases.items())
-        print(f"{m.name:<12} {m.median:9.2f} {m.median / base:7.2f} {max(m.peak_mb):8.0f}  {len(m.wall):>4}  {shown}")
+        print(f"{m.name:<14} {m.median:9.2f} {m.median / base:7.2f} {max(m.peak_mb):8.0f}  {len(m.wall):>4}  {shown}")
+    if len(facts) == 2:
+        facts_base = results["duckdb_facts"].median
+        print(f"\nthe eight facts alone (records → facts)\n{'contender':<14} {'median s':>9} {'× SQL':>7} {'peak MB':>8}")
+        for name in FACTS_ONLY:
+            m = results[name]
+            phases = {k: statistics.median(p[k] for p in m.phases) for k in (m.phases[0] if m.phases else {})}
+            shown = ", ".join(f"{k} {v:.2f}" for k, v in phases.items())
+            print(f"{name:<14} {m.median:9.2f} {m.median / facts_base:7.2f} {max(m.peak_mb):8.0f}  {len(m.wall):>4}  {shown}")
 
     small = small_case(args.repeat)
     print("\nsmall case (seed example, end to end):")
