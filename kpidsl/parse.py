@@ -50,6 +50,13 @@ def _grammar_text() -> str:
     return (resource_dir("grammar") / "kpidsl.lark").read_text(encoding="utf-8")
 
 
+# Words that start a declaration.  At the very start of a line (column 1) they are
+# never read as names, so `metric m = a +` followed by `role r { … }` reports the
+# unfinished formula at `role` instead of reading `role` as a name and failing later.
+_DECLARATION_WORDS = frozenset(("ruleset", "import", "fact", "records", "metric", "kpi", "scheme",
+                                "role", "employee", "goal", "param", "rule"))
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     return Lark(
@@ -58,6 +65,7 @@ def _parser() -> Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         cache=False,
+        lexer_callbacks={"NAME": _declaration_word},
     )
 
 
@@ -69,11 +77,20 @@ def describe_terminal(name: str) -> str:
     return name
 
 
+def _declaration_word(token: Token) -> Token:
+    """The contextual lexer reads `role` as a name wherever no keyword fits; at column 1 keep it a keyword."""
+    if token.column == 1 and token.value in _DECLARATION_WORDS:
+        return Token.new_borrow_pos(token.value.upper(), token.value, token)
+    return token
+
+
 def _keyword_as_name(exc: UnexpectedInput) -> bool:
     """On an unexpected keyword where a name fits, feed it as a name and go on."""
     if not isinstance(exc, UnexpectedToken) or exc.token.type in ("NAME", "$END"):
         return False
     if not _NAME.fullmatch(str(exc.token)):
+        return False
+    if exc.token.column == 1 and str(exc.token) in _DECLARATION_WORDS:
         return False
     parser = exc.interactive_parser
     if "NAME" not in parser.accepts():
