@@ -43,9 +43,9 @@ CREATE OR REPLACE MACRO units(x) AS
 CREATE OR REPLACE MACRO from_units(u) AS
   CAST(u // 1000000000000 AS DECIMAL(38,12))
   + CAST(u % 1000000000000 AS DECIMAL(38,0)) * CAST(0.000000000001 AS DECIMAL(13,12));
+-- every operand here is non-negative (amounts, counts, ratios of them), so no sign handling
 CREATE OR REPLACE MACRO div12(a, b) AS CASE WHEN a IS NULL OR b IS NULL OR b = 0 THEN NULL ELSE
-  CAST(sign(units(a)) * sign(units(b))
-       * from_units((abs(units(a)) * 1000000000000 * 2 + abs(units(b))) // (2 * abs(units(b)))) AS DECIMAL(38,12)) END;
+  from_units((units(a) * 2000000000000 + units(b)) // (2 * units(b))) END;
 CREATE OR REPLACE MACRO d12(x) AS CAST(x AS DECIMAL(38,12));
 CREATE OR REPLACE MACRO mul12(a, b) AS CAST(CAST(a AS DECIMAL(38,12)) * CAST(b AS DECIMAL(38,12)) AS DECIMAL(38,12));
 CREATE OR REPLACE MACRO kpi(att, w, plan) AS CASE WHEN att IS NULL THEN 0 ELSE
