@@ -39,8 +39,8 @@ class _Explainer:
 
     def __init__(self, plan: Plan, rows: list[FactRow], periods: list[str]) -> None:
         self.evaluator = Evaluator(plan.model, FactIndex(rows, periods))
-        self.groups: dict[tuple[str, str, str, str], list[str]] = defaultdict(list)
-        self.spans: dict[tuple[str, str, str, str], tuple[Span | None, str]] = {}
+        self.groups: dict[tuple[str, str, str, str, str], list[str]] = defaultdict(list)
+        self.spans: dict[tuple[str, str, str, str, str], tuple[Span | None, str]] = {}
         self.scopes: dict[int, Scope] = {}
         self.plan = plan
 
@@ -57,9 +57,10 @@ class _Explainer:
         return self.evaluator.why(e, scope, period, self._as(employee))
 
     def add(self, subject: str, code: str | None, period: str, employee: str | None, reasons: list[Reason],
-            span: Span | None) -> list[str]:
+            span: Span | None, tail: str = "") -> list[str]:
+        """Record why `subject` is unknown in `period` (for `employee`, None: department level)."""
         for reason in reasons or [Reason("E020", "the value could not be computed")]:
-            key = (subject, code or reason.code, period, reason.text)
+            key = (subject, tail, code or reason.code, period, reason.text)
             if employee is not None:
                 self.groups[key].append(employee)
             else:
@@ -69,14 +70,14 @@ class _Explainer:
 
     def diagnostics(self) -> list[Diagnostic]:
         out = []
-        for (subject, code, period, text), who in self.groups.items():
-            span, cause = self.spans[(subject, code, period, text)]
+        for (subject, tail, code, period, text), who in self.groups.items():
+            span, cause = self.spans[(subject, tail, code, period, text)]
             names = ""
             if who:
                 shown = ", ".join(who[:_SHOWN_NAMES])
                 more = f" and {len(who) - _SHOWN_NAMES} more" if len(who) > _SHOWN_NAMES else ""
                 names = f" (employees: {shown}{more})"
-            out.append(warning(code, f"{subject} in {period}: {text}{names}", span, _HINTS.get(cause)))
+            out.append(warning(code, f"{subject} in {period}{tail}: {text}{names}", span, _HINTS.get(cause)))
         return out
 
 
@@ -113,8 +114,9 @@ def assemble(plan: Plan, fetched: Fetched, rows: list[FactRow], periods: list[st
                 for j, (gate, condition) in enumerate(zip(gates, role.requires), start=1):
                     if gate.passed is None:
                         explainer.add(f"role-wide quality condition `{gate.condition}` of role `{role_name}` could "
-                                      "not be evaluated and counts as failed", "E023", p, name,
-                                      explainer.reasons(condition, ROOT, p, name), condition_span(condition))
+                                      "not be evaluated", "E023", p, name,
+                                      explainer.reasons(condition, ROOT, p, name), condition_span(condition),
+                                      " and counts as failed")
             results.results.append(EmployeeResult(
                 period=p, employee=name, role=role_name, role_title=role.title or role_name, kpis=kpis,
                 plan_bonus=sum((k.plan_bonus for k in kpis), zero), bonus=sum((k.bonus for k in kpis), zero),
@@ -145,9 +147,9 @@ def _kpi(line: LinePlan, row: dict[str, Any], plan: Plan, explainer: _Explainer,
         passed = row[f"gate_{j}"]
         gates.append(Gate(text, passed, "kpi"))
         if passed is None and row["status"] != "no_data":
-            problems += explainer.add(f"quality condition `{text}` of {subject} could not be evaluated and counts "
-                                      "as failed", "E023", period, employee,
-                                      explainer.reasons(condition, scope, period, employee), condition_span(condition))
+            problems += explainer.add(f"quality condition `{text}` of {subject} could not be evaluated", "E023",
+                                      period, employee, explainer.reasons(condition, scope, period, employee),
+                                      condition_span(condition), " and counts as failed")
     actions = tuple(a.text for j, a in enumerate(line.line.actions, start=1) if row[f"action_{j}"] is True)
     weight = _dec(row["weight"]) or Decimal(0)
     zero = Decimal(0).quantize(Decimal(1).scaleb(-plan.minor_digits))

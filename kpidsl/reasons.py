@@ -78,7 +78,7 @@ class Evaluator:
     def __init__(self, model: Model, facts: FactIndex) -> None:
         self.model = model
         self.facts = facts
-        self._memo: dict[tuple[int, str, str | None], Value] = {}
+        self._memo: dict[tuple[int, str, str | None, int], tuple[ast.Expr, Scope, Value]] = {}
 
     # -- values
     def _series(self, name: str) -> ast.Fact | ast.Metric | ast.Goal | None:
@@ -106,10 +106,10 @@ class Evaluator:
         if e is None:
             return None
         key = (id(e), period, employee, id(scope))
-        if key in self._memo:  # type: ignore[comparison-overlap]
-            return self._memo[key]  # type: ignore[index]
+        if key in self._memo:
+            return self._memo[key][2]
         result = self._eval(e, scope, period, employee)
-        self._memo[key] = result  # type: ignore[index]
+        self._memo[key] = (e, scope, result)  # holding e and scope keeps their ids from being reused
         return result
 
     def _eval(self, e: ast.Expr, scope: Scope, period: str, employee: str | None) -> Value:
@@ -229,14 +229,14 @@ class Evaluator:
             a = self.eval(e.left, scope, period, employee)
             b = self.eval(e.right, scope, period, employee)
             problem = fp.division_problem(a, b)  # type: ignore[arg-type]
-            where = f"`{expr_text(e)}` in {period}"
+            division, divisor = expr_text(e), expr_text(e.right)
             if problem == "zero":
-                out.append(Reason("E021", f"division by zero: `{expr_text(e.right)}` is 0 in {where}"))
+                out.append(Reason("E021", f"`{divisor}` is 0 in {period}, so `{division}` divides by zero"))
             elif problem == "divisor_range":
-                out.append(Reason("E022", f"`{expr_text(e.right)}` = {b} is too large a divisor for exact "
-                                          f"arithmetic (limit {fp.MAX_DIVISOR:.0e}) in {where}"))
+                out.append(Reason("E022", f"`{divisor}` is {b} in {period}, too large a divisor for exact "
+                                          f"arithmetic (the limit is 10^13), so `{division}` is unknown"))
             elif problem == "quotient_range":
-                out.append(Reason("E022", f"the quotient {where} exceeds 10^26"))
+                out.append(Reason("E022", f"`{division}` is 10^26 or more in {period}, beyond exact arithmetic"))
         return _unique(out)
 
     def _relevant(self, e: ast.Expr, scope: Scope, period: str, employee: str | None) -> list[ast.Expr]:
@@ -278,6 +278,9 @@ class Evaluator:
         return self.why(formula, ROOT, period, employee)
 
 
+_SCORING = ("weight", "fact", "target", "baseline", "attainment", "plan_bonus", "index", "index_plan", "deviation")
+
+
 def kpi_scope(series: str, better: str, line: ast.KpiLine, target: ast.Expr | None,
               scheme: ast.Scheme) -> Scope:
     """The names a KPI line's scheme and conditions see, as the plan binds them (scoring.py)."""
@@ -289,8 +292,9 @@ def kpi_scope(series: str, better: str, line: ast.KpiLine, target: ast.Expr | No
     zero = ast.Number(Decimal(0), "0", span)
     inputs = ROOT.bind(weight=(line.weight or zero, ROOT), plan_bonus=(line.bonus or zero, ROOT),
                        baseline=(line.baseline, ROOT), target=(target, ROOT), fact=(name(series), ROOT))
-    ratio = ast.Binary("/", name("fact"), name("target"), span) if better == "higher" \
-        else ast.Binary("/", name("target"), name("fact"), span)
+    fact = name(series) if series not in _SCORING else name("fact")  # messages name the indicator
+    ratio = ast.Binary("/", fact, name("target"), span) if better == "higher" \
+        else ast.Binary("/", name("target"), fact, span)
     scope = inputs.bind(attainment=(ratio, inputs))
     for assignment in scheme.assignments:
         scope = scope.bind(**{assignment.name: (assignment.expr, scope)})
