@@ -410,3 +410,14 @@ def test_results_without_kpis_or_periods_still_render() -> None:
     page = html(results=empty)
     assert "Отчёт по KPI" in page and "3 кв. 2026" in page
     assert md(results=empty).startswith("# Отчёт по KPI")
+
+
+def test_the_documented_example_template_renders(tmp_path: Path) -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "reports.md").read_text("utf-8")
+    example = re.search(r"```jinja\n(.*?)```", doc, re.S)
+    assert example, "docs/reports.md lost its example template"
+    template = tmp_path / "memo.html.j2"
+    template.write_text(example.group(1), encoding="utf-8")
+    page = html(template=str(template))
+    assert "Премии за 3 кв. 2026" in page and f"31{NBSP}360,00{NBSP}₽" in page
+    assert f"132{NBSP}355,60{NBSP}₽" in page and HEAD_ROMI_ACTION in page and 'class="chart fund"' in page
