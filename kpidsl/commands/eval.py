@@ -97,14 +97,22 @@ def resolve_employee(name: str, known: Sequence[str]) -> str | None:
     return matches.pop() if len(matches) == 1 else None
 
 
-def preview(ruleset: str) -> tuple[str | None, list[str]]:
-    """The ruleset's period kind and employees, read without checking (cheap), or (None, [])."""
+def preview(ruleset: str, roster: str | None, encoding: str | None,
+            delimiter: str | None) -> tuple[str | None, list[str]]:
+    """The ruleset's period kind and every employee (ruleset and roster), read without
+    checking — cheap — so a mistyped name is caught before the evaluation runs.
+    (None, []) when the ruleset cannot be read: the evaluation will say why."""
+    from ..facts import load_roster
     from ..load import load
 
     model, _ = load(ruleset)
     if model is None:
         return None, []
-    return model.period_kind, [e.name for e in model.employees]
+    names = [e.name for e in model.employees]
+    if roster is not None:
+        rows, _ = load_roster(roster, encoding=encoding, delimiter=delimiter)
+        names += [r.employee for r in rows]
+    return model.period_kind, names
 
 
 def canonical_period(text: str, kind: str | None) -> str:
@@ -118,6 +126,57 @@ def canonical_period(text: str, kind: str | None) -> str:
     shown = f"a {kind} period" if kind else "a period"
     raise click.BadParameter(f"`{text}` is not {shown}; write it like {example(kind or 'quarter')}",
                              param_hint="'--period'")
+
+
+def unknown_employee(name: str, known: Sequence[str]) -> NoReturn:
+    names = sorted(set(known))
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    hint = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else \
+        ("employees: " + ", ".join(names)) if names else None
+    fail(f"no employee `{name}` in the ruleset or the roster", hint)
+
+
+def absent_facts(model: Any, table: Any, roles: set[str]) -> dict[str, list[str]]:
+    """Facts the KPIs of `roles` need that no facts file has for any period, with the
+    KPIs that need them.  A fact missing in some periods is the engine's `no data`
+    warning; missing from every file it is a data file that does not match the ruleset
+    (a renamed column, the wrong export), and no bonus should be computed from it."""
+    from .. import ast
+
+    present = {row.fact for row in table.rows}
+    needs: dict[str, list[str]] = {}
+
+    def reach(name: str, seen: set[str]) -> set[str]:
+        decl = model.values.get(name)
+        if decl is None or name in seen:
+            return set()
+        seen.add(name)
+        if isinstance(decl, ast.Fact):
+            return {name} if decl.aggregation is None else set()
+        parts: list[ast.Expr | None] = []
+        if isinstance(decl, ast.Metric):
+            parts = [decl.formula]
+        elif isinstance(decl, ast.Goal):
+            parts = [decl.expr]
+        elif isinstance(decl, ast.KpiCard):
+            parts = [decl.goal] + ([ast.Name(decl.indicator.text, decl.indicator.span)] if decl.indicator else [])
+        found: set[str] = set()
+        for e in parts:
+            for n in ast.names_in(e) if e is not None else ():
+                found |= reach(n.name, seen)
+        return found
+
+    for role_name in sorted(roles):
+        role = model.roles.get(role_name)
+        for line in role.kpis if role else ():
+            exprs = [line.weight, line.target, line.bonus, line.baseline, *line.requires, *role.requires]
+            names = [line.indicator.text] + [n.name for e in exprs if e is not None for n in ast.names_in(e)]
+            found: set[str] = set()
+            for name in names:
+                found |= reach(name, set())
+            for fact in sorted(found - present):
+                needs.setdefault(fact, []).append(f"`{line.indicator.text}` of role `{role_name}`")
+    return needs
 
 
 @dataclasses.dataclass
@@ -138,9 +197,14 @@ def evaluate(ruleset: str, facts: Sequence[str], roster: str | None, period: str
     only checks that the period asked for is in the data."""
     from ..api import EvalOptions, evaluate_with_facts
 
-    kind, employees = preview(ruleset) if (period or employee) else (None, [])
+    kind, employees = preview(ruleset, roster, encoding, delimiter) if (period or employee) else (None, [])
     key = canonical_period(period, kind) if period else None
-    wanted = (resolve_employee(employee, employees) or employee) if employee else None
+    wanted = None
+    if employee is not None:
+        wanted = resolve_employee(employee, employees)
+        if wanted is None and employees:
+            unknown_employee(employee, employees)
+        wanted = wanted or employee  # the ruleset could not be read: the evaluation says why
     options = EvalOptions(period=None if all_periods else key, employee=wanted, roster=roster,
                           encoding=encoding, delimiter=delimiter, locale=locale)
     traced = evaluate_with_facts(ruleset, list(facts), options)
@@ -154,18 +218,17 @@ def evaluate(ruleset: str, facts: Sequence[str], roster: str | None, period: str
              "periods in the data: " + (", ".join(results.periods) or "none"))
     rows = [r for r in results.results if key is None or all_periods or r.period == key]
     if wanted is not None:
-        mine = [r for r in rows if r.employee == wanted]
-        if not mine:
-            names = {r.employee for r in results.results} | set(employees)
-            if traced.model is not None:
-                names |= {e.name for e in traced.model.employees}
-            if traced.facts is not None:
-                names |= {r.employee for r in traced.facts.roster}
-            close = difflib.get_close_matches(wanted, sorted(names), n=3, cutoff=0.5)
-            fail(f"no employee `{wanted}` in the ruleset or the roster",
-                 ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close
-                 else "employees: " + ", ".join(sorted(names)) if names else None)
-        rows = mine
+        rows = [r for r in rows if r.employee == wanted]
+        if not rows:
+            unknown_employee(wanted, [*employees, *(r.employee for r in results.results)])
+    missing = absent_facts(traced.model, traced.facts, {r.role for r in rows})
+    for fact, kpis in missing.items():
+        click.echo(f"error: fact `{fact}` is in none of the facts files ({', '.join(traced.facts.files)}), "
+                   f"and KPI {', KPI '.join(kpis)} needs it", err=True)
+    if missing:
+        fail(f"{len(missing)} fact(s) the KPIs need are missing from the data",
+             "add their values, named by the fact's name or title as the ruleset declares it, "
+             "or correct a misspelled column (a warning above lists names that are not facts of this ruleset)")
     findings = [f for f in results.findings if key is None or all_periods or f.period == key]
     narrowed = dataclasses.replace(results, results=rows, findings=findings)
     return Run(traced, narrowed, wanted, key)
@@ -177,7 +240,8 @@ def write_output(data: bytes | str, output: str | None, protected: Sequence[str]
 
     if output is None:
         if isinstance(data, bytes):
-            stream = click.get_binary_stream("stdout")
+            sys.stdout.flush()
+            stream = getattr(sys.stdout, "buffer", sys.stdout)
             stream.write(data)
             stream.flush()
         else:
