@@ -346,10 +346,11 @@ class _Tracer:
         if not r.kpis:
             self.add(0, f"{self.words['no_kpis']}: bonus = {self.money(r.bonus)} {self.results.currency}")
         else:
+            several = len(r.kpis) > 1  # a sum of one term would only repeat the total
             names = " + ".join(k.kpi for k in r.kpis)
-            self.add(0, equation("bonus", names, " + ".join(self.money(k.bonus) for k in r.kpis),
+            self.add(0, equation("bonus", names, " + ".join(self.money(k.bonus) for k in r.kpis) if several else None,
                                  f"{self.money(r.bonus)} {self.results.currency}"))
-            self.add(0, equation("plan_bonus", " + ".join(self.money(k.plan_bonus) for k in r.kpis),
+            self.add(0, equation("plan_bonus", " + ".join(self.money(k.plan_bonus) for k in r.kpis) if several else None,
                                  f"{self.money(r.plan_bonus)} {self.results.currency}"))
         role_env: dict[str, Value] = {}
         for i, cond in enumerate(role.requires if role else ()):
@@ -391,7 +392,8 @@ class _Tracer:
         env: dict[str, Value] = {"weight": k.weight, "fact": k.fact, "target": k.target,
                                  "baseline": k.baseline, "attainment": k.attainment,
                                  "plan_bonus": k.plan_bonus}
-        paid = k.status not in ("gated", "no_data") and all(g.passed is not False for g in r.gates)
+        # a role-wide condition that could not be evaluated counts as failed, like a KPI's
+        paid = k.status not in ("gated", "no_data") and all(g.passed is True for g in r.gates)
         computed: list[tuple[ast.Assignment, dict[str, Value], Value]] = []
         for a in scheme.assignments:
             before = dict(env)
@@ -408,8 +410,8 @@ class _Tracer:
             shown = self.money(value) if a.name == "bonus" else self.p.result(value, a.name)
             self.add(1, equation(a.name, self.p.expr(a.expr), self.p.expr(a.expr, period, before, refs), shown))
             if a.name == "bonus" and not paid:
-                reason = self.words["gated"] if k.status == "gated" or any(
-                    g.passed is not True for g in r.gates) else self.words["no_data"]
+                reason = (self.words["role_gated"] if any(g.passed is not True for g in r.gates)
+                          else self.words["gated"] if k.status == "gated" else self.words["no_data"])
                 self.add(2, f"→ bonus = {self.money(k.bonus)} ({reason})")
             self.derive_all(refs, 2)
         self.add(1, equation("deviation", "index − index_plan",

@@ -146,6 +146,33 @@ def test_employee_names_match_up_to_case(at_root: Path) -> None:
     assert [r["employee"] for r in json.loads(result.stdout)["results"]] == [MANAGER]
 
 
+def test_explain_a_role_wide_condition_and_a_role_without_kpis(tmp_path: Path) -> None:
+    (tmp_path / "r.kpi").write_text('''ruleset "Gate" { currency RUB period quarter locale en }
+fact revenue "Revenue" unit RUB
+fact nps "NPS" unit percent
+role manager "Manager" {
+  require nps >= 50%
+  kpi revenue weight 1 target 2000000 bonus 10000
+}
+role designer "Designer" { }
+employee "Anna" role manager
+employee "Igor" role designer
+''', encoding="utf-8")
+    (tmp_path / "f.csv").write_text("period,employee,fact,value\n2026Q3,,revenue,1926000\n2026Q3,,nps,40%\n",
+                                    encoding="utf-8")
+    args = ["explain", str(tmp_path / "r.kpi"), "--facts", str(tmp_path / "f.csv"), "--employee"]
+    result = run(*args, "Anna")
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert "require nps ≥ 50%: 0.4 ≥ 0.5 → fails" in lines
+    assert "bonus = plan_bonus × (1 + index − weight) = 10,000 × (1 + 0.963 − 1) = 9,630.00" in lines
+    assert "→ bonus = 0.00 (a role condition failed: the role's bonus is 0)" in lines
+    assert "bonus = revenue = 0.00 RUB" in lines
+    result = run(*args, "Igor")
+    assert result.exit_code == 0, result.output
+    assert "the role has no KPIs: bonus = 0.00 RUB" in result.stdout
+
+
 # ------------------------------------------------------------------ unknown period / employee (exit 1)
 
 
