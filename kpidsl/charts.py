@@ -36,6 +36,14 @@ def _a(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+def _d(value: Decimal | None) -> str:
+    """A decimal for a data attribute: plain notation, no trailing zeros (`3000`, `0.15`)."""
+    if value is None:
+        return ""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
 def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
@@ -89,7 +97,7 @@ def plan_fact_chart(bars: list[Bar], *, title: str, no_data: str) -> str:
             shown = min(float(b.ratio), scale)
             body.append(f'<rect class="bar fact status-{_a(b.status)}" x="{_n(bar_x)}" y="{_n(y + 16)}" '
                         f'width="{_n(max(1.0, bar_w * shown / scale))}" height="13" fill="{colour}" '
-                        f'data-kpi="{_a(b.kpi)}" data-status="{_a(b.status)}" data-value="{_a(b.ratio)}"/>')
+                        f'data-kpi="{_a(b.kpi)}" data-status="{_a(b.status)}" data-value="{_d(b.ratio)}"/>')
             if float(b.ratio) > scale:  # an arrow says the bar is cut at the chart's edge
                 tip = bar_x + bar_w
                 body.append(f'<path d="M{_n(tip + 1)} {_n(y + 16)} l7 6.5 l-7 6.5 z" fill="{colour}"/>')
@@ -141,7 +149,7 @@ def dynamics_chart(kpi: str, points: list[Point], target: Decimal | None, *, tit
     if target is not None:
         ty = y(float(target))
         body.append(f'<line class="target" x1="4" y1="{_n(ty)}" x2="{_n(width - 4)}" y2="{_n(ty)}" '
-                    f'stroke="{MUTED}" stroke-width="1.2" stroke-dasharray="5 4" data-value="{_a(target)}"/>')
+                    f'stroke="{MUTED}" stroke-width="1.2" stroke-dasharray="5 4" data-value="{_d(target)}"/>')
     segment: list[str] = []
     for i, p in enumerate(points + [Point("", "", None, "", "none")]):
         if p.value is None:
@@ -163,7 +171,7 @@ def dynamics_chart(kpi: str, points: list[Point], target: Decimal | None, *, tit
         colour = COLOURS.get(p.status, COLOURS["none"])
         body.append(f'<circle class="point status-{_a(p.status)}" cx="{_n(px)}" cy="{_n(py)}" r="4.5" '
                     f'fill="{colour}" stroke="#fff" stroke-width="1.2" data-kpi="{_a(kpi)}" '
-                    f'data-period="{_a(p.period)}" data-status="{_a(p.status)}" data-value="{_a(p.value)}">'
+                    f'data-period="{_a(p.period)}" data-status="{_a(p.status)}" data-value="{_d(p.value)}">'
                     f"<title>{escape(p.label)}: {escape(p.text)}</title></circle>")
         if len(points) <= 6 or i == last:
             ly = py - 9 if py - 9 > 10 else py + 17
@@ -201,10 +209,10 @@ def fund_chart(rows: list[FundRow], *, title: str) -> str:
                     f"{escape(_clip(r.employee, label_w, 12))}</text>")
         body.append(f'<rect class="bar plan" x="{_n(bar_x)}" y="{_n(y + 5)}" '
                     f'width="{_n(bar_w * float(r.plan) / scale)}" height="9" fill="{PLAN_COLOUR}" '
-                    f'data-value="{_a(r.plan)}"/>')
+                    f'data-value="{_d(r.plan)}"/>')
         body.append(f'<rect class="bar fact status-{status}" x="{_n(bar_x)}" y="{_n(y + 16)}" '
                     f'width="{_n(max(1.0, bar_w * float(r.actual) / scale))}" height="13" fill="{COLOURS[status]}" '
-                    f'data-value="{_a(r.actual)}"/>')
+                    f'data-value="{_d(r.actual)}"/>')
         body.append(f'<text x="{_n(width - 4)}" y="{_n(y + 20)}" text-anchor="end" font-size="12" fill="{TEXT}">'
                     f'<tspan font-weight="bold">{escape(r.actual_text)}</tspan>'
                     f'<tspan fill="{MUTED}"> / {escape(r.plan_text)}</tspan></text>')

@@ -16,9 +16,12 @@ half away from zero), bonus = plan_bonus × (1 + index − weight) rounded to ko
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from html.parser import HTMLParser
+from pathlib import Path
 
 from kpidsl.results import EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
 
@@ -76,8 +79,8 @@ EMPLOYEE_VALUES = {
 PROBLEMS = {  # worded as the engine words them
     ("2026Q1", "customer_growth"): "`growth(customers)` needs the previous period 2025Q4, which is not in the data",
     ("2026Q1", "avg_check_growth"): "`growth(avg_check)` needs the previous period 2025Q4, which is not in the data",
-    ("2026Q3", "reputation_index"): "division by zero: `publications_negative` is 0 in "
-                                    "`publications_positive / publications_negative` in 2026Q3",
+    ("2026Q3", "reputation_index"): "`publications_negative` is 0 in 2026Q3, so "
+                                    "`publications_positive / publications_negative` divides by zero",
 }
 
 # name: (title, unit, better, kind, indicator)
@@ -243,6 +246,22 @@ def seed_results(locale: str = "ru") -> Results:
                 kind = "process" if name == "bounce_rate" else "result"
             metrics.append(MetricValue(name, title, period, None, DEPARTMENT[period][name], kind, unit, better))
     return Results(RULESET_TITLE, "RUB", locale, "quarter", list(PERIODS), employees, findings, metrics)
+
+
+@lru_cache(maxsize=1)
+def engine_results() -> Results:
+    """The same case run through the real pipeline: the seed ruleset over the seed data
+    plus OVERRIDES_CSV (evaluated once per test session)."""
+    from kpidsl.api import evaluate
+    from kpidsl.resources import resource_dir
+
+    rulesets = resource_dir("rulesets")
+    with tempfile.TemporaryDirectory() as folder:
+        overrides = Path(folder) / "overrides.csv"
+        overrides.write_text(OVERRIDES_CSV, encoding="utf-8")
+        evaluation = evaluate(rulesets / "seed_marketing.kpi", [rulesets / "data" / "seed_marketing.csv", overrides])
+    assert evaluation.results is not None and evaluation.ok, [d.message for d in evaluation.diagnostics]
+    return evaluation.results
 
 
 def latest_only(results: Results) -> Results:

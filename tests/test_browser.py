@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from kpidsl.render import render_report
-from report_fixtures import HEAD_ROMI_ACTION, Elements, expected_chart_counts, seed_results
+from report_fixtures import HEAD_ROMI_ACTION, Elements, engine_results, expected_chart_counts
 
 APT = "apt-get install -y --no-install-recommends chromium fonts-dejavu-core"
 NBSP = "\u00a0"
@@ -54,7 +54,7 @@ def run(browser: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[byte
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("report") / "report.html"
-    path.write_bytes(render_report(seed_results(), "html"))
+    path.write_bytes(render_report(engine_results(), "html"))
     return path
 
 
@@ -71,7 +71,7 @@ def test_rendered_dom_shows_the_numbers_and_measures(chromium: str, report: Path
     row_start = dom.index('data-kpi="romi"')
     assert HEAD_ROMI_ACTION in unescape(dom[row_start:dom.index("</tr>", row_start)])
 
-    bars, points = expected_chart_counts(seed_results())
+    bars, points = expected_chart_counts(engine_results())
     assert len([a for a in page.having("rect", "fact") if a.get("data-kpi")]) == bars
     assert len(page.having("circle", "point")) == points
     assert len(page.having("rect", "fact", kpi="roas", status="missed")) == 1

@@ -22,16 +22,16 @@ from kpidsl.i18n import Formatter, available_languages
 from kpidsl.render import RenderError, md_escape, render_report
 from kpidsl.resources import resource_dir
 from kpidsl.results import KpiResult
-from report_fixtures import (HEAD_ROMI_ACTION, HOSTILE_NAME, HOSTILE_TITLE, Elements, expected_chart_counts,
-                             hostile_results, latest_only, seed_results)
+from report_fixtures import (HEAD_ROMI_ACTION, HOSTILE_NAME, HOSTILE_TITLE, Elements, engine_results,
+                             expected_chart_counts, hostile_results, latest_only, seed_results)
 
 GOLDEN = Path(__file__).parent / "golden" / "reports"
 NBSP = "\u00a0"
 
 
 def golden_results():
-    """The results the golden files are made from."""
-    return seed_results()
+    """The results the golden files are made from: the real pipeline on the seed."""
+    return engine_results()
 
 
 def normalise(text: str, fmt: str) -> str:
@@ -68,6 +68,24 @@ def test_golden(report: str, lang: str, fmt: str) -> None:
         path.write_text(got, encoding="utf-8")
     assert path.exists(), f"{path} is missing: run with KPIDSL_UPDATE_GOLDEN=1"
     assert got == path.read_text(encoding="utf-8"), f"{path.name} differs (KPIDSL_UPDATE_GOLDEN=1 to accept)"
+
+
+def test_hand_built_results_match_the_engine() -> None:
+    """The fixtures the unit tests use are what the engine computes (reasons may be worded differently)."""
+    real, hand = engine_results(), seed_results()
+    assert (real.ruleset, real.currency, real.locale, real.period_kind, real.periods) == \
+        (hand.ruleset, hand.currency, hand.locale, hand.period_kind, hand.periods)
+    assert len(real.results) == len(hand.results) == 18 and real.findings == hand.findings
+    for a, b in zip(real.results, hand.results):
+        assert (a.period, a.employee, a.role, a.role_title, a.plan_bonus, a.bonus, a.gates) == \
+            (b.period, b.employee, b.role, b.role_title, b.plan_bonus, b.bonus, b.gates)
+        assert [replace(k, problems=()) for k in a.kpis] == [replace(k, problems=()) for k in b.kpis]
+        assert [bool(k.problems) for k in a.kpis] == [bool(k.problems) for k in b.kpis]
+    department = {(m.period, m.name): m for m in real.metrics if m.employee is None}
+    for m in hand.metrics:
+        assert department[(m.period, m.name)] == m, m.name
+    manager = next(r for r in real.for_period("2026Q3") if r.employee == "Смирнова Анна")
+    assert manager.bonus == Decimal("31360.00")
 
 
 def test_all_is_every_report_in_one_document() -> None:

@@ -12,14 +12,14 @@ from openpyxl import load_workbook
 from kpidsl.cells import neutralise_cell
 from kpidsl.render import render_report
 from kpidsl.xlsx import sheet_title
-from report_fixtures import HOSTILE_ACTION, HOSTILE_NAME, hostile_results, seed_results
+from report_fixtures import HOSTILE_ACTION, HOSTILE_NAME, engine_results, hostile_results
 
 RU_SHEETS = ["Аналитический отчёт", "Дашборд", "Расчёт премии", "Пояснение к премии"]
 EN_SHEETS = ["Analytical report", "Dashboard", "Bonus calculation", "Employee statement"]
 
 
 def workbook(results=None, **kw):
-    data = render_report(results or seed_results(), "xlsx", **kw)
+    data = render_report(results or engine_results(), "xlsx", **kw)
     return load_workbook(io.BytesIO(data)), data
 
 
