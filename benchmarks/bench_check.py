@@ -15,15 +15,15 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gen_ruleset import generate  # noqa: E402
+from gen_ruleset import generate
 
-from kpidsl.api import check_file  # noqa: E402
-from kpidsl.parse import parse  # noqa: E402
+from kpidsl.api import check_file
+from kpidsl.parse import parse
 
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\d[\d_.]*%?|[^\W\d]\w*|->|[<>=!]=|\S')
 

@@ -10,12 +10,23 @@ with a code, a span and, where possible, a hint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 from . import ast
-from .builtins import (CARD_FREQUENCIES, DEFAULT_SCHEME, KPI_CONDITION_NAMES, LOCALES, METRIC_KINDS,
-                       PERIOD_KINDS, PLAIN_UNITS, RULE_LEVELS, SCHEME_INPUTS, SCHEME_OUTPUTS, is_currency)
+from .builtins import (
+    CARD_FREQUENCIES,
+    DEFAULT_SCHEME,
+    KPI_CONDITION_NAMES,
+    LOCALES,
+    METRIC_KINDS,
+    PERIOD_KINDS,
+    PLAIN_UNITS,
+    RULE_LEVELS,
+    SCHEME_INPUTS,
+    SCHEME_OUTPUTS,
+    is_currency,
+)
 from .check_expr import BOOL, NUM, ExprChecker, Scope, constant_value, show_number
 from .depgraph import Graph, components, cycle_path, is_cycle, reachable, value_graph
 from .diagnostics import Diagnostic, Span, error, warning
@@ -149,7 +160,7 @@ class _Checker:
                     if not isinstance(self.model.values[n], ast.Goal)]
             if data:
                 self.out.append(error(
-                    "K048", f"{decl.kind} `{decl.name}` depends on `{sorted(data)[0]}`, which comes from data",
+                    "K048", f"{decl.kind} `{decl.name}` depends on `{min(data)}`, which comes from data",
                     decl.span, f"a {decl.kind} is a constant; for a value computed from data write a metric"))
         else:
             self._card(decl)

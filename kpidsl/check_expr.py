@@ -12,9 +12,10 @@ warning, nothing more.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Literal, Mapping
+from typing import Literal
 
 from . import ast
 from .builtins import FUNCTIONS, KPI_CONDITION_NAMES, SCHEME_OUTPUTS
@@ -357,5 +358,16 @@ def show_number(value: Decimal) -> str:
         return f"{value:E}"
     return format(value.normalize(), "f")
 
-__all__ = ["ExprChecker", "Scope", "Info", "NUM", "BOOL", "STR", "ANY",
-           "constant_value", "literal_number", "show_number"]
+
+__all__ = [
+    "ANY",
+    "BOOL",
+    "NUM",
+    "STR",
+    "ExprChecker",
+    "Info",
+    "Scope",
+    "constant_value",
+    "literal_number",
+    "show_number",
+]

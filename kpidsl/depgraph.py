@@ -10,7 +10,7 @@ exhaust Python's recursion limit.
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterable
+from collections.abc import Iterable
 
 from . import ast
 from .load import Model

@@ -12,7 +12,6 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from hypothesis import given, settings

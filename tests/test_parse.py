@@ -114,8 +114,8 @@ def test_dump_shows_spans_and_values() -> None:
 
 
 @pytest.mark.parametrize(("text", "value"), [
-    ("20%", Decimal("0.20")), ("12.5%", Decimal("0.125")), ("10_000_000", Decimal("10000000")),
-    ("1e3", Decimal("1E+3")), ("0.25", Decimal("0.25")), ("100%", Decimal("1")),
+    ("20%", Decimal("0.20")), ("12.5%", Decimal("0.125")), ("10_000_000", Decimal(10000000)),
+    ("1e3", Decimal("1E+3")), ("0.25", Decimal("0.25")), ("100%", Decimal(1)),
 ])
 def test_numbers_are_exact_decimals(text: str, value: Decimal) -> None:
     tree, diagnostics = parse(f"goal g = {text}\n")
@@ -173,7 +173,7 @@ def test_unclosed_block_names_where_it_was_opened() -> None:
     ("goal g = 1e99999999999999999999\n", "K005", None),
 ])
 def test_syntax_diagnostics(text: str, code: str, hint: str | None) -> None:
-    tree, diagnostics = parse(text, "r.kpi")
+    _, diagnostics = parse(text, "r.kpi")
     assert [d.code for d in diagnostics] == [code]
     if hint:
         assert hint in (diagnostics[0].hint or "")
