@@ -255,7 +255,8 @@ class Dashboard:
 def _series(results: "Results", employee: str, kpi: "KpiView", f: "Formatter") -> list[Point]:
     """The KPI's fact in every period of the data (from results, else from the metrics)."""
     by_period = {r.period: k for r in results.results if r.employee == employee for k in r.kpis if k.kpi == kpi.kpi}
-    metric = {m.period: m.value for m in results.metrics if m.name == kpi.kpi and m.employee in (None, employee)}
+    metric = {m.period: m.value for m in results.metrics if m.name == kpi.kpi and m.employee is None}
+    metric.update({m.period: m.value for m in results.metrics if m.name == kpi.kpi and m.employee == employee})
     points = []
     for p in all_periods(results):
         if p in by_period:

@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kpidsl.analysis import REPORTS, STATUSES
 from kpidsl.i18n import Formatter, available_languages
@@ -439,3 +441,48 @@ def test_the_documented_example_template_renders(tmp_path: Path) -> None:
     page = html(template=str(template))
     assert "Премии за 3 кв. 2026" in page and f"31{NBSP}360,00{NBSP}₽" in page
     assert f"132{NBSP}355,60{NBSP}₽" in page and HEAD_ROMI_ACTION in page and 'class="chart fund"' in page
+
+
+def test_role_gate_and_several_employees_in_one_role() -> None:
+    from kpidsl.results import Gate
+
+    base = seed_results()
+    rows = []
+    for r in base.results:
+        if r.role == "marketing_manager" and r.period == "2026Q3":
+            rows.append(replace(r, gates=(Gate("roas >= 10", False, "role"),), bonus=Decimal("0.00")))
+            rows.append(replace(r, employee="Васильева Ольга"))
+        else:
+            rows.append(r)
+    results = replace(base, results=rows)
+    page = html(results=results)
+    analytical = section(page, "analytical")
+    assert "<h3>Менеджер по маркетингу и рекламе</h3>" in analytical  # no single name in the role's heading
+    assert "<h4>Смирнова Анна</h4>" in analytical and "<h4>Васильева Ольга</h4>" in analytical
+    assert analytical.count('class="gate-banner"') == 1 and "условие «roas &gt;= 10» не выполнено" in analytical
+    assert section(page, "statement").count('class="gate-banner"') == 1
+    text = md("bonus", results=results)
+    assert "**Премия роли не начислена: не выполнено условие качества.** условие «roas >= 10» не выполнено" in text
+
+
+@given(st.text(max_size=60))
+def test_md_escape_never_breaks_a_table_row(text: str) -> None:
+    out = md_escape(text)
+    assert "\n" not in out and "\r" not in out
+    assert not re.search(r"(?<!\\)(\\\\)*\|", out.replace("\\\\", "")), out
+    assert "<" not in out.replace("\\<", "")
+
+
+@given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1e7"), places=2),
+       st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1e7"), places=2),
+       st.sampled_from(["higher", "lower"]))
+def test_analysis_verdict_follows_the_direction(fact: Decimal, target: Decimal, better: str) -> None:
+    from kpidsl.analysis import analyse
+
+    text = analyse(_kpi(fact=fact, target=target, better=better), Formatter("ru", "RUB"), "")
+    if fact == target:
+        assert "точно по плану" in text
+    else:
+        good = (fact > target) == (better == "higher")
+        assert ("лучше плана" in text) == good and ("хуже плана" in text) == (not good)
+        assert ("выше плана" in text) == (fact > target)

@@ -7,6 +7,8 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from kpidsl.cells import neutralise_cell
@@ -163,3 +165,10 @@ def test_sheet_title_sanitises_and_deduplicates() -> None:
     first = sheet_title(long, taken)
     second = sheet_title(long, taken)
     assert len(first) <= 31 and len(second) <= 31 and first != second and second.endswith("(2)")
+
+
+@given(st.text(max_size=40))
+def test_neutralised_text_never_starts_a_formula(text: str) -> None:
+    out = neutralise_cell(text)
+    assert not out.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert out in (text, "'" + text)
