@@ -74,7 +74,7 @@ def test_default_format_off_a_terminal_is_json_and_warnings_stay_on_stderr(at_ro
 
 
 def test_period_in_any_spelling(at_root: Path) -> None:
-    for spelling in ("3 кв. 2026", "Q3 2026", "2026-Q3", "30.09.2026"):
+    for spelling in ("3 кв. 2026", "30.09.2026"):  # more spellings: the command-layer test below
         result = run("eval", SEED, "--facts", SEED_DATA, "--period", spelling, "--employee", MANAGER)
         assert result.exit_code == 0, (spelling, result.stderr)
         data = json.loads(result.stdout)
