@@ -43,7 +43,10 @@ def _record(item: pytest.Item) -> dict[str, Any]:
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     record = _record(request.node)
     example = getattr(getattr(request.node, "callspec", None), "params", {}).get("_pytest_bdd_example", {})
+    # An outline whose name uses the examples' values (`LTV <LTV>`) already names its row.
+    template = next((t for t in feature.scenarios.values() if t.line_number == scenario.line_number), None)
     record.update(
+        named_by_example=template is not None and template.name != scenario.name,
         feature_file=str(Path(feature.filename).resolve()),
         feature=feature.name,
         feature_keyword=feature.keyword,

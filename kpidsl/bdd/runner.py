@@ -57,10 +57,14 @@ class ScenarioOutcome:
     step_line: int | None = None
     message: str = ""
     duration: float = 0.0
+    named_by_example: bool = False
 
     @property
     def title(self) -> str:
-        return f"{self.name} [{' | '.join(self.example.values())}]" if self.example else self.name
+        """The scenario's name; an outline row adds its examples' values unless the name has them."""
+        if self.example and not self.named_by_example:
+            return f"{self.name} [{' | '.join(self.example.values())}]"
+        return self.name
 
     def explanation(self) -> str:
         """Why it failed, in the feature's language."""
@@ -206,6 +210,7 @@ def _outcome(record: dict[str, Any]) -> ScenarioOutcome:
         step_line=record.get("step_line"),
         message=record.get("message", "") or "",
         duration=float(record.get("duration", 0.0)),
+        named_by_example=bool(record.get("named_by_example", False)),
     )
 
 
