@@ -164,7 +164,7 @@ class Context:
     diagnosis: Diagnosis
     totals: dict[str, Val]
     statuses: list[tuple[str, str]]
-    dashboard: Any = None  # kpidsl.charts.Dashboard, built for HTML
+    dashboard: Any = None  # kpidsl.charts.Dashboard (render_report builds it)
     results: Results | None = None
     fmt: dict[str, Callable[..., str]] = field(default_factory=dict)
 

@@ -95,6 +95,23 @@ def md_escape(value: object) -> str:
     return _MD_LINE_START.sub(r"\\\1\2", text)
 
 
+_TICKS = re.compile(r"`([^`\n]+)`")
+
+
+def html_ticks(value: object) -> Any:
+    """Escaped text with `names` in backticks (as diagnostics write them) shown as <code>."""
+    from markupsafe import Markup, escape
+
+    return Markup(_TICKS.sub(r"<code>\1</code>", str(escape(value))))
+
+
+def md_ticks(value: object) -> MdSafe:
+    """Escaped Markdown that keeps `names` in backticks as code spans (`|` still escaped)."""
+    parts = _TICKS.split(str(value))
+    return MdSafe("".join(md_escape(p) if i % 2 == 0 else "`" + p.replace("|", "\\|") + "`"
+                          for i, p in enumerate(parts)))
+
+
 def _environment(fmt: str, extra: Path | None) -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
@@ -106,6 +123,7 @@ def _environment(fmt: str, extra: Path | None) -> Any:
         finalize=md_escape if fmt == "md" else None)
     env.filters["raw"] = MdSafe  # Markdown: print a macro's (already escaped) output as is
     env.filters["md"] = md_escape
+    env.filters["ticks"] = html_ticks if fmt == "html" else md_ticks
     return env
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .cells import neutralise_cell
 
 if TYPE_CHECKING:
-    from .analysis import Context, KpiView, Val
+    from .analysis import Context, Val
     from .i18n import Formatter
 
 __all__ = ["neutralise_cell", "workbook_bytes", "sheet_title"]
@@ -153,6 +153,11 @@ def _cell(f: "Formatter", v: "Val", unit: str | None) -> tuple[Any, str, str]:
     return (_num(v.value), unit_format(f, v.value, unit), v.text)
 
 
+def _signed(fmt: str) -> str:
+    """An Excel format that shows the sign of a change: `+5`, `-5`, `0`."""
+    return f"+{fmt};-{fmt};0"
+
+
 INDEX, WEIGHT, PERCENT = "0.000", "0.00##", "0.0%"
 DEVIATION = "+0.000;-0.000;0.000"
 
@@ -163,7 +168,6 @@ DEVIATION = "+0.000;-0.000;0.000"
 def write_analytical(sheet: Sheet, c: "Context") -> int:
     f, t = sheet.f, sheet.f.t
     sheet.title(c, t("report.analytical.title"))
-    freeze = sheet.row
     if c.findings:
         sheet.row += 1
         sheet.header([t("col.level"), t("col.finding"), t("col.message"), t("findings.actions")])
@@ -191,13 +195,10 @@ def write_analytical(sheet: Sheet, c: "Context") -> int:
         for label, metrics in rows:
             for m in metrics:
                 change: tuple[Any, str, str] = (None, "General", "")
-                if m.change.value is not None:
-                    if m.unit == "percent":
-                        change = (_num(m.change.value * 100), f'+0.0 "{t("xlsx.pp")}";-0.0 "{t("xlsx.pp")}";0',
-                                  m.change.text)
-                    else:
-                        change = (_num(m.change.value), "+" + unit_format(f, m.change.value, m.unit).split(";")[0]
-                                  + ";-" + unit_format(f, m.change.value, m.unit).split(";")[0] + ";0", m.change.text)
+                if m.change.value is not None and m.unit == "percent":  # in percentage points
+                    change = (_num(m.change.value * 100), _signed(f'0.0 "{t("xlsx.pp")}"'), m.change.text)
+                elif m.change.value is not None:
+                    change = (_num(m.change.value), _signed(unit_format(f, m.change.value, m.unit)), m.change.text)
                 sheet.line([m.title, label, _cell(f, m.value, m.unit), _cell(f, m.previous, m.unit), change,
                             m.assessment_label])
     return freeze

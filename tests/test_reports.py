@@ -202,7 +202,6 @@ def test_analysis_trend_against_previous_period() -> None:
     percent = _kpi(better="higher", unit="percent", title="ROMI — окупаемость", target=Decimal("0.30"),
                    fact=Decimal("0.25"), previous_fact=Decimal("0.28"))
     text = analyse(percent, ru, "2 кв. 2026")
-    assert f"ниже плана на 5 п.{NBSP}п." not in text  # the unit comes from the catalogue as written
     assert "ниже плана на 5 п. п. (16,7" in text.replace(NBSP, " ") and "снижение на 3 п. п." in \
         text.replace(NBSP, " ")
 
@@ -338,7 +337,7 @@ def test_formatter_numbers_money_and_periods() -> None:
     assert ru.value(Decimal("14.266666666667"), "RUB") == f"14,27{NBSP}₽"
     assert ru.value(Decimal("30000000.00003"), "RUB") == f"30{NBSP}000{NBSP}000{NBSP}₽"
     assert ru.value(Decimal("3"), "points") == "3 балла" and en.value(Decimal("1"), "points") == "1 point"
-    assert ru.difference(Decimal("0.05"), "percent") == "5 п. п."
+    assert ru.difference(Decimal("0.05"), "percent") == f"5{NBSP}п.{NBSP}п."
     assert ru.signed(Decimal("-0.008"), 3) == "−0,008" and ru.signed(Decimal("0.1"), 3) == "+0,100"
 
 
@@ -486,3 +485,13 @@ def test_analysis_verdict_follows_the_direction(fact: Decimal, target: Decimal, 
         good = (fact > target) == (better == "higher")
         assert ("лучше плана" in text) == good and ("хуже плана" in text) == (not good)
         assert ("выше плана" in text) == (fact > target)
+
+
+def test_backticked_names_become_code_and_stay_escaped() -> None:
+    from kpidsl.render import html_ticks, md_ticks
+
+    assert str(html_ticks("no data for `orders` <b>")) == "no data for <code>orders</code> &lt;b&gt;"
+    assert str(html_ticks("`<script>`")) == "<code>&lt;script&gt;</code>"
+    assert md_ticks("`a|b` and c|d <x>") == "`a\\|b` and c\\|d \\<x>"
+    page = section(html("analytical"), "analytical")
+    assert "<code>publications_negative</code> is 0 in 2026Q3" in page
