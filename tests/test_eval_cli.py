@@ -268,6 +268,20 @@ def test_command_explains_with_the_table_it_was_given(fake) -> None:  # type: ig
     assert f"= 5{NBSP}000 × (1 + 0,300 − 0,2) = 5{NBSP}500,00" in result.stdout
 
 
+def test_records_rulesets_need_no_facts_and_take_sources(fake, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    seen = fake()
+    deals = tmp_path / "deals.csv"
+    deals.write_text("deal_id,created_at,manager,client,channel,amount,status\n", encoding="utf-8")
+    args = ["eval", "rulesets/crm_showcase.kpi", "--source", f"deals={deals}", "--format", "json"]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert seen[0].records == {"deals": str(deals)}
+    before = deals.read_bytes()
+    result = run(*args, "-o", str(deals))  # a records file is an input too
+    assert result.exit_code == 1 and "refusing to overwrite an input" in result.stderr
+    assert deals.read_bytes() == before
+
+
 # ------------------------------------------------------------------ usage errors (exit 2)
 
 
@@ -281,6 +295,8 @@ def test_command_explains_with_the_table_it_was_given(fake) -> None:  # type: ig
     (["eval", SEED, "--facts", SEED_DATA, "--period", "Q5 2026"], "Q5 2026"),
     (["eval", SEED, "--facts", SEED_DATA, "--locale", "de"], "de"),
     (["explain", SEED, "--facts", SEED_DATA], "--employee"),
+    (["eval", SEED, "--facts", SEED_DATA, "--source", "deals"], "NAME=FILE"),
+    (["eval", SEED, "--facts", SEED_DATA, "--source", "a=x.csv", "--source", "a=y.csv"], "twice"),
 ])
 def test_usage_errors_exit_2(at_root: Path, args: list[str], needle: str) -> None:
     result = run(*args)

@@ -48,11 +48,46 @@ def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
+def _sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+    sources: dict[str, str] = {}
+    for item in value:
+        name, sep, file = item.partition("=")
+        if not sep or not name.strip() or not file.strip():
+            raise click.BadParameter(f"write NAME=FILE (the records' name in the ruleset, then the file), not `{item}`")
+        if name.strip() in sources:
+            raise click.BadParameter(f"records `{name.strip()}` are given twice")
+        sources[name.strip()] = file.strip()
+    return sources
+
+
+@dataclasses.dataclass(frozen=True)
+class Inputs:
+    """What a command evaluates: the ruleset, its data and the narrowing asked for."""
+
+    ruleset: str
+    facts: tuple[str, ...]
+    roster: str | None
+    sources: dict[str, str]  # records name → file, replacing the ruleset's `file`
+    period: str | None
+    employee: str | None
+    locale: str | None
+    encoding: str | None
+    delimiter: str | None
+
+    @property
+    def files(self) -> list[str]:
+        """Every input file given on the command line (outputs must never replace one)."""
+        return [self.ruleset, *self.facts, *([self.roster] if self.roster else []), *self.sources.values()]
+
+
 def input_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--facts, --roster, --period, --employee, --locale, --encoding, --delimiter."""
+    """--facts, --source, --roster, --period, --employee, --locale, --encoding, --delimiter."""
     for option in reversed([
-        click.option("--facts", "facts", multiple=True, required=True, metavar="FILE",
-                     help="A facts file (CSV, XLSX, JSON, Parquet); repeat for several."),
+        click.option("--facts", "facts", multiple=True, metavar="FILE",
+                     help="A facts file (CSV, XLSX, JSON, Parquet); repeat for several.  "
+                          "Required unless the ruleset computes its facts from records."),
+        click.option("--source", "sources", multiple=True, metavar="NAME=FILE", callback=_sources,
+                     help="Read the ruleset's records NAME from FILE instead of its `file`; repeatable."),
         click.option("--roster", metavar="FILE", help="A file of employee and role columns, adding to the ruleset's employees."),
         click.option("--period", metavar="PERIOD", help="Only this period: 2026Q3, 2026-09, 2026, \"3 кв. 2026\" …"),
         click.option("--employee", metavar="NAME", help="Only this employee."),
@@ -97,22 +132,29 @@ def resolve_employee(name: str, known: Sequence[str]) -> str | None:
     return matches.pop() if len(matches) == 1 else None
 
 
-def preview(ruleset: str, roster: str | None, encoding: str | None,
-            delimiter: str | None) -> tuple[str | None, list[str]]:
-    """The ruleset's period kind and every employee (ruleset and roster), read without
-    checking — cheap — so a mistyped name is caught before the evaluation runs.
-    (None, []) when the ruleset cannot be read: the evaluation will say why."""
+@dataclasses.dataclass
+class Preview:
+    """The ruleset read without checking — cheap — so that a missing --facts, a period in
+    the wrong kind or a mistyped name is caught before the evaluation runs.  Empty when
+    the ruleset cannot be read: the evaluation will say why."""
+
+    period_kind: str | None = None
+    employees: list[str] = dataclasses.field(default_factory=list)
+    has_records: bool = False
+
+
+def preview(inputs: Inputs) -> Preview:
     from ..facts import load_roster
     from ..load import load
 
-    model, _ = load(ruleset)
+    model, _ = load(inputs.ruleset)
     if model is None:
-        return None, []
+        return Preview()
     names = [e.name for e in model.employees]
-    if roster is not None:
-        rows, _ = load_roster(roster, encoding=encoding, delimiter=delimiter)
+    if inputs.roster is not None and inputs.employee is not None:
+        rows, _ = load_roster(inputs.roster, encoding=inputs.encoding, delimiter=inputs.delimiter)
         names += [r.employee for r in rows]
-    return model.period_kind, names
+    return Preview(model.period_kind, names, bool(model.records))
 
 
 def canonical_period(text: str, kind: str | None) -> str:
@@ -189,25 +231,28 @@ class Run:
     period: str | None  # the canonical key of --period
 
 
-def evaluate(ruleset: str, facts: Sequence[str], roster: str | None, period: str | None,
-             employee: str | None, locale: str | None, encoding: str | None,
-             delimiter: str | None, all_periods: bool = False) -> Run:
+def evaluate(inputs: Inputs, all_periods: bool = False) -> Run:
     """Run the pipeline; on errors print them and exit 1.  Narrows to the period and
     employee asked for; `all_periods` keeps every period (reports show dynamics) and
     only checks that the period asked for is in the data."""
     from ..api import EvalOptions, evaluate_with_facts
 
-    kind, employees = preview(ruleset, roster, encoding, delimiter) if (period or employee) else (None, [])
-    key = canonical_period(period, kind) if period else None
+    seen = preview(inputs) if (inputs.period or inputs.employee or not inputs.facts) else Preview()
+    if not inputs.facts and not seen.has_records:
+        raise click.UsageError("Missing option '--facts': give the facts file(s) to evaluate "
+                               "(only a ruleset with `records` computes its facts without them).")
+    key = canonical_period(inputs.period, seen.period_kind) if inputs.period else None
     wanted = None
-    if employee is not None:
-        wanted = resolve_employee(employee, employees)
-        if wanted is None and employees:
-            unknown_employee(employee, employees)
-        wanted = wanted or employee  # the ruleset could not be read: the evaluation says why
-    options = EvalOptions(period=None if all_periods else key, employee=wanted, roster=roster,
-                          encoding=encoding, delimiter=delimiter, locale=locale)
-    traced = evaluate_with_facts(ruleset, list(facts), options)
+    if inputs.employee is not None:
+        wanted = resolve_employee(inputs.employee, seen.employees)
+        if wanted is None and seen.employees:
+            unknown_employee(inputs.employee, seen.employees)
+        wanted = wanted or inputs.employee  # the ruleset could not be read: the evaluation says why
+    employees = seen.employees
+    options = EvalOptions(period=None if all_periods else key, employee=wanted, roster=inputs.roster,
+                          encoding=inputs.encoding, delimiter=inputs.delimiter, locale=inputs.locale,
+                          records=dict(inputs.sources))
+    traced = evaluate_with_facts(inputs.ruleset, list(inputs.facts), options)
     evaluation = traced.evaluation
     report_diagnostics(evaluation.diagnostics, evaluation.sources)
     if not evaluation.ok:
@@ -274,9 +319,10 @@ def _default_format(output: str | None) -> str:
               help="Your own Jinja template for html/md.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file (atomically; never over an input) instead of stdout.")
-def command(ruleset: str, facts: tuple[str, ...], roster: str | None, period: str | None,
-            employee: str | None, locale: str | None, encoding: str | None, delimiter: str | None,
-            fmt: str | None, report: str | None, template: str | None, output: str | None) -> None:
+def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roster: str | None,
+            period: str | None, employee: str | None, locale: str | None, encoding: str | None,
+            delimiter: str | None, fmt: str | None, report: str | None, template: str | None,
+            output: str | None) -> None:
     """Evaluate RULESET over the facts: every KPI, index and bonus.
 
     Errors and warnings go to stderr.  Exit 0 ok (warnings allowed), 1 errors in the
@@ -287,8 +333,8 @@ def command(ruleset: str, facts: tuple[str, ...], roster: str | None, period: st
     if fmt not in REPORT_FORMATS and (report or template):
         raise click.UsageError(f"--report and --template apply to html, md and xlsx, not to --format {fmt}")
 
-    run = evaluate(ruleset, facts, roster, period, employee, locale, encoding, delimiter,
-                   all_periods=fmt in REPORT_FORMATS)
+    inputs = Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter)
+    run = evaluate(inputs, all_periods=fmt in REPORT_FORMATS)
     results = run.results
     data: bytes | str
     if fmt == "text":
@@ -305,10 +351,10 @@ def command(ruleset: str, facts: tuple[str, ...], roster: str | None, period: st
         data = render_csv(results)
     else:
         data = _render_report(results, fmt, report or "all", locale, template, run.period)
-    inputs = [ruleset, *facts, *([roster] if roster else []), *([template] if template else [])]
+    protected = [*inputs.files, *([template] if template else [])]
     if run.traced.model is not None:
-        inputs += run.traced.model.files
-    write_output(data, output, inputs)
+        protected += run.traced.model.files  # the ruleset's imports
+    write_output(data, output, protected)
 
 
 def _render_report(results: Any, fmt: str, report: str, locale: str | None, template: str | None,

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import click
 
-from .eval import evaluate, fail, input_options
+from .eval import Inputs, evaluate, fail, input_options
 
 
 @click.command("explain")
 @click.argument("ruleset", type=click.Path(dir_okay=False))
 @input_options
-def command(ruleset: str, facts: tuple[str, ...], roster: str | None, period: str | None,
-            employee: str | None, locale: str | None, encoding: str | None, delimiter: str | None) -> None:
+def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roster: str | None,
+            period: str | None, employee: str | None, locale: str | None, encoding: str | None,
+            delimiter: str | None) -> None:
     """Show every number of one employee's result with its formula.
 
     Each value is shown with its formula, the values substituted, and where each
@@ -27,7 +28,7 @@ def command(ruleset: str, facts: tuple[str, ...], roster: str | None, period: st
     from ..explain import explain
     from ..periods import ordinal
 
-    run = evaluate(ruleset, facts, roster, period, employee, locale, encoding, delimiter)
+    run = evaluate(Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter))
     mine = run.results.results
     if not mine:
         fail(f"no results for `{run.employee}`" + (f" in {period}" if period else ""))
