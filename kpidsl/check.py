@@ -61,6 +61,7 @@ class _Checker:
         self.units: dict[str, Unit] = {}
         self.exprs = ExprChecker(model, self.units, self.out.append)
         self.money: Unit = model.currency if is_currency(model.currency) else None
+        self.areas = {d.area.text for d in model.values.values() if isinstance(d, ast.Fact) and d.area}
 
     def run(self) -> None:
         m = self.model
@@ -256,11 +257,10 @@ class _Checker:
                                   did_you_mean(role.scheme.text, [*m.schemes, DEFAULT_SCHEME])
                                   or f"declare `scheme {role.scheme.text} {{ index = … bonus = … }}`, "
                                   f"or leave it out for the default `{DEFAULT_SCHEME}`"))
-        areas = {f.area.text for f in m.facts.values() if f.area}
         for area in role.controls:
-            if area.text not in areas:
+            if area.text not in self.areas:
                 self.out.append(warning("K027", f"no fact declares area `{area.text}`", area.span,
-                                        did_you_mean(area.text, areas) or
+                                        did_you_mean(area.text, self.areas) or
                                         "areas come from facts: `fact revenue … area sales`"))
         for cond in role.requires:
             self.exprs.check(cond, Scope("a role's `require`"), BOOL, "`require`")
