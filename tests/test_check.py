@@ -96,6 +96,20 @@ def _docs_example(code: str, source: Path) -> str:
     return example
 
 
+def test_docs_examples_check_without_errors() -> None:
+    """Every `kpi` example of sections 1–5 checks clean against the standard library."""
+    reference = DOCS.read_text(encoding="utf-8").split("## 6. Diagnostic codes")[0]
+    blocks = re.findall(r"```kpi\n(.*?)```", reference, flags=re.DOTALL)
+    assert len(blocks) >= 12
+    for block in blocks:
+        text = block if "import std/marketing" in block else "import std/marketing\n" + block
+        errors = [(d.code, d.message) for d in check_text(text) if d.is_error]
+        if "../common/base" in block:  # the import example names illustrative files
+            assert {code for code, _ in errors} == {"K012"}
+        else:
+            assert errors == [], block
+
+
 def test_docs_show_each_golden() -> None:
     docs = DOCS.read_text(encoding="utf-8")
     begin, end = "<!-- diagnostics:begin -->\n", "<!-- diagnostics:end -->"
