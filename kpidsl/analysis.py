@@ -197,16 +197,9 @@ def build_context(results: Results, f: Formatter, period: str, reports: list[str
                    f.period_range(period), prev_key, f.period(prev_key) if prev_key else "",
                    [PeriodView(p, f.period(p)) for p in all_periods(results)], list(reports))
     employees = [employee_view(r, f, results.minor_digits) for r in results.for_period(period)]
-    groups: list[RoleGroup] = []
+    groups: dict[str, RoleGroup] = {}  # in the order roles first appear
     for view in employees:
-        if groups and groups[-1].role == view.role:
-            groups[-1].employees.append(view)
-        else:
-            existing = next((g for g in groups if g.role == view.role), None)
-            if existing:
-                existing.employees.append(view)
-            else:
-                groups.append(RoleGroup(view.role, view.role_title, [view]))
+        groups.setdefault(view.role, RoleGroup(view.role, view.role_title, [])).employees.append(view)
     findings = [FindingView(x.rule, x.title, x.level, _label(f, "level", x.level), x.message, list(x.actions),
                             x.period, f.period(x.period))
                 for x in results.findings if x.period == period]
@@ -216,7 +209,7 @@ def build_context(results: Results, f: Formatter, period: str, reports: list[str
               "delta": Val(actual - plan, _signed_money(f, actual - plan)),
               "share": _share(f, actual, plan)}
     return Context(
-        doc=doc, t=f.t, findings=findings, groups=groups, employees=employees,
+        doc=doc, t=f.t, findings=findings, groups=list(groups.values()), employees=employees,
         diagnosis=diagnosis(results, f, period), totals=totals,
         statuses=[(s, f.t(f"status.{s}")) for s in STATUSES], results=results,
         fmt={"money": f.money, "percent": f.percent, "number": f.number, "value": f.value,
