@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from . import steps  # noqa: F401  (declares every step)
 from .context import SpecContext
-from .steps import CONTEXT_FIXTURE, register
+from .templates import CONTEXT_FIXTURE, register
 
 _FEATURE = pytest.StashKey[Path]()
 _STEP_LINE = pytest.StashKey[int]()

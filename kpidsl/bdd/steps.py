@@ -1,164 +1,80 @@
 """The step library: every step a spec may use, in Russian and English.
 
-A step is declared once, as a `StepDef` with a template per language; the
-template is plain business text with placeholders (`«{employee}»`, `{amount}`).
-From the same declarations come the pytest-bdd step definitions (`register`),
-the step list in docs/specs.md (`kpidsl.bdd.docs`) and the tests that keep
-both in step.  The functions below do the work through `SpecContext`.
+Each function is declared with `step_def` (templates.py) under its Russian and
+English wording, and does its work through the scenario's `SpecContext`: Given
+steps collect the ruleset, facts and period, When steps run the real pipeline,
+Then steps compare the results with what the spec states and fail with a message
+in the spec's language ("Ожидалась премия …, получено …").
 """
 
 from __future__ import annotations
 
-import inspect
 import re
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Literal
+from typing import Any
 
 from .context import SpecContext, SpecError, reportable
 from .numbers import (NumberError, SpecNumber, format_like, format_number, is_missing, money_matches,
                       parse_number, ratio_matches, round_to)
-from .words import (FIELDS, MONEY_FIELDS, STATUS_WORDS, TABLE_HEADERS, Lang, expected_phrase, listing, msg,
-                    status_from_words, status_words)
-
-Kind = Literal["given", "when", "then"]
-
-# ---------------------------------------------------------------- placeholders
-# name → (how it is written, its label in the docs per language)
-PLACEHOLDERS: dict[str, tuple[str, dict[str, str]]] = {
-    "employee": ("text", {"ru": "сотрудник", "en": "employee"}),
-    "kpi": ("text", {"ru": "KPI", "en": "KPI"}),
-    "rule": ("text", {"ru": "правило", "en": "rule"}),
-    "action": ("text", {"ru": "мера", "en": "action"}),
-    "text": ("text", {"ru": "слова", "en": "words"}),
-    "path": ("text", {"ru": "файл", "en": "file"}),
-    "status": ("text", {"ru": "статус", "en": "status"}),
-    "amount": ("number", {"ru": "сумма", "en": "amount"}),
-    "value": ("number", {"ru": "число", "en": "number"}),
-    "period": ("period", {"ru": "период", "en": "period"}),
-    "code": ("code", {"ru": "код", "en": "code"}),
-}
-_QUOTES_OPEN = "«\"“„"
-_QUOTES_CLOSE = "»\"”“"
-_PATTERNS = {
-    "text": rf"[{_QUOTES_OPEN}](?P<{{name}}>[^{_QUOTES_OPEN}{_QUOTES_CLOSE}]+)[{_QUOTES_CLOSE}]",
-    # digits with spaces, separators, a sign, %, a currency: parse_number decides.
-    "number": r"(?P<{name}>[−–+-]?[$€]?\d[\d\s\u00a0\u202f.,']*(?:\s?%)?(?:\s?(?:₽|руб\.?|RUB|USD|EUR|\$|€))?)",
-    "period": r"(?P<{name}>\d{{4}}(?:Q[1-4]|-\d{{2}})?)",
-    "code": r"(?P<{name}>[A-Z]\d{{3}})",
-}
-_PLACEHOLDER = re.compile(r"[«\"]?\{(\w+)\}[»\"]?")
-
-
-def compile_template(template: str) -> re.Pattern[str]:
-    """Template → regex: literal words with flexible spaces, placeholders by kind."""
-    parts: list[str] = []
-    pos = 0
-    for m in _PLACEHOLDER.finditer(template):
-        parts.append(_literal(template[pos:m.start()]))
-        name = m.group(1)
-        parts.append(_PATTERNS[PLACEHOLDERS[name][0]].format(name=name))
-        pos = m.end()
-    tail = template[pos:]
-    if tail.endswith(":"):  # the colon before a table or text is optional
-        parts.append(_literal(tail[:-1]) + ":?")
-    else:
-        parts.append(_literal(tail))
-    return re.compile(r"\s*" + "".join(parts) + r"\s*")
-
-
-def _literal(text: str) -> str:
-    return r"\s+".join(re.escape(word) for word in text.split(" ")) if text else ""
-
-
-def display(template: str, lang: str) -> str:
-    """Template as the docs show it: `премия сотрудника «<сотрудник>» составляет <сумма>`."""
-    return re.sub(r"\{(\w+)\}", lambda m: f"<{PLACEHOLDERS[m.group(1)][1][lang]}>", template)
-
-
-# ---------------------------------------------------------------- declarations
-@dataclass(frozen=True)
-class StepDef:
-    key: str
-    kind: Kind
-    ru: str
-    en: str
-    doc_ru: str  # what the step does, for docs/specs.md
-    doc_en: str
-    func: Callable[..., None]
-    table: bool = False  # followed by a data table
-    text: bool = False  # followed by a docstring ("""…""")
-
-    def template(self, lang: str) -> str:
-        return self.ru if lang == "ru" else self.en
-
-    def params(self, lang: str) -> list[str]:
-        return _PLACEHOLDER.findall(self.template(lang))
-
-
-STEPS: list[StepDef] = []
-
-
-def _step(key: str, kind: Kind, ru: str, en: str, doc_ru: str, doc_en: str, *, table: bool = False,
-          text: bool = False) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    def add(func: Callable[..., None]) -> Callable[..., None]:
-        STEPS.append(StepDef(key, kind, ru, en, doc_ru, doc_en, func, table, text))
-        return func
-    return add
+# The declarations, re-exported: `kpidsl.bdd.steps` is the library's public face.
+from .templates import (CONTEXT_FIXTURE, PLACEHOLDERS, STEPS, StepDef, compile_template, display,  # noqa: F401
+                        register, step_def)
+from .words import (MONEY_FIELDS, STATUS_WORDS, TABLE_HEADERS, expected_phrase, listing, msg, status_from_words,
+                    status_words)
 
 
 # ---------------------------------------------------------------- given
-@_step("ruleset_file", "given", "правила из файла «{path}»", 'the ruleset in file "{path}"',
-       "Правила клиента из файла; путь — от папки, где лежит спецификация.",
-       "The client's ruleset from a file; the path is relative to the spec's folder.")
+@step_def("ruleset_file", "given", "правила из файла «{path}»", 'the ruleset in file "{path}"',
+          "Правила клиента из файла; путь — от папки, где лежит спецификация.",
+          "The client's ruleset from a file; the path is relative to the spec's folder.")
 def _ruleset_file(ctx: SpecContext, path: str) -> None:
     ctx.use_ruleset_file(path)
 
 
-@_step("ruleset_text", "given", "правила:", "the ruleset:",
-       "Текст правил прямо в спецификации (в тройных кавычках ниже шага); `import std/marketing` работает.",
-       "The ruleset's text inside the spec (triple-quoted below the step); `import std/marketing` works.",
-       text=True)
+@step_def("ruleset_text", "given", "правила:", "the ruleset:",
+          "Текст правил прямо в спецификации (в тройных кавычках ниже шага); `import std/marketing` работает.",
+          "The ruleset's text inside the spec (triple-quoted below the step); `import std/marketing` works.",
+          text=True)
 def _ruleset_text(ctx: SpecContext, docstring: str) -> None:
     ctx.use_ruleset_text(docstring)
 
 
-@_step("facts_table", "given", "факты:", "the facts:",
-       "Факты таблицей: длинная форма (период | сотрудник | показатель | значение) или широкая "
-       "(период | название факта | название факта …). Столбцы «период» и «сотрудник» можно опустить; "
-       "пустая ячейка или «нет данных» — значения нет.",
-       "Facts as a table: long (period | employee | fact | value) or wide (period | fact name | fact name …). "
-       "The period and employee columns may be left out; an empty cell or \"no data\" is a missing value.",
-       table=True)
+@step_def("facts_table", "given", "факты:", "the facts:",
+          "Факты таблицей: длинная форма (период | сотрудник | показатель | значение) или широкая "
+          "(период | название факта | название факта …). Столбцы «период» и «сотрудник» можно опустить; "
+          "пустая ячейка или «нет данных» — значения нет.",
+          "Facts as a table: long (period | employee | fact | value) or wide (period | fact name | fact name …). "
+          "The period and employee columns may be left out; an empty cell or \"no data\" is a missing value.",
+          table=True)
 def _facts_table(ctx: SpecContext, datatable: list[list[str]]) -> None:
     ctx.add_fact_table(datatable)
 
 
-@_step("facts_file", "given", "факты из файла «{path}»", 'the facts in file "{path}"',
-       "Факты из выгрузки клиента (CSV, XLSX, JSON, Parquet); путь — от папки спецификации.",
-       "Facts from the client's export (CSV, XLSX, JSON, Parquet); the path is relative to the spec's folder.")
+@step_def("facts_file", "given", "факты из файла «{path}»", 'the facts in file "{path}"',
+          "Факты из выгрузки клиента (CSV, XLSX, JSON, Parquet); путь — от папки спецификации.",
+          "Facts from the client's export (CSV, XLSX, JSON, Parquet); the path is relative to the spec's folder.")
 def _facts_file(ctx: SpecContext, path: str) -> None:
     ctx.add_fact_file(path)
 
 
-@_step("period", "given", "период {period}", "the period {period}",
-       "Расчётный период: 2026Q3, 2026-09 или 2026. Без этого шага — последний период в данных.",
-       "The period to calculate: 2026Q3, 2026-09 or 2026. Without it: the latest period in the data.")
+@step_def("period", "given", "период {period}", "the period {period}",
+          "Расчётный период: 2026Q3, 2026-09 или 2026. Без этого шага — последний период в данных.",
+          "The period to calculate: 2026Q3, 2026-09 or 2026. Without it: the latest period in the data.")
 def _period(ctx: SpecContext, period: str) -> None:
     ctx.period = period
 
 
 # ---------------------------------------------------------------- when
-@_step("evaluate", "when", "рассчитываются KPI и премии", "the KPIs and bonuses are calculated",
-       "Рассчитать правила по фактам, как `kpidsl eval`.",
-       "Evaluate the ruleset over the facts, as `kpidsl eval` does.")
+@step_def("evaluate", "when", "рассчитываются KPI и премии", "the KPIs and bonuses are calculated",
+          "Рассчитать правила по фактам, как `kpidsl eval`.",
+          "Evaluate the ruleset over the facts, as `kpidsl eval` does.")
 def _evaluate(ctx: SpecContext) -> None:
     ctx.evaluate()
 
 
-@_step("check", "when", "правила проверяются", "the ruleset is checked",
-       "Проверить правила, как `kpidsl check` (без данных).",
-       "Check the ruleset, as `kpidsl check` does (no data needed).")
+@step_def("check", "when", "правила проверяются", "the ruleset is checked",
+          "Проверить правила, как `kpidsl check` (без данных).",
+          "Check the ruleset, as `kpidsl check` does (no data needed).")
 def _check(ctx: SpecContext) -> None:
     ctx.check()
 
@@ -200,10 +116,10 @@ def _kpi_number(ctx: SpecContext, field: str, kpi: str, employee: str, value: st
         raise AssertionError(_mismatch(ctx, field, subject, expected, actual, result.problems))
 
 
-@_step("employee_bonus", "then", "премия сотрудника «{employee}» составляет {amount}",
-       'the bonus of "{employee}" is {amount}',
-       "Итоговая премия сотрудника за период — точно, до копейки.",
-       "The employee's total bonus for the period — exact, to the cent.")
+@step_def("employee_bonus", "then", "премия сотрудника «{employee}» составляет {amount}",
+          'the bonus of "{employee}" is {amount}',
+          "Итоговая премия сотрудника за период — точно, до копейки.",
+          "The employee's total bonus for the period — exact, to the cent.")
 def _employee_bonus(ctx: SpecContext, employee: str, amount: str) -> None:
     row = ctx.employee(employee)
     expected = _expect_number(ctx, amount, money=True)
@@ -212,42 +128,42 @@ def _employee_bonus(ctx: SpecContext, employee: str, amount: str) -> None:
         raise AssertionError(_mismatch(ctx, "bonus", subject, expected, row.bonus))
 
 
-@_step("kpi_bonus", "then", "премия по KPI «{kpi}» у сотрудника «{employee}» составляет {amount}",
-       'the bonus for KPI "{kpi}" of "{employee}" is {amount}',
-       "Премия по одному KPI — точно, до копейки.",
-       "The bonus for one KPI — exact, to the cent.")
+@step_def("kpi_bonus", "then", "премия по KPI «{kpi}» у сотрудника «{employee}» составляет {amount}",
+          'the bonus for KPI "{kpi}" of "{employee}" is {amount}',
+          "Премия по одному KPI — точно, до копейки.",
+          "The bonus for one KPI — exact, to the cent.")
 def _kpi_bonus(ctx: SpecContext, kpi: str, employee: str, amount: str) -> None:
     _kpi_number(ctx, "bonus", kpi, employee, amount)
 
 
-@_step("kpi_index", "then", "индекс KPI «{kpi}» у сотрудника «{employee}» равен {value}",
-       'the index of KPI "{kpi}" for "{employee}" is {value}',
-       "Индекс KPI (факт): вес × выполнение. Сравнивается с точностью, с которой записано число.",
-       "The KPI's index (fact): weight × attainment. Compared to the precision the number is written with.")
+@step_def("kpi_index", "then", "индекс KPI «{kpi}» у сотрудника «{employee}» равен {value}",
+          'the index of KPI "{kpi}" for "{employee}" is {value}',
+          "Индекс KPI (факт): вес × выполнение. Сравнивается с точностью, с которой записано число.",
+          "The KPI's index (fact): weight × attainment. Compared to the precision the number is written with.")
 def _kpi_index(ctx: SpecContext, kpi: str, employee: str, value: str) -> None:
     _kpi_number(ctx, "index", kpi, employee, value)
 
 
-@_step("kpi_deviation", "then", "отклонение KPI «{kpi}» у сотрудника «{employee}» равно {value}",
-       'the deviation of KPI "{kpi}" for "{employee}" is {value}',
-       "Отклонение: индекс (факт) − индекс (план).",
-       "The deviation: index (fact) − index (plan).")
+@step_def("kpi_deviation", "then", "отклонение KPI «{kpi}» у сотрудника «{employee}» равно {value}",
+          'the deviation of KPI "{kpi}" for "{employee}" is {value}',
+          "Отклонение: индекс (факт) − индекс (план).",
+          "The deviation: index (fact) − index (plan).")
 def _kpi_deviation(ctx: SpecContext, kpi: str, employee: str, value: str) -> None:
     _kpi_number(ctx, "deviation", kpi, employee, value)
 
 
-@_step("kpi_attainment", "then", "выполнение KPI «{kpi}» у сотрудника «{employee}» равно {value}",
-       'the attainment of KPI "{kpi}" for "{employee}" is {value}',
-       "Выполнение плана: факт / цель, а для показателей «чем меньше, тем лучше» — цель / факт.",
-       "Attainment: fact / target, or target / fact for lower-is-better indicators.")
+@step_def("kpi_attainment", "then", "выполнение KPI «{kpi}» у сотрудника «{employee}» равно {value}",
+          'the attainment of KPI "{kpi}" for "{employee}" is {value}',
+          "Выполнение плана: факт / цель, а для показателей «чем меньше, тем лучше» — цель / факт.",
+          "Attainment: fact / target, or target / fact for lower-is-better indicators.")
 def _kpi_attainment(ctx: SpecContext, kpi: str, employee: str, value: str) -> None:
     _kpi_number(ctx, "attainment", kpi, employee, value)
 
 
-@_step("kpi_status", "then", "KPI «{kpi}» у сотрудника «{employee}» имеет статус «{status}»",
-       'KPI "{kpi}" of "{employee}" has status "{status}"',
-       "Статус KPI: «выполнен», «не выполнен», «заблокирован условием качества» или «нет данных».",
-       'The KPI\'s status: "met", "missed", "gated by a quality condition" or "no data".')
+@step_def("kpi_status", "then", "KPI «{kpi}» у сотрудника «{employee}» имеет статус «{status}»",
+          'KPI "{kpi}" of "{employee}" has status "{status}"',
+          "Статус KPI: «выполнен», «не выполнен», «заблокирован условием качества» или «нет данных».",
+          'The KPI\'s status: "met", "missed", "gated by a quality condition" or "no data".')
 def _kpi_status(ctx: SpecContext, kpi: str, employee: str, status: str) -> None:
     result = ctx.kpi(employee, kpi)
     wanted = _expect_status(ctx, status)
@@ -273,14 +189,14 @@ def _status_mismatch(ctx: SpecContext, kpi: str, employee: str, wanted: str, act
     return text + (msg("why_missing", lang, why="; ".join(why)) if why and actual == "no_data" else "")
 
 
-@_step("kpi_table", "then", "результаты сотрудника «{employee}» по KPI:", 'the KPI results of "{employee}" are:',
-       "Таблица результатов по KPI. Первый столбец — KPI; остальные на выбор: цель, факт, базовое значение, "
-       "вес, выполнение, индекс, плановый индекс, отклонение, плановая премия, премия, статус. "
-       "Пустая ячейка не проверяется; «нет данных» — значения быть не должно.",
-       "A table of KPI results. The first column is the KPI; the others any of: target, fact, baseline, "
-       "weight, attainment, index, planned index, deviation, planned bonus, bonus, status. "
-       "An empty cell is not checked; \"no data\" means there must be no value.",
-       table=True)
+@step_def("kpi_table", "then", "результаты сотрудника «{employee}» по KPI:", 'the KPI results of "{employee}" are:',
+          "Таблица результатов по KPI. Первый столбец — KPI; остальные на выбор: цель, факт, базовое значение, "
+          "вес, выполнение, индекс, плановый индекс, отклонение, плановая премия, премия, статус. "
+          "Пустая ячейка не проверяется; «нет данных» — значения быть не должно.",
+          "A table of KPI results. The first column is the KPI; the others any of: target, fact, baseline, "
+          "weight, attainment, index, planned index, deviation, planned bonus, bonus, status. "
+          "An empty cell is not checked; \"no data\" means there must be no value.",
+          table=True)
 def _kpi_table(ctx: SpecContext, employee: str, datatable: list[list[str]]) -> None:
     lang = ctx.lang
     header = [" ".join(h.split()).casefold() for h in datatable[0]]
@@ -340,12 +256,12 @@ def _kpi_gates(ctx: SpecContext, kpi: str, employee: str) -> tuple[Any, ...]:
     return result.gates
 
 
-@_step("gate_fails", "then", "условие качества KPI «{kpi}» у сотрудника «{employee}» не выполнено",
-       'the quality condition of KPI "{kpi}" for "{employee}" fails',
-       "Условие качества (require) KPI не выполнено — премия по этому KPI не платится. "
-       "Условие, которое нельзя проверить из-за нехватки данных, тоже считается невыполненным.",
-       "The KPI's quality condition (require) fails, so that KPI's bonus is not paid. "
-       "A condition that cannot be evaluated for lack of data counts as failed.")
+@step_def("gate_fails", "then", "условие качества KPI «{kpi}» у сотрудника «{employee}» не выполнено",
+          'the quality condition of KPI "{kpi}" for "{employee}" fails',
+          "Условие качества (require) KPI не выполнено — премия по этому KPI не платится. "
+          "Условие, которое нельзя проверить из-за нехватки данных, тоже считается невыполненным.",
+          "The KPI's quality condition (require) fails, so that KPI's bonus is not paid. "
+          "A condition that cannot be evaluated for lack of data counts as failed.")
 def _gate_fails(ctx: SpecContext, kpi: str, employee: str) -> None:
     gates = _kpi_gates(ctx, kpi, employee)
     if all(g.passed for g in gates):
@@ -353,10 +269,10 @@ def _gate_fails(ctx: SpecContext, kpi: str, employee: str) -> None:
                                  conditions=_gate_text(ctx, gates)))
 
 
-@_step("gate_holds", "then", "условие качества KPI «{kpi}» у сотрудника «{employee}» выполнено",
-       'the quality condition of KPI "{kpi}" for "{employee}" holds',
-       "Условие качества KPI выполнено.",
-       "The KPI's quality condition holds.")
+@step_def("gate_holds", "then", "условие качества KPI «{kpi}» у сотрудника «{employee}» выполнено",
+          'the quality condition of KPI "{kpi}" for "{employee}" holds',
+          "Условие качества KPI выполнено.",
+          "The KPI's quality condition holds.")
 def _gate_holds(ctx: SpecContext, kpi: str, employee: str) -> None:
     gates = _kpi_gates(ctx, kpi, employee)
     if not all(g.passed for g in gates):
@@ -365,10 +281,10 @@ def _gate_holds(ctx: SpecContext, kpi: str, employee: str) -> None:
                                  conditions=_gate_text(ctx, failed)))
 
 
-@_step("role_gate_fails", "then", "условие качества на всю премию сотрудника «{employee}» не выполнено",
-       'the quality condition on the whole bonus of "{employee}" fails',
-       "Условие качества, записанное для всей роли, не выполнено — премия не платится целиком.",
-       "A quality condition on the whole role fails, so no bonus is paid at all.")
+@step_def("role_gate_fails", "then", "условие качества на всю премию сотрудника «{employee}» не выполнено",
+          'the quality condition on the whole bonus of "{employee}" fails',
+          "Условие качества, записанное для всей роли, не выполнено — премия не платится целиком.",
+          "A quality condition on the whole role fails, so no bonus is paid at all.")
 def _role_gate_fails(ctx: SpecContext, employee: str) -> None:
     row = ctx.employee(employee)
     if not row.gates:
@@ -382,10 +298,10 @@ def _norm_words(text: str) -> str:
     return " ".join(re.sub(r"[`«»\"“”„']", "", text).split()).casefold()
 
 
-@_step("action", "then", "по KPI «{kpi}» у сотрудника «{employee}» предложена мера «{action}»",
-       'the corrective action "{action}" is proposed for KPI "{kpi}" of "{employee}"',
-       "Корректирующая мера из правил предложена; достаточно начала или части её текста.",
-       "A corrective action from the ruleset is proposed; a part of its text is enough.")
+@step_def("action", "then", "по KPI «{kpi}» у сотрудника «{employee}» предложена мера «{action}»",
+          'the corrective action "{action}" is proposed for KPI "{kpi}" of "{employee}"',
+          "Корректирующая мера из правил предложена; достаточно начала или части её текста.",
+          "A corrective action from the ruleset is proposed; a part of its text is enough.")
 def _action(ctx: SpecContext, kpi: str, employee: str, action: str) -> None:
     result = ctx.kpi(employee, kpi)
     if not any(_norm_words(action) in _norm_words(a) for a in result.actions):
@@ -393,10 +309,10 @@ def _action(ctx: SpecContext, kpi: str, employee: str, action: str) -> None:
                                  actions=listing(list(result.actions), ctx.lang)))
 
 
-@_step("no_action", "then", "по KPI «{kpi}» у сотрудника «{employee}» мер не предложено",
-       'no corrective action is proposed for KPI "{kpi}" of "{employee}"',
-       "Корректирующих мер по KPI нет.",
-       "No corrective action is proposed for the KPI.")
+@step_def("no_action", "then", "по KPI «{kpi}» у сотрудника «{employee}» мер не предложено",
+          'no corrective action is proposed for KPI "{kpi}" of "{employee}"',
+          "Корректирующих мер по KPI нет.",
+          "No corrective action is proposed for the KPI.")
 def _no_action(ctx: SpecContext, kpi: str, employee: str) -> None:
     result = ctx.kpi(employee, kpi)
     if result.actions:
@@ -404,17 +320,17 @@ def _no_action(ctx: SpecContext, kpi: str, employee: str) -> None:
                                  actions=listing(list(result.actions), ctx.lang)))
 
 
-@_step("rule_fires", "then", "срабатывает правило «{rule}»", 'the rule "{rule}" fires',
-       "Правило всего набора (rule) сработало в расчётном периоде; правило — по имени или названию.",
-       "A ruleset-wide rule fired in the period; the rule by its name or title.")
+@step_def("rule_fires", "then", "срабатывает правило «{rule}»", 'the rule "{rule}" fires',
+          "Правило всего набора (rule) сработало в расчётном периоде; правило — по имени или названию.",
+          "A ruleset-wide rule fired in the period; the rule by its name or title.")
 def _rule_fires(ctx: SpecContext, rule: str) -> None:
     if not ctx.findings(rule):
         raise AssertionError(msg("rule_not_fired", ctx.lang, rule=rule, period=ctx.current_period()))
 
 
-@_step("rule_silent", "then", "правило «{rule}» не срабатывает", 'the rule "{rule}" does not fire',
-       "Правило в расчётном периоде не сработало.",
-       "The rule did not fire in the period.")
+@step_def("rule_silent", "then", "правило «{rule}» не срабатывает", 'the rule "{rule}" does not fire',
+          "Правило в расчётном периоде не сработало.",
+          "The rule did not fire in the period.")
 def _rule_silent(ctx: SpecContext, rule: str) -> None:
     fired = ctx.findings(rule)
     if fired:
@@ -435,18 +351,18 @@ def _codes(ctx: SpecContext, diagnostics: list[Any]) -> str:
     return "; ".join(f"{d.code} {d.message}" for d in diagnostics)
 
 
-@_step("diag_code", "then", "сообщается замечание {code}", "the diagnostic {code} is reported",
-       "Проверка или расчёт сообщили замечание с этим кодом (коды — в docs/language.md).",
-       "The check or the calculation reported a diagnostic with this code (codes: docs/language.md).")
+@step_def("diag_code", "then", "сообщается замечание {code}", "the diagnostic {code} is reported",
+          "Проверка или расчёт сообщили замечание с этим кодом (коды — в docs/language.md).",
+          "The check or the calculation reported a diagnostic with this code (codes: docs/language.md).")
 def _diag_code(ctx: SpecContext, code: str) -> None:
     found = _diagnostics(ctx)
     if not any(d.code == code for d in found):
         raise AssertionError(msg("diag_missing_code", ctx.lang, code=code, found=_codes(ctx, found)))
 
 
-@_step("diag_text", "then", "сообщается замечание «{text}»", 'a diagnostic saying "{text}" is reported',
-       "Сообщено замечание, в тексте или подсказке которого есть эти слова (регистр и кавычки не важны).",
-       "A diagnostic whose message or hint contains these words (case and quotes do not matter).")
+@step_def("diag_text", "then", "сообщается замечание «{text}»", 'a diagnostic saying "{text}" is reported',
+          "Сообщено замечание, в тексте или подсказке которого есть эти слова (регистр и кавычки не важны).",
+          "A diagnostic whose message or hint contains these words (case and quotes do not matter).")
 def _diag_text(ctx: SpecContext, text: str) -> None:
     found = _diagnostics(ctx)
     wanted = _norm_words(text)
@@ -454,63 +370,21 @@ def _diag_text(ctx: SpecContext, text: str) -> None:
         raise AssertionError(msg("diag_missing_text", ctx.lang, text=text, found=_codes(ctx, found)))
 
 
-@_step("no_diag_code", "then", "замечание {code} не сообщается", "the diagnostic {code} is not reported",
-       "Замечания с этим кодом нет.",
-       "No diagnostic with this code.")
+@step_def("no_diag_code", "then", "замечание {code} не сообщается", "the diagnostic {code} is not reported",
+          "Замечания с этим кодом нет.",
+          "No diagnostic with this code.")
 def _no_diag_code(ctx: SpecContext, code: str) -> None:
     found = [d for d in _diagnostics(ctx) if d.code == code]
     if found:
         raise AssertionError(msg("diag_present_code", ctx.lang, code=code, found=ctx.render(found)))
 
 
-@_step("clean", "then", "ошибок и предупреждений нет", "there are no errors or warnings",
-       "Ни ошибок, ни предупреждений (подсказки — это советы, они не считаются).",
-       "Neither errors nor warnings (hints are advice and do not count).")
+@step_def("clean", "then", "ошибок и предупреждений нет", "there are no errors or warnings",
+          "Ни ошибок, ни предупреждений (подсказки — это советы, они не считаются).",
+          "Neither errors nor warnings (hints are advice and do not count).")
 def _clean(ctx: SpecContext) -> None:
     found = reportable(_diagnostics(ctx))
     if found:
         raise AssertionError(msg("diag_present_any", ctx.lang, found=ctx.render(found)))
 
 
-# ---------------------------------------------------------------- pytest-bdd binding
-CONTEXT_FIXTURE = "kpidsl_spec"
-
-
-def _bound(step: StepDef, lang: Lang) -> Callable[..., None]:
-    """A step function pytest-bdd can call: the placeholders and the scenario context by name."""
-    names = step.params(lang)
-
-    def run(**kwargs: Any) -> None:
-        __tracebackhide__ = True
-        ctx: SpecContext = kwargs.pop(CONTEXT_FIXTURE)
-        ctx.lang = lang
-        args = {n: kwargs[n] for n in names}
-        if step.table:
-            args["datatable"] = kwargs.get("datatable") or [[]]
-        if step.text:
-            args["docstring"] = kwargs.get("docstring") or ""
-        step.func(ctx, **args)
-
-    params = [inspect.Parameter(CONTEXT_FIXTURE, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    params += [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names]
-    # Reserved pytest-bdd names: filled when the step has a table / text; optional otherwise.
-    if step.table:
-        params.append(inspect.Parameter("datatable", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None))
-    if step.text:
-        params.append(inspect.Parameter("docstring", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None))
-    run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    run.__name__ = f"step_{lang}_{step.key}"
-    run.__doc__ = step.doc_ru if lang == "ru" else step.doc_en
-    return run
-
-
-def register() -> None:
-    """Declare every step to pytest-bdd, in the module that calls this (the plugin)."""
-    import pytest_bdd
-
-    decorators = {"given": pytest_bdd.given, "when": pytest_bdd.when, "then": pytest_bdd.then}
-    for step in STEPS:
-        for lang in ("ru", "en"):
-            parser = pytest_bdd.parsers.re(compile_template(step.template(lang)).pattern)
-            # stacklevel=2: pytest-bdd puts the step fixture into our caller's namespace.
-            decorators[step.kind](parser, stacklevel=2)(_bound(step, lang))  # type: ignore[arg-type]
