@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 from . import ast
 from .builtins import (
@@ -68,16 +69,16 @@ class _Checker:
         self._guard(m.header.span if m.header else None, self._analyse)
         self._header()
         for decl in m.values.values():
-            self._guard(decl.span, lambda d=decl: self._value(d))  # type: ignore[misc]
+            self._guard(decl.span, partial(self._value, decl))
         for records in m.records.values():
             self._records(records)
         for scheme in m.schemes.values():
-            self._guard(scheme.span, lambda s=scheme: self._scheme(s))  # type: ignore[misc]
+            self._guard(scheme.span, partial(self._scheme, scheme))
         for role in m.roles.values():
-            self._guard(role.span, lambda r=role: self._role(r))  # type: ignore[misc]
+            self._guard(role.span, partial(self._role, role))
         self._employees()
         for rule in m.rules.values():
-            self._guard(rule.span, lambda r=rule: self._rule(r))  # type: ignore[misc]
+            self._guard(rule.span, partial(self._rule, rule))
         self._guard(m.header.span if m.header else None,
                     lambda: self.out.extend(lint_model(m, self.graph, self.units)))
 
@@ -111,9 +112,9 @@ class _Checker:
         if isinstance(decl, ast.Metric):
             if decl.unit and declared_unit(decl.unit.text):
                 return declared_unit(decl.unit.text)
-            return silent._walk(decl.formula, VALUES)[1]
+            return silent.infer(decl.formula, VALUES)[1]
         if isinstance(decl, ast.Goal):
-            return silent._walk(decl.expr, VALUES)[1]
+            return silent.infer(decl.expr, VALUES)[1]
         return self.units.get(decl.indicator.text) if decl.indicator else None
 
     def _cycle(self, component: list[str]) -> None:
@@ -265,7 +266,7 @@ class _Checker:
         for cond in role.requires:
             self.exprs.check(cond, Scope("a role's `require`"), BOOL, "`require`")
         seen: dict[str, ast.KpiLine] = {}
-        weights: list[Decimal] | None = []
+        weights: list[Decimal | None] = []
         for line in role.kpis:
             name = line.indicator.text
             if name in seen:
@@ -273,9 +274,9 @@ class _Checker:
                                       f"(first on line {seen[name].span.line})", line.indicator.span,
                                       "merge the two lines into one"))
             seen.setdefault(name, line)
-            weight = self._kpi_line(role, line)
-            weights = None if weights is None or weight is None else [*weights, weight]
-        total = _sum(weights) if weights else None
+            weights.append(self._kpi_line(role, line))
+        known = [w for w in weights if w is not None]
+        total = _sum(known) if known and len(known) == len(weights) else None  # else: reported per line
         if total is not None and total != 1:
             self.out.append(error(
                 "K040", f"weights of role `{role.name}` sum to {show_number(total)}, not 1", role.span,

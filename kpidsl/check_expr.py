@@ -70,6 +70,10 @@ class ExprChecker:
         self._expect(info, expr, want, what)
         return info
 
+    def infer(self, expr: ast.Expr, scope: Scope) -> Info:
+        """The type and unit of `expr` (reporting what is wrong inside it, if `emit` reports)."""
+        return self._walk(expr, scope)
+
     def _expect(self, info: Info, expr: ast.Expr, want: Type, what: str) -> None:
         got = info[0]
         if got in (want, ANY):
