@@ -267,8 +267,9 @@ def evaluate(inputs: Inputs, all_periods: bool = False) -> Run:
         if not rows:
             unknown_employee(wanted, [*employees, *(r.employee for r in results.results)])
     missing = absent_facts(traced.model, traced.facts, {r.role for r in rows})
+    files = ", ".join(traced.facts.files) if traced.facts is not None and traced.facts.files else "none given"
     for fact, kpis in missing.items():
-        click.echo(f"error: fact `{fact}` is in none of the facts files ({', '.join(traced.facts.files)}), "
+        click.echo(f"error: fact `{fact}` is in none of the facts files ({files}), "
                    f"and KPI {', KPI '.join(kpis)} needs it", err=True)
     if missing:
         fail(f"{len(missing)} fact(s) the KPIs need are missing from the data",
