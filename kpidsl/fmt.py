@@ -89,13 +89,17 @@ def _level(e: ast.Expr) -> int:
     return _ATOM
 
 
-def _operand(e: ast.Expr, at_least: int) -> str:
-    text = format_expr(e)
+def _wrap(text: str, e: ast.Expr, at_least: int) -> str:
+    """`text` (the printed `e`) in parentheses if `e` binds more loosely than `at_least`."""
     return f"({text})" if _level(e) < at_least else text
 
 
 def format_expr(e: ast.Expr) -> str:
-    """An expression on one line, with the fewest parentheses that keep its meaning."""
+    """An expression on one line, with the fewest parentheses that keep its meaning.
+
+    Recursion is one Python frame per tree level (no helpers in between), so every
+    expression the parser accepts can be printed.
+    """
     if isinstance(e, ast.Number):
         return e.text
     if isinstance(e, ast.String):
@@ -103,26 +107,34 @@ def format_expr(e: ast.Expr) -> str:
     if isinstance(e, ast.Name):
         return e.name
     if isinstance(e, ast.Call):
-        return f"{e.function}({', '.join(format_expr(a) for a in e.args)})"
+        args: list[str] = []
+        for a in e.args:
+            args.append(format_expr(a))
+        return f"{e.function}({', '.join(args)})"
     if isinstance(e, ast.Unary):
-        if e.op == "not":
-            return f"not {_operand(e.operand, _NOT)}"
-        # `-(-x)` rather than `--x`: two minus signs in a row read like a typo.
         inner = e.operand
-        nested = isinstance(inner, ast.Unary) and inner.op == "-"
-        return f"-({format_expr(inner)})" if nested else f"-{_operand(inner, _NEG)}"
+        if e.op == "not":
+            return "not " + _wrap(format_expr(inner), inner, _NOT)
+        # `-(-x)` rather than `--x`: two minus signs in a row read like a typo.
+        if isinstance(inner, ast.Unary) and inner.op == "-":
+            return f"-({format_expr(inner)})"
+        return "-" + _wrap(format_expr(inner), inner, _NEG)
     if isinstance(e, ast.Binary):
         level = _BINARY_LEVEL[e.op]
-        # Comparisons do not chain: both sides must be sums.  Others group left.
-        left = _operand(e.left, _SUM if level == _CMP else level)
-        right = _operand(e.right, _SUM if level == _CMP else level + 1)
+        # Comparisons do not chain: both sides must be sums.  Others group left,
+        # so a right operand of the same level keeps its parentheses: a - (b - c).
+        left = _wrap(format_expr(e.left), e.left, _SUM if level == _CMP else level)
+        right = _wrap(format_expr(e.right), e.right, _SUM if level == _CMP else level + 1)
         return f"{left} {e.op} {right}"
     if isinstance(e, ast.IfThen):
-        return (f"if {_operand(e.condition, _OR)} then {_operand(e.then, _OR)} "
-                f"else {format_expr(e.otherwise)}")
+        condition = _wrap(format_expr(e.condition), e.condition, _OR)
+        then = _wrap(format_expr(e.then), e.then, _OR)
+        return f"if {condition} then {then} else {format_expr(e.otherwise)}"
     if isinstance(e, ast.Scale):
-        rows = "  ".join(f"below {format_expr(r.below)} -> {format_expr(r.value)}" for r in e.rows)
-        return f"scale {format_expr(e.subject)} {{ {rows}  else -> {format_expr(e.otherwise)} }}"
+        rows: list[str] = []
+        for r in e.rows:
+            rows.append(f"below {format_expr(r.below)} -> {format_expr(r.value)}")
+        return f"scale {format_expr(e.subject)} {{ {'  '.join(rows)}  else -> {format_expr(e.otherwise)} }}"
     raise TypeError(f"not an expression: {e!r}")
 
 
@@ -667,14 +679,26 @@ def format_ruleset(tree: ast.Ruleset, source: str) -> str:
     return _render([printer.item(it) for it in items], tree.comments, src)
 
 
-def strip_spans(node: Any) -> Any:
-    """A comparable copy of an AST without positions: dataclasses become tuples."""
-    if is_dataclass(node) and not isinstance(node, type):
-        return (type(node).__name__,
-                *(strip_spans(getattr(node, f.name)) for f in fields(node) if f.name not in ("span", "file")))
-    if isinstance(node, tuple):
-        return tuple(strip_spans(x) for x in node)
-    return node
+def strip_spans(node: Any) -> tuple[Any, ...]:
+    """A comparable, position-free view of an AST node: its nodes in pre-order.
+
+    Each dataclass or tuple is marked with its name and size, so equal views mean
+    equal trees.  Iterative, so the deepest expression the parser accepts is fine.
+    """
+    out: list[Any] = []
+    stack: list[Any] = [node]
+    while stack:
+        n = stack.pop()
+        if is_dataclass(n) and not isinstance(n, type):
+            names = [f.name for f in fields(n) if f.name not in ("span", "file")]
+            out.append((type(n).__name__, len(names)))
+            stack.extend(getattr(n, name) for name in reversed(names))
+        elif isinstance(n, tuple):
+            out.append(("tuple", len(n)))
+            stack.extend(reversed(n))
+        else:
+            out.append(n)
+    return tuple(out)
 
 
 def same_ruleset(before: ast.Ruleset, after: ast.Ruleset) -> bool:
