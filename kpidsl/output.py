@@ -31,6 +31,7 @@ def write_atomic(path: str | Path, data: bytes | str, protected: tuple[str | Pat
     except OSError as exc:
         raise OutputError(f"{target}: cannot write here: {exc.strerror or exc}") from None
     try:
+        os.chmod(tmp, _mode_for(target))
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
         os.replace(tmp, target)
@@ -40,3 +41,14 @@ def write_atomic(path: str | Path, data: bytes | str, protected: tuple[str | Pat
         except OSError:
             pass
         raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+
+
+def _mode_for(target: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual 0666 less the umask
+    (a temporary file starts as 0600, which would hide a report from its readers)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
