@@ -156,6 +156,9 @@ class _Source:
         self.tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(text)
                        if not m.group().isspace() and not m.group().startswith("#")]
         self.offsets = [o for o, _ in self.tokens]
+        self.blanks = [0]  # blanks[n]: how many of lines 1..n are blank
+        for line in self.lines:
+            self.blanks.append(self.blanks[-1] + (not line.strip()))
         self.closing: dict[int, int] = {}
         stack: list[int] = []
         for i, (_, tok) in enumerate(self.tokens):
@@ -228,7 +231,9 @@ class _Source:
         return 1 <= line <= len(self.lines) and not self.lines[line - 1].strip()
 
     def blank_between(self, after: int, before: int) -> bool:
-        return any(self.is_blank(n) for n in range(after + 1, before))
+        """Whether a blank line lies strictly between two source lines."""
+        after, before = max(after, 0), min(before, len(self.lines) + 1)
+        return before - after > 1 and self.blanks[before - 1] > self.blanks[after]
 
     def code_before(self, comment: ast.Comment) -> bool:
         if not 1 <= comment.line <= len(self.lines):
@@ -523,16 +528,14 @@ def _attach(lines: list[_Line], comments: Iterable[ast.Comment], src: _Source,
         reach.append(max(ln.end, reach[-1] if reach else 0))
     comments = sorted(comments, key=lambda c: (c.line, c.column))
     # The preamble: whole-line comments above the first item, up to its last blank line.
-    gaps = [n for n in range(1, first_code) if src.is_blank(n)]
-    cut = max((n for n in gaps if any(c.line < n for c in comments)), default=0)
-    preamble = [c for c in comments if c.line < cut and not src.code_before(c)]
+    first_comment = comments[0].line if comments else first_code
+    cut = max((n for n in range(first_comment + 1, first_code) if src.is_blank(n)), default=0)
+    preamble = [c for c in comments if c.line < cut]  # nothing but comments stands above first_code
     tail: list[ast.Comment] = []
-    for c in comments:
-        if c in preamble:
-            continue
+    for c in comments[len(preamble):]:
         here = (c.line, c.column)
         i = bisect_left(starts, here)
-        if src.code_before(c):
+        if src.code_before(c) and ordered:
             ordered[max(i - 1, 0)].trailing.append(c)
             continue
         inside = None
