@@ -194,6 +194,22 @@ def test_unreadable_spec_unknown_step_and_english_messages(tmp_path: Path, monke
             When the ruleset is checked
             Then the diagnostic K101 is reported
         """), encoding="utf-8")
+    (folder / "data_error.feature").write_text(textwrap.dedent("""\
+        # language: ru
+        Функция: Ошибка в таблице фактов
+          Сценарий: Опечатка в названии факта
+            Дано правила:
+              \"\"\"
+              fact deals "Сделки" unit count
+              role m "Менеджер" { kpi deals weight 1 target 10 bonus 1000 }
+              employee "Иванов" role m
+              \"\"\"
+            И факты:
+              | период | показатель | значение |
+              | 2026Q3 | Сделкии    | 12       |
+            Когда рассчитываются KPI и премии
+            Тогда премия сотрудника «Иванов» составляет 1 200
+        """), encoding="utf-8")
     result = run(["test", "specs"])
     out = result.output
     assert result.exit_code == 1, out
@@ -202,4 +218,8 @@ def test_unreadable_spec_unknown_step_and_english_messages(tmp_path: Path, monke
     assert "строка 9: Тогда всё хорошо" in out and "Такого шага нет в библиотеке kpidsl" in out
     assert "✗ Scenario: Four KPIs are within the method" in out
     assert "Expected the diagnostic K101; reported:" in out
-    assert "Scenarios: 2; passed: 0; failed: 2; specs that cannot be read: 1" in out
+    # A data problem in a table points at the table's row in the feature file.
+    assert "✗ Сценарий: Опечатка в названии факта" in out
+    assert "Замечания к данным:" in out
+    assert "specs/data_error.feature:12:fact: warning[D040]: `Сделкии` is not a fact of this ruleset" in out
+    assert "Scenarios: 3; passed: 0; failed: 3; specs that cannot be read: 1" in out

@@ -133,3 +133,19 @@ def test_steps_command_prints_the_library() -> None:
     assert result.exit_code == 0
     for step in STEPS:
         assert display(step.ru, "ru") in result.output
+
+
+def test_every_step_is_exercised_by_the_features() -> None:
+    """Each step of the library runs in kpidsl's own specs, in at least one language."""
+    from pytest_bdd.feature import get_features
+
+    used: set[str] = set()
+    for feature in get_features([str(ROOT / "features")]):
+        lang = "ru" if feature.language == "ru" else "en"
+        for template in feature.scenarios.values():
+            examples = [row for ex in template.examples for row in ex.as_contexts()] or [{}]
+            for context in examples:
+                for step in template.render(context).steps:
+                    used.update(s.key for s in STEPS if s.kind == step.type
+                                and compile_template(s.template(lang)).fullmatch(step.name))
+    assert {s.key for s in STEPS} - used == set()

@@ -55,7 +55,8 @@ class SpecContext:
     diagnostics: list[Diagnostic] | None = None  # of the last check or calculation
     sources: SourceCache = field(default_factory=SourceCache)
     _tmp: Path | None = None
-    _row_lines: dict[tuple[str, int], int] = field(default_factory=dict)
+    _row_lines: dict[tuple[str, int], int] = field(default_factory=dict)  # (CSV file, row) → feature line
+    _table_lines: dict[str, int] = field(default_factory=dict)  # CSV file → the feature line of its step
 
     def __repr__(self) -> str:  # short: it appears in pytest's failure output
         return f"<spec {self.feature_file or self.base_dir}:{self.step_line}>"
@@ -113,10 +114,10 @@ class SpecContext:
         if self.period is not None:
             if self.period not in results.periods:
                 raise SpecError(msg("period_not_in_data", self.lang, period=self.period,
-                                    known=", ".join(results.periods)))
+                                    known=", ".join(results.periods)) + self._data_notes())
             return self.period
         if not results.periods:
-            raise SpecError(msg("no_period", self.lang))
+            raise SpecError(msg("no_period", self.lang) + self._data_notes())
         return results.periods[-1]  # no period given: the latest one in the data
 
     def employee(self, name: str) -> EmployeeResult:
@@ -127,7 +128,7 @@ class SpecContext:
             if _norm(row.employee) == wanted:
                 return row
         raise SpecError(msg("unknown_employee", self.lang, employee=name, period=period,
-                            known=listing([r.employee for r in rows], self.lang)))
+                            known=listing([r.employee for r in rows], self.lang)) + self._data_notes())
 
     def kpi(self, employee: str, name: str) -> KpiResult:
         row = self.employee(employee)
@@ -159,6 +160,11 @@ class SpecContext:
         return "\n".join("  " + render_human(d, self.sources).replace("\n", "\n  ") for d in diagnostics)
 
     # ------------------------------------------------------------------ helpers
+    def _data_notes(self) -> str:
+        """What the facts loader and the engine said, when a lookup fails: often the reason."""
+        notes = [d for d in reportable(self.diagnostics or []) if d.code[:1] in ("D", "E")]
+        return "\n" + msg("data_notes", self.lang) + "\n" + self.render(notes) if notes else ""
+
     def _ruleset(self) -> Path:
         if self.ruleset_path is None:
             raise SpecError(msg("no_ruleset", self.lang))
@@ -203,6 +209,7 @@ class SpecContext:
                 raise SpecError(msg("facts_bad_value", self.lang, line=line, fact=fact, problem=problem)) from None
             out.append(([period, record.get("employee", "").strip(), fact.strip(), value], line))
         path = self._tmpdir() / f"facts-line{table.line}-{number}.csv"
+        self._table_lines[str(path)] = table.line
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["period", "employee", "fact", "value"])
@@ -235,9 +242,9 @@ class SpecContext:
                            None if loc.end_line is None else loc.end_line + shift,
                            None if loc.end_column is None else loc.end_column + indent)
                 d = dataclasses.replace(d, location=loc)
-            elif isinstance(loc, DataLocation) and (loc.file, loc.row or 0) in self._row_lines:
-                d = dataclasses.replace(d, location=DataLocation(
-                    shown, self._row_lines[(loc.file, loc.row or 0)], loc.column))
+            elif isinstance(loc, DataLocation) and loc.file in self._table_lines:
+                line = self._row_lines.get((loc.file, loc.row or 0), self._table_lines[loc.file])
+                d = dataclasses.replace(d, location=DataLocation(shown, line, loc.column))
             out.append(d)
         return out
 

@@ -120,6 +120,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                     "en": "Nothing was checked yet: add the step 'When the ruleset is checked'"},
     "eval_failed": {"ru": "Расчёт не выполнен — ошибки в правилах или данных:\n{diagnostics}",
                     "en": "The calculation did not run — errors in the ruleset or the data:\n{diagnostics}"},
+    "data_notes": {"ru": "Замечания к данным:", "en": "What the data check said:"},
     "no_period": {"ru": "В данных нет ни одного периода", "en": "The data has no periods"},
     "period_not_in_data": {"ru": "Периода {period} нет в данных; есть: {known}",
                            "en": "Period {period} is not in the data; there are: {known}"},
