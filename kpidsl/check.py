@@ -226,21 +226,21 @@ class _Checker:
 
     # -- schemes
     def _scheme(self, s: ast.Scheme) -> None:
-        defined: list[str] = []
+        """`index` and `bonus` are required; named intermediate steps may come before them.
+        Formulas see the scoring values, the steps defined above, and the ruleset's values."""
+        defined: dict[str, Unit] = {}
         for a in s.assignments:
-            if a.name not in SCHEME_OUTPUTS:
-                self.out.append(error("K045", f"a scheme computes only `index` and `bonus`, not `{a.name}`",
-                                      a.span, did_you_mean(a.name, SCHEME_OUTPUTS) or
-                                      "write the whole formula into `index = …` or `bonus = …`"))
+            if a.name in SCHEME_INPUTS:
+                self.out.append(error("K045", f"`{a.name}` is a scoring value; a scheme cannot redefine it",
+                                      a.span, "give the intermediate step its own name"))
             elif a.name in defined:
                 self.out.append(error("K045", f"`{a.name}` is defined twice in scheme `{s.name}`", a.span,
                                       "keep one formula"))
             extra = {n: self._scheme_unit(n) for n in SCHEME_INPUTS}
-            if "index" in defined:
-                extra["index"] = ONE
-            self.exprs.check(a.expr, Scope("a scheme formula", values=False, extra=extra, in_scheme=True),
-                             NUM, "a scheme formula")
-            defined.append(a.name)
+            extra.update(defined)
+            unit = self.exprs.check(a.expr, Scope("a scheme formula", values=True, extra=extra, in_scheme=True),
+                                    NUM, "a scheme formula")[1]
+            defined.setdefault(a.name, ONE if a.name == "index" else unit)
         for name in SCHEME_OUTPUTS:
             if name not in defined:
                 self.out.append(error("K045", f"scheme `{s.name}` does not define `{name}`", s.span,

@@ -304,8 +304,8 @@ def _unavailable_hint(name: str, scope: Scope) -> str:
             return "define `index` above the formula that uses it"
         if name in KPI_CONDITION_NAMES:
             return "in a scheme, `index_plan` is `weight` and `deviation` is `index - weight`"
-        return (f"a scheme sees only the scoring values ({', '.join(scope.extra)}); "
-                "put ruleset values into the KPI lines' targets instead")
+        return (f"a scheme sees the scoring values ({', '.join(scope.extra)}), "
+                "the steps defined above the formula, and the ruleset's values")
     return (f"`{name}` is a scoring value: it exists only in a scheme's formulas and in the "
             "`require`/`when` conditions written after a KPI line")
 
