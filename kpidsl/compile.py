@@ -103,11 +103,17 @@ INPUT_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def input_tables() -> list[exp.Expression]:
+def input_tables(dialect: str = "duckdb") -> list[exp.Expression]:
     """CREATE TABLE for the plan's two inputs."""
+    def kind(t: str) -> exp.DataType:
+        built = exp.DataType.build(t)
+        if dialect == "bigquery" and built.this == exp.DataType.Type.DECIMAL:  # NUMERIC allows 9 decimals only
+            return exp.DataType(this=exp.DataType.Type.BIGDECIMAL, expressions=built.expressions)
+        return built
+
     out: list[exp.Expression] = []
     for table, columns in INPUT_COLUMNS.items():
-        defs = [exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=exp.DataType.build(t)) for c, t in columns]
+        defs = [exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=kind(t)) for c, t in columns]
         out.append(exp.Create(this=exp.Schema(this=_table(table), expressions=defs), kind="TABLE"))
     return out
 
@@ -127,10 +133,12 @@ def header(plan: Plan, dialect: str) -> str:
         f"kpidsl plan for ruleset {clean(plan.model.title)!r} ({dialect})",
         "",
         "Inputs (fill them before running):",
-        f"  {FACTS_TABLE}(period VARCHAR, employee VARCHAR, fact VARCHAR, value DECIMAL(38, 12))",
-        f"    one row per fact value; period as {plan.model.period_kind} key (2026Q3, 2026-09, 2026);",
-        "    employee NULL = department level (applies to every employee unless overridden)",
-        f"  {ROSTER_TABLE}(employee VARCHAR, role VARCHAR)  -- role = a role name of the ruleset",
+        *(f"  {create.sql(dialect=dialect, identify=True)};" for create in input_tables(dialect)),
+        f"  {FACTS_TABLE}: one row per fact value; period as a {plan.model.period_kind} key "
+        f"({ {'quarter': '2026Q3', 'month': '2026-09', 'year': '2026'}.get(plan.model.period_kind, '2026Q3') }); "
+        "employee NULL = department level",
+        "    (applies to every employee unless the employee has a row of their own)",
+        f"  {ROSTER_TABLE}: one row per employee; role = a role name of the ruleset",
         "Statements: values (creates " + VALUES_TABLE + "), kpis, rules, metrics.",
         "Arithmetic is exact decimal fixed-point: every + - * / rounds half away from zero to",
         "12 decimals; divisions are guarded (NULL for a zero divisor); bonuses are rounded to",
@@ -254,6 +262,7 @@ class _Compiler:
         self.model = model
         self.prefix = p = _prefix(model)
         self.minor = minor_digits
+        self.grid_ctes: list[tuple[str, exp.Query]] = []
         self.values = Frame(prefix=f"{p}v", base=self._grid(), temp_prefix=f"{p}vt")
         self.exports: list[str] = []
         self.folded: set[str] = set()
@@ -297,9 +306,8 @@ class _Compiler:
                       on=exp.and_(exp.EQ(this=_qcol("o", f"{p}period"), expression=period_col),
                                   exp.EQ(this=_qcol("o", f"{p}employee"), expression=_qcol("e", f"{p}employee"))),
                       join_type="left"))
-        for alias, query in ((f"{p}periods", periods), (f"{p}people", people), (f"{p}dept", pivot(False)),
-                             (f"{p}own", pivot(True))):
-            grid = grid.with_(exp.to_identifier(alias, quoted=True), as_=query, copy=False)
+        self.grid_ctes = [(f"{p}periods", periods), (f"{p}people", people), (f"{p}dept", pivot(False)),
+                          (f"{p}own", pivot(True))]
         return grid
 
     def _ordinal(self, period: exp.Expression) -> exp.Expression:
@@ -324,7 +332,7 @@ class _Compiler:
         names = [f"{p}period", f"{p}ord", f"{p}employee", f"{p}role", *self.model.facts,
                  *(n for n, d in self.model.values.items() if isinstance(d, (ast.Metric, ast.Goal))), *self.exports]
         query: exp.Select = exp.select(*(column(n) for n in names)).from_(_table(self.values.last_alias()))
-        for alias, cte in self.values.ctes():
+        for alias, cte in [*self.grid_ctes, *self.values.ctes()]:
             query = query.with_(exp.to_identifier(alias, quoted=True), as_=cte, copy=False)
         return exp.Create(this=_table(VALUES_TABLE), kind="TABLE", expression=query)
 

@@ -185,8 +185,9 @@ def mul(a: exp.Expression, b: exp.Expression, a_const: Decimal | None = None,
                 frac = exp.Cast(this=exp.Literal.string(format(cf, "f")), to=decimal_type(SCALE, 13))
                 terms.append(exp.Mul(this=_trunc(other.copy()), expression=frac))
                 terms.append(as_value(exp.Mul(this=sub(other.copy(), _trunc(other.copy())), expression=frac.copy())))
-            if not terms:
-                return literal(Decimal(0))
+            if not terms:  # × 0 is 0, but an unknown times 0 stays unknown
+                terms.append(exp.Mul(this=_p(other.copy()), expression=exp.Cast(this=exp.Literal.string("0"),
+                                                                                to=decimal_type(0))))
             total = terms[0]
             for term in terms[1:]:
                 total = exp.Add(this=total, expression=term)
@@ -307,29 +308,32 @@ def for_dialect(tree: exp.Expression, dialect: str) -> exp.Expression:
     """Rewrite engine-specific constructs so `dialect` computes the same numbers.
 
     * HUGEINT exists only in DuckDB: elsewhere the scaled integers are
-      DECIMAL(38, 0) (BigQuery: BIGNUMERIC(38, 0)); they never exceed 10^38.
+      DECIMAL(38, 0) (BigQuery: BIGNUMERIC); they never reach 10^38.
     * Integer division: SQLGlot renders it as `DIV` for Postgres, Spark and
       BigQuery, but through a float (Trino) or a BIGINT cast (Snowflake) for the
       others; there it becomes `FLOOR(n / d)` on decimals, corrected by one where
       the engine's decimal division rounded up (operands are never negative).
     * TRUNC: Spark's is a BIGINT cast; it becomes FLOOR/CEIL by sign.
-    * BigQuery drops DECIMAL's precision and scale (and with it the rounding):
-      casts become BIGNUMERIC(p, s).
+    * BigQuery allows no precision or scale in a cast: a cast to DECIMAL(p, s)
+      becomes ROUND(CAST(x AS BIGNUMERIC), s), which rounds half away from zero.
     """
     if dialect == "duckdb":
         return tree
     tree = tree.copy()
 
     def rewrite(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.DataType):
-            if node.this == exp.DataType.Type.INT128:
-                node = decimal_type(0)
-            if dialect == "bigquery" and node.this == exp.DataType.Type.DECIMAL:
-                return exp.DataType(this=exp.DataType.Type.BIGDECIMAL, expressions=node.expressions)
-            return node
+        if dialect == "bigquery" and isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) \
+                and node.to.this in (exp.DataType.Type.DECIMAL, exp.DataType.Type.INT128):
+            # BigQuery allows no DECIMAL(p, s) in a cast: exact BIGNUMERIC, then ROUND (half away from zero)
+            scale = int(node.to.expressions[1].this.this) if len(node.to.expressions) > 1 else 0
+            big = exp.Cast(this=node.this, to=exp.DataType(this=exp.DataType.Type.BIGDECIMAL))
+            return exp.Round(this=big, decimals=exp.Literal.number(scale))
+        if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.INT128:
+            return decimal_type(0)
         if isinstance(node, exp.IntDiv) and dialect in ("snowflake", "trino"):
             n, d = node.this, node.expression
-            approx = exp.Floor(this=exp.Div(this=_p(n.copy()), expression=_p(d.copy())))
+            # typed: the engine's own decimal division (SQLGlot would otherwise go through DOUBLE)
+            approx = exp.Floor(this=exp.Div(this=_p(n.copy()), expression=_p(d.copy()), typed=True))
             over = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.Mul(this=exp.Paren(this=approx.copy()), expression=_p(d.copy())),
                                                     expression=_p(n.copy())),
                                         true=exp.Literal.number(1))], default=exp.Literal.number(0))
@@ -340,4 +344,11 @@ def for_dialect(tree: exp.Expression, dialect: str) -> exp.Expression:
                                         true=exp.Ceil(this=x.copy()))], default=exp.Floor(this=x.copy()))
         return node
 
-    return tree.transform(rewrite)
+    # children before parents, so a rewritten node's parts are already rewritten
+    for node in reversed(list(tree.find_all(exp.Cast, exp.DataType, exp.IntDiv, exp.Trunc, bfs=False))):
+        new = rewrite(node)
+        if new is not node:
+            if node is tree:
+                return new
+            node.replace(new)
+    return tree

@@ -1,0 +1,290 @@
+"""Property: the engine's numbers equal an independent Decimal reference, to the kopeck.
+
+Hypothesis generates a ruleset (metrics with random formulas, a random scheme, KPI
+lines with random weights, targets, planned bonuses and quality conditions) and
+fact values (department level, per-employee overrides, zeros, gaps), runs it
+through the engine, and recomputes everything here with plain `decimal` under the
+language's rules: every + − × ÷ rounded half away from zero to 12 decimals, NULL
+for missing data and zero divisors, bonuses rounded half away from zero to kopecks,
+totals as sums of rounded bonuses.  Index, attainment, status and every bonus must
+be exactly equal.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import Any
+
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+from helpers_engine import evaluate, facts, model_from
+
+D = Decimal
+Q12 = D("1e-12")
+LIMIT = D(10) ** 20  # keep examples far from the documented 10^26 range
+FACTS = ("a", "b", "c")
+PERIODS = ("2026Q1", "2026Q2")
+EMPLOYEES = ("E1", "E2")
+SPECIAL = [D("0.5"), D("1000.01"), D("0.005"), D("0.0000005"), D("0.000000000005"), D("1.0000005"), D("-0.5"), D(0)]
+
+
+# ------------------------------------------------------------------ the reference
+
+
+class Overflow(Exception):
+    pass
+
+
+def q(x: Decimal) -> Decimal:
+    with localcontext(Context(prec=100)):
+        r = x.quantize(Q12, rounding=ROUND_HALF_UP)
+    if abs(r) >= LIMIT:
+        raise Overflow
+    return r
+
+
+def arith(op: str, a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    if a is None or b is None:
+        return None
+    with localcontext(Context(prec=100)):
+        if op == "+":
+            return q(a + b)
+        if op == "-":
+            return q(a - b)
+        if op == "*":
+            return q(a * b)
+        if b != 0 and abs(b) >= D(10) ** 13:  # beyond the documented exact range: not tested here
+            raise Overflow
+        return None if b == 0 else q(a / b)
+
+
+def compare(op: str, a: Any, b: Any) -> bool | None:
+    if a is None or b is None:
+        return None
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "=": a == b, "!=": a != b}[op]
+
+
+class Reference:
+    def __init__(self, metrics: dict[str, Any], data: dict[tuple[str, str | None, str], Decimal]) -> None:
+        self.metrics, self.data = metrics, data
+
+    def value(self, name: str, period: str, employee: str, local: dict[str, Any]) -> Any:
+        if name in local:
+            return local[name]
+        if name in self.metrics:
+            return self.eval(self.metrics[name][0], period, employee, {})
+        if period not in PERIODS:
+            return None
+        own = self.data.get((period, employee, name))
+        return own if own is not None else self.data.get((period, None, name))
+
+    def eval(self, e: tuple, period: str, employee: str, local: dict[str, Any]) -> Any:  # type: ignore[type-arg]
+        kind = e[0]
+        if kind == "num":
+            return q(e[1])
+        if kind == "name":
+            return self.value(e[1], period, employee, local)
+        if kind == "prev":
+            earlier = {"2026Q2": "2026Q1"}.get(period, "2025Q4")
+            return self.value(e[1], earlier, employee, {})
+        if kind == "op":
+            return arith(e[1], self.eval(e[2], period, employee, local), self.eval(e[3], period, employee, local))
+        if kind == "cmp":
+            return compare(e[1], self.eval(e[2], period, employee, local), self.eval(e[3], period, employee, local))
+        if kind == "and":
+            a, b = self.eval(e[1], period, employee, local), self.eval(e[2], period, employee, local)
+            return False if a is False or b is False else None if a is None or b is None else True
+        if kind == "call":
+            args = [self.eval(a, period, employee, local) for a in e[2]]
+            if any(a is None for a in args):
+                return None
+            if e[1] == "min":
+                return min(args)
+            if e[1] == "max":
+                return max(args)
+            if e[1] == "abs":
+                return abs(args[0])
+            return q(args[0].quantize(D(1).scaleb(-e[3]), rounding=ROUND_HALF_UP))  # round
+        if kind == "if":
+            c = self.eval(e[1], period, employee, local)
+            return None if c is None else self.eval(e[2] if c else e[3], period, employee, local)
+        if kind == "scale":
+            x = self.eval(e[1], period, employee, local)
+            if x is None:
+                return None
+            for bound, v in e[2]:
+                if x < q(bound):
+                    return self.eval(v, period, employee, local)
+            return self.eval(e[3], period, employee, local)
+        raise AssertionError(e)
+
+
+# ------------------------------------------------------------------ printing the ruleset
+
+
+def text(e: tuple) -> str:  # type: ignore[type-arg]
+    kind = e[0]
+    if kind == "num":
+        return f"({format(e[1], 'f')})" if e[1] < 0 else format(e[1], "f")
+    if kind == "name":
+        return e[1]
+    if kind == "prev":
+        return f"prev({e[1]})"
+    if kind in ("op", "cmp"):
+        return f"({text(e[2])} {e[1]} {text(e[3])})"
+    if kind == "and":
+        return f"({text(e[1])} and {text(e[2])})"
+    if kind == "call":
+        args = ", ".join(text(a) for a in e[2])
+        return f"round({args}, {e[3]})" if e[1] == "round" else f"{e[1]}({args})"
+    if kind == "if":
+        return f"(if {text(e[1])} then {text(e[2])} else {text(e[3])})"
+    if kind == "scale":
+        rows = " ".join(f"below {format(b, 'f')} -> {text(v)}" for b, v in e[2])
+        return f"scale {text(e[1])} {{ {rows} else -> {text(e[3])} }}"
+    raise AssertionError(e)
+
+
+# ------------------------------------------------------------------ strategies
+
+numbers = st.one_of(st.decimals(min_value=-1000, max_value=1000, places=3, allow_nan=False, allow_infinity=False),
+                    st.sampled_from(SPECIAL))
+positive = st.decimals(min_value=D("0.01"), max_value=1000, places=2)
+
+
+@st.composite
+def expressions(draw, names: tuple[str, ...], depth: int = 3, series: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    leaf = st.one_of(st.tuples(st.just("num"), numbers), st.tuples(st.just("name"), st.sampled_from(names)))
+    if series:
+        leaf = st.one_of(leaf, st.tuples(st.just("prev"), st.sampled_from(series)))
+    if depth == 0:
+        return draw(leaf)
+    sub = expressions(names, depth - 1, series)
+    choice = draw(st.integers(0, 9))
+    if choice <= 2:
+        return draw(leaf)
+    if choice <= 6:
+        return ("op", draw(st.sampled_from("+-*/")), draw(sub), draw(sub))
+    if choice == 7:
+        fn = draw(st.sampled_from(["min", "max", "abs", "round"]))
+        if fn in ("min", "max"):
+            return ("call", fn, (draw(sub), draw(sub)), 0)
+        return ("call", fn, (draw(sub),), draw(st.integers(0, 3)))
+    if choice == 8:
+        return ("if", ("cmp", draw(st.sampled_from(["<", ">=", "="])), draw(sub), draw(sub)), draw(sub), draw(sub))
+    bounds = sorted(draw(st.lists(st.decimals(min_value=-2, max_value=2, places=2), min_size=1, max_size=3, unique=True)))
+    return ("scale", draw(sub), tuple((b, draw(sub)) for b in bounds), draw(sub))
+
+
+@st.composite
+def scenarios(draw):  # type: ignore[no-untyped-def]
+    metrics = {
+        "m1": (draw(expressions(FACTS, 2, FACTS)), draw(st.booleans())),
+        "m2": (draw(expressions((*FACTS, "m1"), 2)), draw(st.booleans())),
+    }
+    scoring = ("weight", "attainment", "fact", "target", "plan_bonus")
+    index = draw(st.one_of(st.just(("op", "*", ("name", "weight"), ("name", "attainment"))),
+                           expressions(scoring, 2)))
+    default_bonus = ("op", "*", ("name", "plan_bonus"),
+                     ("op", "-", ("op", "+", ("num", D(1)), ("name", "index")), ("name", "weight")))
+    bonus = draw(st.one_of(st.just(default_bonus), st.just(("op", "*", ("name", "plan_bonus"), ("num", D("0.5")))),
+                           expressions((*scoring, "index"), 2)))
+    lines = []
+    for _ in range(draw(st.integers(1, 3))):
+        gate = None
+        if draw(st.booleans()):
+            gate = ("cmp", draw(st.sampled_from(["<", ">=", "!="])), ("name", draw(st.sampled_from(["m1", "a", "attainment"]))),
+                    ("num", draw(numbers)))
+        lines.append({
+            "indicator": draw(st.sampled_from(["a", "b", "m1", "m2"])),
+            "weight": draw(st.decimals(min_value=D("0.05"), max_value=1, places=2)),
+            "target": draw(st.one_of(positive, st.sampled_from([D(0), D("0.333"), D(-5)]))),
+            "bonus": draw(st.one_of(positive.map(lambda x: x * 10), st.sampled_from([D("1000.01"), D("0.01"), D("333.33")]))),
+            "gate": gate,
+        })
+    data: dict[tuple[str, str | None, str], Decimal] = {}
+    for period in PERIODS:
+        for fact in FACTS:
+            value = draw(st.one_of(numbers, st.none()))
+            if value is not None:
+                data[(period, None, fact)] = value
+            if draw(st.integers(0, 3)) == 0:
+                data[(period, "E1", fact)] = draw(numbers)
+    return metrics, index, bonus, lines, data
+
+
+def ruleset(metrics: dict[str, Any], index: tuple, bonus: tuple, lines: list[dict[str, Any]]) -> str:  # type: ignore[type-arg]
+    out = ['ruleset "property" { currency RUB period quarter }']
+    out += [f"fact {f}" for f in FACTS]
+    for name, (formula, lower) in metrics.items():
+        out.append(f"metric {name} = {text(formula)}" + (" better lower" if lower else ""))
+    out.append(f"scheme s {{ index = {text(index)}  bonus = {text(bonus)} }}")
+    out.append('role r "R" { scheme s')
+    for line in lines:
+        out.append(f"  kpi {line['indicator']} weight {line['weight']} target {format(line['target'], 'f')} "
+                   f"bonus {line['bonus']}" + (f" require {text(line['gate'])}" if line["gate"] else ""))
+    out.append("}")
+    out += [f'employee "{e}" role r' for e in EMPLOYEES]
+    return "\n".join(out) + "\n"
+
+
+def money(x: Decimal) -> Decimal:
+    return x.quantize(D("0.01"), rounding=ROUND_HALF_UP)
+
+
+def expected(ref: Reference, metrics: dict[str, Any], index: tuple, bonus: tuple, line: dict[str, Any],  # type: ignore[type-arg]
+             period: str, employee: str) -> dict[str, Any]:
+    name = line["indicator"]
+    lower = name in metrics and metrics[name][1]
+    fact = ref.value(name, period, employee, {})
+    target, weight, plan = q(line["target"]), q(line["weight"]), q(line["bonus"])
+    attainment = arith("/", target, fact) if lower else arith("/", fact, target)
+    local = {"weight": weight, "fact": fact, "target": target, "attainment": attainment, "plan_bonus": plan}
+    local["index"] = ref.eval(index, period, employee, local)
+    raw = ref.eval(bonus, period, employee, local)
+    gate = ref.eval(line["gate"], period, employee, local) if line["gate"] else True
+    if any(v is None for v in (fact, attainment, local["index"], raw)):
+        status = "no_data"
+    elif gate is not True:
+        status = "gated"
+    else:
+        status = "met" if attainment >= 1 else "missed"
+    paid = money(raw) if status in ("met", "missed") else D("0.00")
+    return {"status": status, "bonus": paid, "index": local["index"], "attainment": attainment, "fact": fact}
+
+
+HALF_KOPECK = ({"m1": (("name", "a"), False), "m2": (("name", "b"), False)},
+               ("op", "*", ("name", "weight"), ("name", "attainment")),
+               ("op", "*", ("name", "plan_bonus"), ("num", D("0.5"))),
+               [{"indicator": "a", "weight": D("1"), "target": D("1"), "bonus": D("1000.01"), "gate": None},
+                {"indicator": "b", "weight": D("0.5"), "target": D("3"), "bonus": D("0.01"), "gate": None}],
+               {("2026Q1", None, "a"): D(2), ("2026Q1", None, "b"): D(1), ("2026Q2", None, "a"): D("0.0000005"),
+                ("2026Q2", "E1", "b"): D(-3)})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(scenarios())
+@example(HALF_KOPECK)
+def test_engine_matches_decimal_reference(scenario) -> None:  # type: ignore[no-untyped-def]
+    metrics, index, bonus, lines, data = scenario
+    ref = Reference(metrics, data)
+    try:
+        want = {(p, e, i): expected(ref, metrics, index, bonus, line, p, e)
+                for p in PERIODS for e in EMPLOYEES for i, line in enumerate(lines)}
+    except Overflow:
+        assume(False)
+    present = {p for (p, _, _) in data}
+    model = model_from(ruleset(metrics, index, bonus, lines), "property.kpi")
+    results, _ = evaluate(model, facts(*[(p, e, f, v) for (p, e, f), v in data.items()]))
+    assert results.periods == sorted(present)
+    for r in results.results:
+        total = D("0.00")
+        for i, got in enumerate(r.kpis):
+            w = want[(r.period, r.employee, i)]
+            assert (got.status, got.bonus) == (w["status"], w["bonus"]), (r.period, r.employee, i, got, w)
+            assert got.index == w["index"] and got.attainment == w["attainment"] and got.fact == w["fact"]
+            assert got.bonus.as_tuple().exponent == -2
+            total += w["bonus"]
+        assert r.bonus == total
+    assert len(results.results) == len(present) * len(EMPLOYEES)
