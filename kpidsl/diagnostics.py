@@ -134,7 +134,9 @@ class SourceCache:
         self._texts: dict[str, list[str]] = {}
 
     def add(self, file: str, text: str) -> None:
-        self._texts[file] = text.splitlines()
+        # Lines are counted at "\n" only, as the parser counts them; a U+2028 or a lone
+        # "\r" inside a string must not shift the line a diagnostic quotes.
+        self._texts[file] = [line.removesuffix("\r") for line in text.split("\n")]
 
     def line(self, file: str, number: int) -> str | None:
         lines = self._texts.get(file)
