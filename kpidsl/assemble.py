@@ -30,10 +30,6 @@ _SHOWN_NAMES = 5
 Fetched = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
 
 
-def _dec(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
 class _Explainer:
     """Collects reasons and groups them into diagnostics: one per (subject, period, cause)."""
 
@@ -106,7 +102,7 @@ def assemble(plan: Plan, fetched: Fetched, rows: list[FactRow], periods: list[st
                 continue
             role = model.roles[role_name]
             cells = sorted(by_cell.get((p, name), []), key=lambda r: r["line"])
-            kpis = tuple(_kpi(lines[r["line"]], r, plan, explainer, p, name) for r in cells)
+            kpis = tuple(_kpi(lines[r["line"]], r, zero, explainer, p, name) for r in cells)
             gates: tuple[Gate, ...] = ()
             if cells:
                 gates = tuple(Gate(text, cells[0][f"role_gate_{j}"], "role")
@@ -131,35 +127,38 @@ def condition_span(e: ast.Expr) -> Span | None:
     return getattr(e, "span", None)
 
 
-def _kpi(line: LinePlan, row: dict[str, Any], plan: Plan, explainer: _Explainer, period: str,
+def _kpi(line: LinePlan, row: dict[str, Any], zero: Decimal, explainer: _Explainer, period: str,
          employee: str) -> KpiResult:
-    scope = explainer.scope(line)
+    """One KPI's result from its row (numbers are already exact `Decimal`s, or None)."""
     problems: list[str] = []
+    status = row["status"]
     subject = f"KPI `{line.kpi}` of role `{line.role}`"
-    if row["status"] == "no_data":
+    if status == "no_data":
+        scope = explainer.scope(line)
         reasons: list[Reason] = []
         for name in ("fact", "target", "attainment", "weight", "plan_bonus", "index", "bonus"):
             reasons += [r for r in explainer.reasons(ast.Name(name, line.line.indicator.span), scope, period, employee)
                         if r not in reasons]
         problems += explainer.add(f"no data for {subject}", None, period, employee, reasons, line.line.indicator.span)
-    gates = []
-    for j, (text, condition) in enumerate(zip(line.gates, line.line.requires), start=1):
-        passed = row[f"gate_{j}"]
-        gates.append(Gate(text, passed, "kpi"))
-        if passed is None and row["status"] != "no_data":
-            problems += explainer.add(f"quality condition `{text}` of {subject} could not be evaluated", "E023",
-                                      period, employee, explainer.reasons(condition, scope, period, employee),
-                                      condition_span(condition), " and counts as failed")
-    actions = tuple(a.text for j, a in enumerate(line.line.actions, start=1) if row[f"action_{j}"] is True)
-    weight = _dec(row["weight"]) or Decimal(0)
-    zero = Decimal(0).quantize(Decimal(1).scaleb(-plan.minor_digits))
+    gates: tuple[Gate, ...] = ()
+    if line.gates:
+        gates = tuple(Gate(text, row[f"gate_{j}"], "kpi") for j, text in enumerate(line.gates, start=1))
+        for gate, condition in zip(gates, line.line.requires):
+            if gate.passed is None and status != "no_data":
+                problems += explainer.add(f"quality condition `{gate.condition}` of {subject} could not be evaluated",
+                                          "E023", period, employee,
+                                          explainer.reasons(condition, explainer.scope(line), period, employee),
+                                          condition_span(condition), " and counts as failed")
+    actions = tuple(a.text for j, a in enumerate(line.line.actions, start=1) if row[f"action_{j}"] is True) \
+        if line.actions else ()
+    weight = row["weight"] if row["weight"] is not None else Decimal(0)
     return KpiResult(
         kpi=line.kpi, title=line.title, better=line.better, unit=line.unit, kind=line.kind, weight=weight,
-        baseline=_dec(row["baseline"]), target=_dec(row["target"]), fact=_dec(row["fact"]),
-        attainment=_dec(row["attainment"]), index=_dec(row["index"]), index_plan=weight,
-        deviation=_dec(row["deviation"]), plan_bonus=_dec(row["plan_bonus"]) or zero,
-        bonus=_dec(row["bonus"]) or zero, status=row["status"], gates=tuple(gates), actions=actions,
-        previous_fact=_dec(row["previous_fact"]), problems=tuple(problems))
+        baseline=row["baseline"], target=row["target"], fact=row["fact"], attainment=row["attainment"],
+        index=row["index"], index_plan=weight, deviation=row["deviation"],
+        plan_bonus=row["plan_bonus"] if row["plan_bonus"] is not None else zero,
+        bonus=row["bonus"] if row["bonus"] is not None else zero, status=status, gates=gates, actions=actions,
+        previous_fact=row["previous_fact"], problems=tuple(problems))
 
 
 def _findings(plan: Plan, fetched: Fetched, results: Results, explainer: _Explainer, wanted: Any) -> None:
@@ -184,17 +183,14 @@ def _findings(plan: Plan, fetched: Fetched, results: Results, explainer: _Explai
 
 
 def _metrics(plan: Plan, fetched: Fetched, results: Results, employee: str | None) -> None:
-    """Every period's values (reports show dynamics); per-employee values only for `employee` if given."""
+    """Every period's values (reports show dynamics); per-employee values only for `employee` if given.
+
+    The statement orders its rows by value, period, then department before employees."""
     if "metrics" not in fetched:
         return
     model = plan.model
-    names, records = fetched["metrics"]
-    order = {p: i for i, p in enumerate(results.periods)}
-    for record in sorted(records, key=lambda r: (r[2], order.get(r[0], 0), r[1] is not None, r[1] or "")):
-        row = dict(zip(names, record))
-        if row["employee"] is not None and employee is not None and row["employee"] != employee:
-            continue
-        name = plan.value_names[row["value_index"]]
+    described = []
+    for name in plan.value_names:
         decl = model.values[name]
         if isinstance(decl, ast.Metric):
             kind = "process" if decl.kind is not None and decl.kind.text == "process" else "result"
@@ -202,6 +198,15 @@ def _metrics(plan: Plan, fetched: Fetched, results: Results, employee: str | Non
         else:
             kind, better = "fact", "higher"
         unit = decl.unit.text if getattr(decl, "unit", None) is not None else None  # type: ignore[union-attr]
-        results.metrics.append(MetricValue(name=name, title=decl.title or name, period=row["period"],
-                                           employee=row["employee"], value=_dec(row["value"]), kind=kind,  # type: ignore[arg-type]
-                                           unit=unit, better=better))  # type: ignore[arg-type]
+        described.append((name, decl.title or name, kind, unit, better))
+    names, records = fetched["metrics"]
+    at = {n: i for i, n in enumerate(names)}
+    i_period, i_employee, i_index, i_value = at["period"], at["employee"], at["value_index"], at["value"]
+    append = results.metrics.append
+    for record in records:
+        who = record[i_employee]
+        if who is not None and employee is not None and who != employee:
+            continue
+        name, title, kind, unit, better = described[record[i_index]]
+        append(MetricValue(name=name, title=title, period=record[i_period], employee=who, value=record[i_value],
+                           kind=kind, unit=unit, better=better))  # type: ignore[arg-type]

@@ -52,6 +52,10 @@ _DEFAULT_SCHEME_TEXT = """scheme weighted_index "Взвешенный индек
 # The kpis statement's columns, in order (gates and actions follow, padded to the widest line).
 KPI_COLUMNS = ("period", "employee", "line", "fact", "target", "baseline", "weight", "plan_bonus",
                "attainment", "index", "deviation", "status", "bonus", "previous_fact")
+# The decimal columns of each output statement (the engine fetches them as exact text).
+DECIMAL_OUTPUTS = {"kpis": ("fact", "target", "baseline", "weight", "plan_bonus", "attainment", "index",
+                            "deviation", "bonus", "previous_fact"),
+                   "metrics": ("value",)}
 
 
 @dataclass(frozen=True)
@@ -380,10 +384,12 @@ class _Compiler:
                       join_type="left")
                 .where(exp.or_(exp.Is(this=_qcol("v", f"{p}employee"), expression=exp.Null()),
                                exp.NullSafeNEQ(this=mine.copy(), expression=dept))))
-        query = branches[0]
+        query: exp.Query = branches[0]
         for branch in branches[1:]:
             query = exp.union(query, branch, distinct=False, copy=False)
-        return query
+        order = [exp.Ordered(this=column("value_index")), exp.Ordered(this=column("period")),
+                 exp.Ordered(this=column("employee"), nulls_first=True)]
+        return query.order_by(*order, copy=False)
 
 
 def compile_model(model: Model, minor_digits: int = 2) -> Plan:

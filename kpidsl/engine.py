@@ -109,19 +109,23 @@ def build_roster(model: Model, table: FactTable, diagnostics: list[Diagnostic]) 
 def clean_rows(model: Model, table: FactTable, employees: set[str], diagnostics: list[Diagnostic]) -> list[FactRow]:
     """The rows the plan can use: right period kind, exact range, no conflicting duplicates."""
     kind = model.period_kind
+    good_periods: set[str] = set()
     bad_periods: set[str] = set()
     strangers: set[str] = set()
+    limit = fp.MAX_VALUE
     seen: dict[tuple[str, str | None, str], FactRow] = {}
     for row in table.rows:
-        if row.period in bad_periods:
-            continue
-        if kind_of(row.period) != kind or parse_period(row.period, kind) != row.period:
-            bad_periods.add(row.period)
-            diagnostics.append(error("E004", f"`{row.period}` is not a {kind} period; rows with it are skipped",
-                                     row.location, f"the ruleset counts in {kind}s: write periods like "
-                                                   f"{ {'quarter': '2026Q3', 'month': '2026-09', 'year': '2026'}[kind] }"))
-            continue
-        if not row.value.is_finite() or abs(row.value) >= fp.MAX_VALUE:
+        if row.period not in good_periods:  # each distinct period is checked once
+            if row.period in bad_periods:
+                continue
+            if kind_of(row.period) != kind or parse_period(row.period, kind) != row.period:
+                bad_periods.add(row.period)
+                diagnostics.append(error("E004", f"`{row.period}` is not a {kind} period; rows with it are skipped",
+                                         row.location, f"the ruleset counts in {kind}s: write periods like "
+                                                       f"{ {'quarter': '2026Q3', 'month': '2026-09', 'year': '2026'}[kind] }"))
+                continue
+            good_periods.add(row.period)
+        if not row.value.is_finite() or abs(row.value) >= limit:
             diagnostics.append(error("E005", f"the value {row.value} of `{row.fact}` is beyond the exact range "
                                              "(magnitude below 10^26); the row is skipped", row.location,
                                      "check the value and its unit"))
@@ -167,7 +171,7 @@ def execute(plan: "Plan", rows: list[FactRow], roster: Roster) -> tuple[dict[str
     """Load the inputs into a fresh in-memory DuckDB, run every statement, fetch the outputs."""
     import duckdb
 
-    from .compile import FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
+    from .compile import DECIMAL_OUTPUTS, FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
 
     con = duckdb.connect(":memory:")
     try:
@@ -176,16 +180,18 @@ def execute(plan: "Plan", rows: list[FactRow], roster: Roster) -> tuple[dict[str
         if rows:  # values travel as exact decimal text in list parameters, never in the SQL
             con.execute(input_insert(FACTS_TABLE).sql(dialect="duckdb", identify=True),
                         [[r.period for r in rows], [r.employee for r in rows], [r.fact for r in rows],
-                         [format(fp.quantize(r.value), "f") for r in rows]])
+                         [str(r.value) for r in rows]])  # DuckDB's text → DECIMAL cast rounds half away from zero
         if roster:
             con.execute(input_insert(ROSTER_TABLE).sql(dialect="duckdb", identify=True),
                         [[e for e, _ in roster], [r for _, r in roster]])
         out: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
         for name in plan.statements:
-            result = con.execute(plan.sql(name))
-            records = result.fetchall()  # fetch fully: DuckDB keeps an unfetched result open
-            if name != "values":
-                out[name] = ([d[0] for d in result.description or []], records)
+            if name == "values":
+                con.execute(plan.sql(name)).fetchall()  # fetch fully: DuckDB keeps an unfetched result open
+                continue
+            result = con.execute(_as_text(plan, name))
+            names = [d[0] for d in result.description or []]
+            out[name] = (names, _decimals(result.fetchall(), names, DECIMAL_OUTPUTS.get(name, ())))
         return out, None
     except duckdb.OutOfRangeException as exc:
         return {}, error("E040", f"a value exceeds the exact range (magnitude below 10^26): {exc}", None,
@@ -197,5 +203,48 @@ def execute(plan: "Plan", rows: list[FactRow], roster: Roster) -> tuple[dict[str
         con.close()
 
 
-def as_decimal(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)
+def _as_text(plan: "Plan", name: str) -> str:
+    """The statement with its decimal columns cast to text: DuckDB converts DECIMAL to Python
+    `Decimal` several times slower than text, and `Decimal(text)` is exact."""
+    from sqlglot import exp
+
+    from .compile import DECIMAL_OUTPUTS
+
+    statement = plan.statements[name]
+    decimals = DECIMAL_OUTPUTS.get(name, ())
+    if not decimals:
+        return plan.sql(name)
+    outputs = statement.named_selects
+    items = [exp.cast(exp.column(n, quoted=True), "VARCHAR").as_(n, quoted=True) if n in decimals
+             else exp.column(n, quoted=True) for n in outputs]
+    order = statement.args.get("order")
+    inner = statement.copy()
+    inner.set("order", None)
+    query = exp.select(*items).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("q", quoted=True))))
+    if order is not None:
+        query.set("order", order.copy())
+    return query.sql(dialect="duckdb", identify=True)
+
+
+def _decimals(records: list[tuple[Any, ...]], names: list[str], decimals: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Text back to exact `Decimal`s (a cache: weights, targets and zeros repeat a lot)."""
+    positions = [i for i, n in enumerate(names) if n in decimals]
+    if not positions:
+        return records
+    cache: dict[str, Decimal] = {}
+
+    def dec(text: str | None) -> Decimal | None:
+        if text is None:
+            return None
+        value = cache.get(text)
+        if value is None:
+            value = cache[text] = Decimal(text)
+        return value
+
+    out = []
+    for record in records:
+        row = list(record)
+        for i in positions:
+            row[i] = dec(row[i])
+        out.append(tuple(row))
+    return out
