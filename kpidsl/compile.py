@@ -36,7 +36,6 @@ from sqlglot import exp
 
 from . import ast
 from . import fixedpoint as fp
-from .exprtext import expr_text
 from .load import Model
 from .lower import CompileError, Frame, Lowerer, Operand, column, paren
 

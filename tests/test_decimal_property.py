@@ -288,3 +288,61 @@ def test_engine_matches_decimal_reference(scenario) -> None:  # type: ignore[no-
             total += w["bonus"]
         assert r.bonus == total
     assert len(results.results) == len(present) * len(EMPLOYEES)
+
+
+# ------------------------------------------------------------------ the SQL arithmetic alone, over the whole range
+
+def _magnitudes(max_exp: int):  # type: ignore[no-untyped-def]
+    """Decimals with up to 12 fractional digits, spread over many orders of magnitude."""
+    return st.builds(lambda digits, shift, sign: sign * D(digits).scaleb(-shift),
+                     st.integers(0, 10 ** 26), st.integers(0, 26), st.sampled_from([1, -1])) \
+        .map(lambda x: x.quantize(Q12, rounding=ROUND_HALF_UP, context=Context(prec=100))) \
+        .filter(lambda x: abs(x) < D(10) ** max_exp)
+
+
+def _ref_div(a: Decimal, b: Decimal) -> Decimal | None:
+    if b == 0 or abs(b) >= D(10) ** 13:
+        return None
+    with localcontext(Context(prec=100)):
+        r = (a / b).quantize(Q12, rounding=ROUND_HALF_UP)
+    return None if abs(r) >= D(10) ** 26 - 1 else r
+
+
+def _ref_mul(a: Decimal, b: Decimal) -> Decimal:
+    with localcontext(Context(prec=100)):
+        return (a * b).quantize(Q12, rounding=ROUND_HALF_UP)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(_magnitudes(26), _magnitudes(26)), min_size=1, max_size=150))
+def test_sql_division_and_multiplication_are_exact(pairs) -> None:  # type: ignore[no-untyped-def]
+    import duckdb
+    from sqlglot import exp
+
+    from kpidsl import fixedpoint as fp
+
+    pairs = [(a, b) for a, b in pairs] + [(D("1000.01"), D("0.5")), (D("-0.000000000001"), D(2)), (D(1), D(3))]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, a DECIMAL(38, 12), b DECIMAL(38, 12))")
+    con.execute("INSERT INTO t SELECT unnest($1), unnest($2)::DECIMAL(38, 12), unnest($3)::DECIMAL(38, 12)",
+                [list(range(len(pairs))), [str(a) for a, _ in pairs], [str(b) for _, b in pairs]])
+    a, b = exp.column("a"), exp.column("b")
+    small = [i for i, (x, y) in enumerate(pairs) if abs(_ref_mul(x, y)) < D(10) ** 26]
+    query = exp.select("i", fp.div(a, b).as_("q"),
+                       exp.Case(ifs=[exp.If(this=exp.column("i").isin(*small), true=fp.mul(a, b))]).as_("p")
+                       if small else exp.Null().as_("p")).from_("t").order_by("i")
+    for i, q, p in con.execute(query.sql(dialect="duckdb")).fetchall():
+        x, y = pairs[i]
+        assert q == _ref_div(x, y), (x, y, q)
+        if i in small:
+            assert p == _ref_mul(x, y), (x, y, p)
+    for x, y in pairs[:20]:  # a known constant takes another path through the SQL
+        row = con.execute(
+            "SELECT " + ", ".join(e.sql(dialect="duckdb") for e in (
+                fp.mul(a, fp.literal(y), None, y) if abs(_ref_mul(x, y)) < D(10) ** 26 else exp.Null(),
+                fp.div(a, fp.literal(y), b_const=y), fp.div(fp.literal(x), b, a_const=x)))
+            + " FROM t WHERE a = CAST($1 AS DECIMAL(38, 12)) AND b = CAST($2 AS DECIMAL(38, 12)) LIMIT 1",
+            [str(x), str(y)]).fetchall()[0]
+        if abs(_ref_mul(x, y)) < D(10) ** 26:
+            assert row[0] == _ref_mul(x, y), (x, y, row[0])
+        assert row[1] == _ref_div(x, y) and row[2] == _ref_div(x, y), (x, y, row)
