@@ -12,8 +12,29 @@
    once;
 4. `assemble.py` turns the rows into `Results` and explains every unknown value.
 
-DuckDB's own errors become diagnostics (E040 for a value beyond the exact range,
-E099 otherwise); nothing here raises on bad input.
+DuckDB's own errors become diagnostics; nothing here raises on bad input.
+
+Diagnostic codes of evaluation (errors stop nothing but the affected part, except
+E030/E040/E099, which leave no results):
+
+    E001 error    an employee's role is not defined (the roster row / ruleset line)
+    E002 warning  an employee listed twice with different roles (the later wins)
+    E003 warning  fact rows for an employee not on the roster (ignored)
+    E004 error    a period that is not of the ruleset's kind (its rows skipped)
+    E005 error    a fact value of magnitude 10^26 or more (the row skipped)
+    E006 error    two different values for one (period, employee, fact) (the first kept)
+    E010 error    the requested period is not in the data
+    E011 error    the requested employee is not on the roster
+    E012 warning  no fact rows at all
+    E020 warning  a KPI has no data: the missing fact value (fact, period, employee or
+                  department), the missing previous period, or the missing target
+    E021 warning  a KPI has no data: a divisor is zero (which one, in which period)
+    E022 warning  a KPI has no data: a divisor of 10^13 or more, or a quotient of 10^26 or more
+    E023 warning  a quality condition could not be evaluated (counts as failed) and why
+    E024 warning  a rule could not be evaluated in a period, and why
+    E030 error    the ruleset cannot be compiled (what `kpidsl check` should have caught)
+    E040 error    a sum or product reached 10^26 (beyond exact arithmetic)
+    E099 error    DuckDB failed (a bug)
 """
 
 from __future__ import annotations
