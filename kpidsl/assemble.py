@@ -1,7 +1,7 @@
 """Assemble: the plan's output rows → `Results`, and a diagnostic for every unknown.
 
-Numbers arrive from DuckDB as exact `Decimal`s (ratios with 12 decimals, money with
-the currency's minor digits); an employee's bonus is the sum of their rounded KPI
+Numbers arrive as exact `Decimal`s (ratios with 12 decimals, money with the
+currency's minor digits; the engine fetches them as text); an employee's bonus is the sum of their rounded KPI
 bonuses.  Every KPI with status `no_data`, every quality gate and rule that could
 not be evaluated gets a warning naming the missing input (via `reasons.py`);
 warnings that share a cause are grouped, listing the employees they affect.

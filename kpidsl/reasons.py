@@ -31,8 +31,7 @@ Value = Union[Decimal, bool, str, None]
 @dataclass(frozen=True)
 class Reason:
     code: str  # E020 missing input, E021 zero divisor, E022 out of the exact range
-    text: str
-    employee_specific: bool = False  # the text names an employee's own data
+    text: str  # names the employee when their own data is what is missing
 
 
 class FactIndex:
@@ -270,7 +269,7 @@ class Evaluator:
                 return []
             if employee is not None and decl.name in self.facts.own_facts.get(employee, set()):
                 return [Reason("E020", f"fact `{decl.name}` has no value in {period} for {employee} "
-                                       "(nor at department level)", employee_specific=True)]
+                                       "(nor at department level)")]
             return [Reason("E020", f"fact `{decl.name}` has no value in {period}")]
         if decl is None:
             return [Reason("E020", f"`{name}` is not defined")]
