@@ -12,6 +12,8 @@ import json
 
 import click
 
+from . import expand_rulesets
+
 from ..api import Checked, check_file
 from ..diagnostics import Diagnostic, Severity, Span, render_human, summary_line
 
@@ -22,7 +24,7 @@ from ..diagnostics import Diagnostic, Severity, Span, render_human, summary_line
               help="human: file:line:col, the source line and a caret; json: one object for tools.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only on errors.")
 def command(files: tuple[str, ...], fmt: str, strict: bool) -> None:
-    """Check rulesets without reading any data.
+    """Check rulesets (files, or folders of .kpi files) without reading any data.
 
     Reports syntax errors, unknown names (with "did you mean"), dependency
     cycles, function and type misuse, unit mix-ups, role weights that do not
@@ -32,7 +34,7 @@ def command(files: tuple[str, ...], fmt: str, strict: bool) -> None:
 
     Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 usage error.
     """
-    results = [(path, check_file(path)) for path in files]
+    results = [(path, check_file(path)) for path in expand_rulesets(files)]
     everything = [d for _, checked in results for d in checked.diagnostics]
     failed = any(d.is_error or (strict and d.severity is Severity.WARNING) for d in everything)
     if fmt == "json":

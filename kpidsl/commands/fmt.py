@@ -18,6 +18,8 @@ from pathlib import Path
 
 import click
 
+from . import expand_rulesets
+
 from ..diagnostics import Diagnostic, SourceCache, Span, error, render_human
 
 STDIN = "-"
@@ -114,7 +116,8 @@ def _write(path: str, text: str) -> str | None:
 def command(ctx: click.Context, files: tuple[str, ...], write: bool, check: bool) -> None:
     """Format rulesets canonically, keeping every comment.
 
-    FILE… are ruleset files; `-` reads standard input.  By default the formatted
+    FILE… are ruleset files or folders (every .kpi file under them); `-` reads
+    standard input.  By default the formatted
     text is printed and no file is changed.  Exit codes: 0 done (with --check: all
     files already formatted), 1 a file has syntax errors or would change (--check),
     2 usage or internal error.
@@ -124,7 +127,7 @@ def command(ctx: click.Context, files: tuple[str, ...], write: bool, check: bool
     if files.count(STDIN) > 1:
         raise click.UsageError("standard input (`-`) can be read only once")
     worst = 0
-    for path in files:
+    for path in expand_rulesets(files):
         outcome = _format_one(path)
         worst = max(worst, outcome.exit_code)
         if outcome.formatted is None:
