@@ -29,7 +29,7 @@ escaped by SQLGlot; internal columns carry a prefix no ruleset name starts with.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 from sqlglot import exp
@@ -184,7 +184,7 @@ class ValueScope:
     def __init__(self, compiler: "_Compiler") -> None:
         self.c = compiler
         self.lowerer = Lowerer(compiler.values)
-        self.constants: dict[str, Decimal | None] = {}
+        self.constants: dict[str, Fraction | None] = {}  # exact values of constant formulas
         self._busy: set[str] = set()
 
     def declaration(self, name: ast.Name | str) -> ast.Fact | ast.Metric | ast.Goal | ast.KpiCard:

@@ -13,7 +13,8 @@ quality conditions); the numbers of the result are the engine's (`Results`), and
 the facts carry the file row they were read from (`FactTable`).  Intermediate
 values the results do not list (a metric inside a metric, a goal, the previous
 period of `growth`) are computed here by a small interpreter of the AST with the
-language's decimal rules — no Python eval.
+language's decimal rules — no Python eval: constants exactly, rounded once
+(`constants.py`), everything else rounded to 12 decimals at every operation.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Union
 
-from . import ast
+from . import ast, constants
 from .builtins import DEFAULT_SCHEME
 from .export import STATUS_TEXT, Numbers, _lang
 from .facts import FactRow, FactTable
@@ -121,8 +122,16 @@ class Values:
         return None
 
     def eval(self, e: ast.Expr, period: str, env: dict[str, Value]) -> Value:
-        """The language's semantics: exact decimals rounded to 12 places, NULL (None)
-        for missing data and division by zero, SQL's three-valued logic."""
+        """The language's semantics: constants exact and rounded once, other arithmetic
+        rounded to 12 places at every step, NULL (None) for missing data and division
+        by zero, SQL's three-valued logic."""
+        if isinstance(e, (ast.Number, ast.Name, ast.Unary, ast.Binary, ast.Call)):
+            try:
+                known = constants.fold(e, self._goal(env))
+            except (constants.NotConstant, constants.OutOfRange):
+                pass  # reads data: evaluated step by step below
+            else:
+                return None if known is None else constants.rounded(known)
         if isinstance(e, ast.Number):
             return e.value
         if isinstance(e, ast.String):
@@ -151,6 +160,11 @@ class Values:
         if isinstance(e, ast.Call):
             return self._call(e, period, env)
         return None
+
+    def _goal(self, env: dict[str, Value]) -> constants.Lookup:
+        """The formula of each goal and param a constant may read (scoring names shadow them)."""
+        goals = constants.goal_lookup(self.model.values)
+        return lambda name: None if name in env else goals(name)
 
     def _binary(self, e: ast.Binary, period: str, env: dict[str, Value]) -> Value:
         a, b = self.eval(e.left, period, env), self.eval(e.right, period, env)

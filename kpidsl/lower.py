@@ -15,18 +15,23 @@ intermediate result).  Semantics, identical to `reasons.evaluate`:
 * NULL propagates through arithmetic, comparisons, min/max/abs/round, `if` with
   an unknown condition and `scale` with an unknown subject;
 * `and`/`or`/`not` are SQL's three-valued logic (`false and unknown` is false);
-* constants are folded in Python with the same rules.
+* constants — numbers, goals, params and `+ - * /`, unary minus, abs, min, max
+  and round over them — are folded in Python *exactly* (`constants.py`) and
+  rounded to 12 decimals once, where they meet data as a SQL literal: the
+  operand keeps the exact value, its SQL the rounded one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Protocol
 
 from sqlglot import exp
 
 from . import ast
+from . import constants
 from . import fixedpoint as fp
 
 
@@ -50,8 +55,13 @@ def paren(e: exp.Expression) -> exp.Expression:
 @dataclass
 class Operand:
     sql: exp.Expression
-    const: Decimal | None = None  # the value, when it is a known number
+    const: Fraction | None = None  # the exact value, when it is a constant
     is_null: bool = False  # a constant NULL (e.g. a constant division by zero)
+
+    @property
+    def value(self) -> Decimal | None:
+        """The constant as the SQL sees it: rounded once to 12 decimals."""
+        return None if self.const is None else constants.rounded(self.const)
 
 
 @dataclass
@@ -142,26 +152,33 @@ class Lowerer:
         return self.frame.temp(e)
 
     @staticmethod
-    def constant(value: Decimal | None) -> Operand:
+    def constant(value: Fraction | Decimal | None) -> Operand:
+        """A constant (None: a constant NULL); exact here, rounded to 12 decimals in the SQL."""
         if value is None:
             return Operand(fp.null_value(), is_null=True)
-        return Operand(fp.literal(value), const=fp.quantize(value))
+        try:
+            value = value if isinstance(value, Fraction) else constants.exact(value)
+        except constants.OutOfRange as exc:
+            raise CompileError(str(exc)) from None
+        return Operand(fp.literal(constants.rounded(value)), const=value)
 
-    # -- arithmetic, folding constants with the same rules as the SQL
+    # -- arithmetic: constants exactly, everything else with the fixed-point SQL
     def arith(self, op: str, left: Operand, right: Operand) -> Operand:
         if left.is_null or right.is_null:
             return self.constant(None)
         if left.const is not None and right.const is not None:
-            fold = {"+": fp.py_add, "-": fp.py_sub, "*": fp.py_mul, "/": fp.py_div}[op]
-            return self.constant(fold(left.const, right.const))
+            try:
+                return self.constant(constants.arith(op, left.const, right.const))
+            except constants.OutOfRange as exc:
+                raise CompileError(str(exc)) from None
         if op == "+":
             return Operand(fp.add(left.sql, right.sql))
         if op == "-":
             return Operand(fp.sub(left.sql, right.sql))
         a, b = self.simple(left), self.simple(right)
-        if op == "*":
-            return Operand(fp.mul(a.sql, b.sql, a.const, b.const))
-        return Operand(fp.div(a.sql, b.sql, self.bind, a.const, b.const))
+        if op == "*":  # a constant meets data here: the rounded value, as its literal says
+            return Operand(fp.mul(a.sql, b.sql, a.value, b.value))
+        return Operand(fp.div(a.sql, b.sql, self.bind, a.value, b.value))
 
     def lower(self, e: ast.Expr, scope: Scope) -> Operand:
         if isinstance(e, ast.Number):
@@ -238,7 +255,7 @@ class Lowerer:
             digits = _integer_literal(e.args[1]) if len(e.args) > 1 else 0
             a = args[0]
             if a.const is not None:
-                return self.constant(fp.quantize(a.const, digits))
+                return self.constant(constants.round_exact(a.const, digits))
             return a if a.is_null else Operand(fp.round_to(paren(a.sql), digits))
         raise CompileError(f"unknown function `{name}`", e.span)
 

@@ -1,18 +1,22 @@
-"""Property: the engine's numbers equal an independent Decimal reference, to the kopeck.
+"""Property: the engine's numbers equal an independent reference, to the kopeck.
 
 Hypothesis generates a ruleset (metrics with random formulas, a random scheme, KPI
 lines with random weights, targets, planned bonuses and quality conditions) and
 fact values (department level, per-employee overrides, zeros, gaps), runs it
-through the engine, and recomputes everything here with plain `decimal` under the
-language's rules: every + − × ÷ rounded half away from zero to 12 decimals, NULL
-for missing data and zero divisors, bonuses rounded half away from zero to kopecks,
-totals as sums of rounded bonuses.  Index, attainment, status and every bonus must
-be exactly equal.
+through the engine, and recomputes everything here under the language's rules:
+arithmetic on data rounds every + − × ÷ half away from zero to 12 decimals (plain
+`decimal`); arithmetic whose operands are all constants (numbers written in the
+ruleset, the line's weight, target and planned bonus, and expressions over them)
+is exact (`fractions.Fraction`) and rounded to 12 decimals once, where the constant
+meets data or is reported; NULL for missing data and zero divisors; bonuses rounded
+half away from zero to kopecks; totals as sums of rounded bonuses.  Index,
+attainment, status and every bonus must be exactly equal.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import HealthCheck, assume, example, given, settings
@@ -44,9 +48,34 @@ def q(x: Decimal) -> Decimal:
     return r
 
 
-def arith(op: str, a: Decimal | None, b: Decimal | None) -> Decimal | None:
+# A value is a Fraction while it is a constant (exact), a Decimal once it depends on data
+# (12 decimals), a bool for a condition, None for no value.
+
+
+def round_fraction(x: Fraction, digits: int) -> Fraction:
+    """Half away from zero to `digits` decimals, exactly: floor(|x|·10^d + ½) · 10^-d, signed."""
+    shifted = abs(x) * Fraction(10) ** digits
+    whole = (2 * shifted.numerator + shifted.denominator) // (2 * shifted.denominator)
+    return (-1 if x < 0 else 1) * Fraction(whole) / Fraction(10) ** digits
+
+
+def meets_data(v: Any) -> Any:
+    """A constant where it meets data (a SQL literal): rounded to 12 decimals, once."""
+    if isinstance(v, Fraction):
+        r = round_fraction(v, 12)
+        with localcontext(Context(prec=100)):
+            return q(Decimal(r.numerator) / Decimal(r.denominator))  # a terminating decimal: exact
+    return v
+
+
+def arith(op: str, a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
+    if isinstance(a, Fraction) and isinstance(b, Fraction):  # constants: exact
+        if op == "/":
+            return None if b == 0 else a / b
+        return a + b if op == "+" else a - b if op == "-" else a * b
+    a, b = meets_data(a), meets_data(b)
     with localcontext(Context(prec=100)):
         if op == "+":
             return q(a + b)
@@ -62,7 +91,25 @@ def arith(op: str, a: Decimal | None, b: Decimal | None) -> Decimal | None:
 def compare(op: str, a: Any, b: Any) -> bool | None:
     if a is None or b is None:
         return None
+    a, b = meets_data(a), meets_data(b)
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "=": a == b, "!=": a != b}[op]
+
+
+def call(fn: str, args: list[Any], digits: int) -> Any:
+    if any(a is None for a in args):
+        return None
+    if all(isinstance(a, Fraction) for a in args):  # constants: exact
+        if fn == "round":
+            return round_fraction(args[0], digits)
+        return min(args) if fn == "min" else max(args) if fn == "max" else abs(args[0])
+    args = [meets_data(a) for a in args]
+    if fn == "min":
+        return min(args)
+    if fn == "max":
+        return max(args)
+    if fn == "abs":
+        return abs(args[0])
+    return q(args[0].quantize(D(1).scaleb(-digits), rounding=ROUND_HALF_UP))  # round
 
 
 class Reference:
@@ -72,8 +119,8 @@ class Reference:
     def value(self, name: str, period: str, employee: str, local: dict[str, Any]) -> Any:
         if name in local:
             return local[name]
-        if name in self.metrics:
-            return self.eval(self.metrics[name][0], period, employee, {})
+        if name in self.metrics:  # a metric is a column: data, even if its formula is constant
+            return meets_data(self.eval(self.metrics[name][0], period, employee, {}))
         if period not in PERIODS:
             return None
         own = self.data.get((period, employee, name))
@@ -82,7 +129,7 @@ class Reference:
     def eval(self, e: tuple, period: str, employee: str, local: dict[str, Any]) -> Any:  # type: ignore[type-arg]
         kind = e[0]
         if kind == "num":
-            return q(e[1])
+            return Fraction(e[1])
         if kind == "name":
             return self.value(e[1], period, employee, local)
         if kind == "prev":
@@ -96,27 +143,18 @@ class Reference:
             a, b = self.eval(e[1], period, employee, local), self.eval(e[2], period, employee, local)
             return False if a is False or b is False else None if a is None or b is None else True
         if kind == "call":
-            args = [self.eval(a, period, employee, local) for a in e[2]]
-            if any(a is None for a in args):
-                return None
-            if e[1] == "min":
-                return min(args)
-            if e[1] == "max":
-                return max(args)
-            if e[1] == "abs":
-                return abs(args[0])
-            return q(args[0].quantize(D(1).scaleb(-e[3]), rounding=ROUND_HALF_UP))  # round
-        if kind == "if":
+            return call(e[1], [self.eval(a, period, employee, local) for a in e[2]], e[3])
+        if kind == "if":  # a choice made per row: the result is data
             c = self.eval(e[1], period, employee, local)
-            return None if c is None else self.eval(e[2] if c else e[3], period, employee, local)
+            return None if c is None else meets_data(self.eval(e[2] if c else e[3], period, employee, local))
         if kind == "scale":
-            x = self.eval(e[1], period, employee, local)
+            x = meets_data(self.eval(e[1], period, employee, local))
             if x is None:
                 return None
             for bound, v in e[2]:
                 if x < q(bound):
-                    return self.eval(v, period, employee, local)
-            return self.eval(e[3], period, employee, local)
+                    return meets_data(self.eval(v, period, employee, local))
+            return meets_data(self.eval(e[3], period, employee, local))
         raise AssertionError(e)
 
 
@@ -238,7 +276,8 @@ def expected(ref: Reference, metrics: dict[str, Any], index: tuple, bonus: tuple
     name = line["indicator"]
     lower = name in metrics and metrics[name][1]
     fact = ref.value(name, period, employee, {})
-    target, weight, plan = q(line["target"]), q(line["weight"]), q(line["bonus"])
+    # the line's settings are constants: exact inside the scheme, rounded where they meet data
+    target, weight, plan = Fraction(line["target"]), Fraction(line["weight"]), Fraction(line["bonus"])
     attainment = arith("/", target, fact) if lower else arith("/", fact, target)
     local = {"weight": weight, "fact": fact, "target": target, "attainment": attainment, "plan_bonus": plan}
     local["index"] = ref.eval(index, period, employee, local)
@@ -250,8 +289,8 @@ def expected(ref: Reference, metrics: dict[str, Any], index: tuple, bonus: tuple
         status = "gated"
     else:
         status = "met" if attainment >= 1 else "missed"
-    paid = money(raw) if status in ("met", "missed") else D("0.00")
-    return {"status": status, "bonus": paid, "index": local["index"], "attainment": attainment, "fact": fact}
+    paid = money(meets_data(raw)) if status in ("met", "missed") else D("0.00")
+    return {"status": status, "bonus": paid, "index": meets_data(local["index"]), "attainment": attainment, "fact": fact}
 
 
 HALF_KOPECK = ({"m1": (("name", "a"), False), "m2": (("name", "b"), False)},
@@ -263,9 +302,27 @@ HALF_KOPECK = ({"m1": (("name", "a"), False), "m2": (("name", "b"), False)},
                 ("2026Q2", "E1", "b"): D(-3)})
 
 
+def _third() -> tuple:  # type: ignore[type-arg]
+    return ("op", "/", ("num", D(1)), ("num", D(3)))
+
+
+# Constant subtrees whose exact value differs from step-by-step rounding: 1/3 + 1/3 meets
+# data as 0.666666666667 (not 0.666666666666), (weight / 3) × 3 is the weight itself, and
+# plan_bonus × (2/3) × 1.5 is exactly the planned bonus.
+THIRDS = ({"m1": (("op", "*", ("name", "a"), ("op", "+", _third(), _third())), False),
+           "m2": (("op", "-", ("name", "m1"), ("op", "*", _third(), ("num", D(3)))), True)},
+          ("op", "*", ("op", "*", ("op", "/", ("name", "weight"), ("num", D(3))), ("num", D(3))), ("name", "attainment")),
+          ("op", "*", ("name", "plan_bonus"), ("op", "*", ("op", "/", ("num", D(2)), ("num", D(3))), ("num", D("1.5")))),
+          [{"indicator": "m1", "weight": D("0.7"), "target": D("0.333"), "bonus": D("1000.01"), "gate": None},
+           {"indicator": "m2", "weight": D("0.3"), "target": D(2), "bonus": D("333.33"),
+            "gate": ("cmp", ">=", ("name", "m1"), ("num", D("0.5")))}],
+          {("2026Q1", None, "a"): D(3), ("2026Q2", None, "a"): D("1.5"), ("2026Q2", "E1", "a"): D("0.001")})
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(scenarios())
 @example(HALF_KOPECK)
+@example(THIRDS)
 def test_engine_matches_decimal_reference(scenario) -> None:  # type: ignore[no-untyped-def]
     metrics, index, bonus, lines, data = scenario
     ref = Reference(metrics, data)
@@ -346,3 +403,15 @@ def test_sql_division_and_multiplication_are_exact(pairs) -> None:  # type: igno
         if abs(_ref_mul(x, y)) < D(10) ** 26:
             assert row[0] == _ref_mul(x, y), (x, y, row[0])
         assert row[1] == _ref_div(x, y) and row[2] == _ref_div(x, y), (x, y, row)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(min_value=-D(10) ** 25, max_value=D(10) ** 25, places=30, allow_nan=False, allow_infinity=False),
+       st.integers(-3, 12))
+def test_constants_round_half_away_from_zero_like_decimal(x: Decimal, digits: int) -> None:
+    from kpidsl import constants
+
+    with localcontext(Context(prec=100)):
+        want = x.quantize(D(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    assert constants.rounded(Fraction(x), digits) == want
+    assert constants.round_exact(Fraction(x), digits) == Fraction(want)

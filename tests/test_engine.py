@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from helpers_engine import evaluate, facts, kpi, model_from, person
 from kpidsl import ast
 from kpidsl import fixedpoint as fp
 from kpidsl.api import EvalOptions
+from kpidsl.compile import compile_model
 from kpidsl.diagnostics import Span
 from kpidsl.engine import run
 from kpidsl.load import Model
@@ -319,3 +322,111 @@ def test_results_numbers_are_decimals_with_twelve_digits() -> None:
     got = kpi(results, "2026Q1", "A", "conversion")
     assert got.fact == D("0.333333333333") and got.attainment == fp.py_div(D("0.333333333333"), D(3))
     assert isinstance(got.bonus, D) and got.bonus == D("11.11")
+
+
+# ------------------------------------------------------------------ constants: exact, rounded once
+
+CONSTANTS = BASE + """
+param third = 1 / 3
+goal revenue_goal = 10_000_000
+goal pipeline_goal = revenue_goal / third
+goal stretch = pipeline_goal * 1.1 - third * 3
+"""
+
+
+def test_constant_arithmetic_is_exact() -> None:
+    model = model_from(CONSTANTS + """
+role rep "Менеджер" {
+  kpi sales weight 0.5 target (1 / 3) * 3 bonus 100
+  kpi leads weight 0.5 target max(third, 0.3) * 3 + abs(-third) * 3 + round(third * 3, 0) * min(1, third * 3) bonus 100
+}
+employee "A" role rep
+""")
+    results, _ = evaluate(model, facts(("2026Q1", None, "sales", 1), ("2026Q1", None, "leads", 3)))
+    sales = kpi(results, "2026Q1", "A", "sales")
+    assert sales.target == D(1) and sales.attainment == D(1) and sales.status == "met"  # not 0.999999999999
+    # 1 + 1 + 1 × 1, every step exact (rounding each step would give 2.999999999997)
+    leads = kpi(results, "2026Q1", "A", "leads")
+    assert leads.target == D(3) and leads.attainment == D(1)
+
+
+def test_goal_chains_cascade_exactly() -> None:
+    model = model_from(CONSTANTS + """
+kpi pipeline "Воронка" { indicator spend goal pipeline_goal }
+role rep "Менеджер" {
+  kpi pipeline weight 0.5 bonus 100
+  kpi leads weight 0.5 target stretch bonus 100
+}
+employee "A" role rep
+""")
+    results, _ = evaluate(model, facts(("2026Q1", None, "spend", 31_500_000), ("2026Q1", None, "leads", 32_999_999)))
+    pipeline = kpi(results, "2026Q1", "A", "pipeline")
+    assert pipeline.target == D(30_000_000) and pipeline.attainment == D("1.05")  # the card's goal, exactly
+    assert kpi(results, "2026Q1", "A", "leads").target == D(32_999_999)  # 30 M × 1.1 − (1/3) × 3
+    # a goal is reported rounded once: the values the plan carries for each constant
+    sql = compile_model(model).statements["values"].sql(dialect="duckdb")
+    for name, shown in (("third", "0.333333333333"), ("pipeline_goal", "30000000"), ("stretch", "32999999")):
+        assert f"CAST('{shown}' AS DECIMAL(38, 12)) AS \"{name}\"" in sql
+
+
+def test_a_constant_meeting_data_is_rounded_once_there() -> None:
+    model = model_from(CONSTANTS + """
+metric two_thirds_of_sales = sales * (third + third)
+metric all_of_sales = sales * (third * 3)
+metric data_first = sales * 2 / 3
+role rep "Менеджер" { kpi sales weight third target 1 bonus 300 }
+employee "A" role rep
+""")
+    results, _ = evaluate(model, facts(("2026Q1", None, "sales", 3)))
+    value = {m.name: m.value for m in results.metrics}
+    # 1/3 + 1/3 = 2/3 exactly, rounded once to 0.666666666667 where it meets `sales`
+    # (rounding each third first would give 3 × 0.666666666666 = 1.999999999998)
+    assert value["two_thirds_of_sales"] == D("2.000000000001")
+    assert value["all_of_sales"] == D(3)  # (1/3) × 3 is exactly 1
+    assert value["data_first"] == D(2)  # data arithmetic keeps the per-operation rule: 6 / 3
+    sales = kpi(results, "2026Q1", "A", "sales")
+    assert sales.weight == D("0.333333333333")  # the weight as reported and as multiplied
+    assert sales.index == fp.py_mul(D("0.333333333333"), D(3)) == D("0.999999999999")
+
+
+def test_constant_division_by_zero_has_no_value() -> None:
+    model = model_from(CONSTANTS + """
+param nothing = 1 - third * 3
+param zero = 0
+metric per_nothing = sales / nothing
+role rep "Менеджер" {
+  kpi sales weight 0.5 target 100 / zero bonus 100
+  kpi leads weight 0.5 target 100 / nothing bonus 100
+}
+employee "A" role rep
+""")
+    results, diagnostics = evaluate(model, facts(("2026Q1", None, "sales", 5), ("2026Q1", None, "leads", 5)))
+    for name in ("sales", "leads"):  # 1 − (1/3) × 3 is exactly 0, not 0.000000000001
+        got = kpi(results, "2026Q1", "A", name)
+        assert (got.target, got.attainment, got.status, got.bonus) == (None, None, "no_data", D("0.00"))
+    assert person(results, "2026Q1", "A").bonus == D("0.00")
+    assert [m.value for m in results.metrics if m.name == "per_nothing"] == [None]
+    assert any(d.code == "E021" and "`zero` is 0" in d.message and "`100 / zero`" in d.message for d in diagnostics)
+
+
+@pytest.mark.xfail(strict=True, reason="reasons.py still evaluates constants per operation: it sees "
+                                        "1 − 0.333333333333 × 3 = 0.000000000001 and blames the divisor's size")
+def test_exact_zero_constant_divisor_is_named_as_zero() -> None:
+    model = model_from(CONSTANTS + """
+param nothing = 1 - third * 3
+role rep "Менеджер" { kpi sales weight 1 target 100 / nothing bonus 100 }
+employee "A" role rep
+""")
+    _, diagnostics = evaluate(model, facts(("2026Q1", None, "sales", 5)))
+    assert [d.code for d in diagnostics] == ["E021"] and "`nothing` is 0" in diagnostics[0].message
+
+
+def test_absurd_constant_is_an_error_not_a_hang() -> None:
+    model = model_from(BASE + """
+goal huge = 1e999999999 * 1e-999999999
+role rep "Менеджер" { kpi sales weight 1 target 1 bonus 100 }
+employee "A" role rep
+""")
+    results, diagnostics = run(model, facts(("2026Q1", None, "sales", 1)), EvalOptions())
+    assert results is None and [d.code for d in diagnostics] == ["E030"]
+    assert "beyond exact arithmetic" in diagnostics[0].message

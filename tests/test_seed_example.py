@@ -85,11 +85,33 @@ def test_lower_is_better_uses_target_over_fact(seed) -> None:  # type: ignore[no
 def test_head_pipeline_target_cascades_from_goals(seed) -> None:  # type: ignore[no-untyped-def]
     results, _ = seed
     pipeline = kpi(results, "2026Q3", HEAD, "pipeline_value")
-    # win_rate = 1/3 is 0.333333333333 under the 12-decimal rule, so the target is not a round 30 M
-    assert fp.py_div(D(1), D(3)) == D("0.333333333333")
-    assert pipeline.target == D("30000000.00003")
-    assert pipeline.attainment == fp.py_div(D(31_500_000), D("30000000.00003"))
+    # constants are exact: revenue_goal / win_rate = 10 000 000 / (1/3) is the methodology's 30 M,
+    # not 10 000 000 / 0.333333333333 = 30 000 000.00003
+    assert pipeline.target == D(30_000_000) and str(pipeline.target) == "30000000.000000000000"
+    assert pipeline.fact == D(31_500_000)
+    assert pipeline.attainment == D("1.05")
+    assert pipeline.index == D("0.21") and pipeline.deviation == D("0.01")
     assert pipeline.bonus == D("10100.00") and pipeline.status == "met"
+    assert [k.target for k in (kpi(results, p, HEAD, "pipeline_value") for p in ("2026Q1", "2026Q2"))] \
+        == [D(30_000_000)] * 2
+
+
+def test_explain_derives_the_pipeline_target_with_exact_constants(seed) -> None:  # type: ignore[no-untyped-def]
+    from kpidsl.explain import Values, explain
+    from kpidsl.parse import parse
+
+    results, _ = seed
+    model, table = seed_model(), read_long_csv()
+    lines = explain(model, results, table, HEAD, "2026Q3", "ru").render().splitlines()
+    nbsp = "\N{NO-BREAK SPACE}"
+    assert f"  target = revenue_goal / win_rate = 10{nbsp}000{nbsp}000 / 0,333333… = 30{nbsp}000{nbsp}000" in lines
+    assert f"  attainment = fact / target = 31{nbsp}500{nbsp}000 / 30{nbsp}000{nbsp}000 = 1,05" in lines
+    assert "    win_rate = 1 / 3 = 0,333333…" in lines  # a param on its own is shown rounded
+    values = Values(model, results, table, HEAD)
+    assert values.value("win_rate", "2026Q3") == D("0.333333333333")
+    tree, _ = parse("metric m = revenue_goal / win_rate * 1.05 + (1 / 3) * 3", "t.kpi")
+    assert tree is not None
+    assert values.eval(tree.declarations[0].formula, "2026Q3", {}) == D(31_500_001)  # type: ignore[union-attr]
 
 
 def test_loyalty_card_measures_nps_with_its_goal(seed) -> None:  # type: ignore[no-untyped-def]
