@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 from functools import partial
 
 from . import ast
@@ -28,7 +29,8 @@ from .builtins import (
     SCHEME_OUTPUTS,
     is_currency,
 )
-from .check_expr import BOOL, NUM, ExprChecker, Scope, constant_value, show_number
+from .check_expr import BOOL, NUM, ExprChecker, Scope, constant_value, exact_value, show_number
+from .constants import rounded
 from .depgraph import Graph, components, cycle_path, is_cycle, reachable, value_graph
 from .diagnostics import Diagnostic, Span, error, warning
 from .lints import lint_model
@@ -266,7 +268,7 @@ class _Checker:
         for cond in role.requires:
             self.exprs.check(cond, Scope("a role's `require`"), BOOL, "`require`")
         seen: dict[str, ast.KpiLine] = {}
-        weights: list[Decimal | None] = []
+        weights: list[Fraction | None] = []  # exact: three weights of 1 / 3 sum to 1
         for line in role.kpis:
             name = line.indicator.text
             if name in seen:
@@ -276,13 +278,13 @@ class _Checker:
             seen.setdefault(name, line)
             weights.append(self._kpi_line(role, line))
         known = [w for w in weights if w is not None]
-        total = _sum(known) if known and len(known) == len(weights) else None  # else: reported per line
+        total = sum(known, Fraction(0)) if known and len(known) == len(weights) else None  # else: per line
         if total is not None and total != 1:
             self.out.append(error(
-                "K040", f"weights of role `{role.name}` sum to {show_number(total)}, not 1", role.span,
-                f"weights are shares of the role's bonus; change them by {show_number(1 - total)} in total"))
+                "K040", f"weights of role `{role.name}` sum to {show_number(rounded(total))}, not 1", role.span,
+                f"weights are shares of the role's bonus; change them by {show_number(rounded(1 - total))} in total"))
 
-    def _kpi_line(self, role: ast.Role, line: ast.KpiLine) -> Decimal | None:
+    def _kpi_line(self, role: ast.Role, line: ast.KpiLine) -> Fraction | None:
         """Check one KPI line; return its weight if it is a known constant."""
         name = line.indicator.text
         indicator, card = self._indicator(role, line)
@@ -350,13 +352,14 @@ class _Checker:
             self.out.append(error("K042", f"the target of `{line.indicator.text}` is 0: {why}",
                                   target.span, "set the level the indicator should reach in the period"))
 
-    def _weight(self, line: ast.KpiLine) -> Decimal | None:
+    def _weight(self, line: ast.KpiLine) -> Fraction | None:
         assert line.weight is not None
         if self._depends_on_data(line.weight):
             self.out.append(error("K048", f"the weight of `{line.indicator.text}` depends on data",
                                   line.weight.span, "a weight is a fixed share: a number, goal or param"))
             return None
-        return self._not_negative(line.weight, f"the weight of `{line.indicator.text}`")
+        self._not_negative(line.weight, f"the weight of `{line.indicator.text}`")
+        return exact_value(line.weight, self.model)
 
     def _not_negative(self, expr: ast.Expr, what: str) -> Decimal | None:
         value = constant_value(expr, self.model)
@@ -403,10 +406,3 @@ def _either(words: list[str]) -> str:
     """["weight", "bonus"] → "`weight` or `bonus`"."""
     quoted = [f"`{w}`" for w in words]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
-
-
-def _sum(values: list[Decimal]) -> Decimal | None:
-    try:
-        return sum(values, Decimal(0))
-    except ArithmeticError:  # absurdly large numbers: other checks have their say
-        return None

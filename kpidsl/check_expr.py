@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
-from . import ast
+from . import ast, constants
 from .builtins import FUNCTIONS, KPI_CONDITION_NAMES, SCHEME_OUTPUTS
 from .diagnostics import Diagnostic, error, warning
 from .load import Model
@@ -319,41 +320,26 @@ def literal_number(expr: ast.Expr) -> Decimal | None:
     return None
 
 
-_QUANTUM = Decimal("1e-12")
 _DIGITS = frozenset(Decimal(n) for n in range(13))
 
 
-def constant_value(expr: ast.Expr, model: Model) -> Decimal | None:
-    """The value of an expression known before any data (numbers, goals, params), or None.
+def exact_value(expr: ast.Expr, model: Model) -> Fraction | None:
+    """The exact value of an expression known before any data (numbers, goals, params), or None.
 
-    Follows the language's arithmetic: each `+ - * /` is rounded half away from
-    zero to 12 decimals.  Division by zero gives None (no value), as at run time,
-    and so do numbers beyond what decimal arithmetic can hold.
+    Constants follow `kpidsl.constants`: computed exactly and rounded only where
+    they are used, so three weights of `1 / 3` sum to exactly 1.  Division by zero
+    gives None (no value), as at run time, and so do absurdly large numbers.
     """
     try:
-        return _fold(expr, model, frozenset())
-    except ArithmeticError:
+        return constants.fold(expr, constants.goal_lookup(model.values))
+    except (constants.NotConstant, constants.OutOfRange):
         return None
 
 
-def _fold(expr: ast.Expr, model: Model, seen: frozenset[str]) -> Decimal | None:
-    if isinstance(expr, ast.Number):
-        return expr.value
-    if isinstance(expr, ast.Name):
-        decl = model.values.get(expr.name)
-        if not isinstance(decl, ast.Goal) or expr.name in seen:
-            return None
-        return _fold(decl.expr, model, seen | {expr.name})
-    if isinstance(expr, ast.Unary) and expr.op == "-":
-        inner = _fold(expr.operand, model, seen)
-        return None if inner is None else -inner
-    if isinstance(expr, ast.Binary) and expr.op in ast.ARITHMETIC_OPS:
-        a, b = _fold(expr.left, model, seen), _fold(expr.right, model, seen)
-        if a is None or b is None or (expr.op == "/" and b == 0):
-            return None
-        result = a + b if expr.op == "+" else a - b if expr.op == "-" else a * b if expr.op == "*" else a / b
-        return result.quantize(_QUANTUM, ROUND_HALF_UP)
-    return None
+def constant_value(expr: ast.Expr, model: Model) -> Decimal | None:
+    """`exact_value` rounded half away from zero to 12 decimals: the value the engine uses."""
+    value = exact_value(expr, model)
+    return None if value is None else constants.rounded(value)
 
 
 def show_number(value: Decimal) -> str:
@@ -372,6 +358,7 @@ __all__ = [
     "Info",
     "Scope",
     "constant_value",
+    "exact_value",
     "literal_number",
     "show_number",
 ]

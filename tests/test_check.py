@@ -380,8 +380,33 @@ def test_weights_from_params_are_summed_with_the_language_arithmetic() -> None:
     text = role_with(*THREE).replace("weight 0.4", "weight 1 - w - w").replace("weight 0.3", "weight w") \
         .replace("role manager", "param w = 0.3\nrole manager")
     assert check_text(text) == []
+    # constants are exact: three weights of 1 / 3 sum to 1, not to 3 × 0.333333333333
     thirds = role_with(*THREE).replace("weight 0.4", "weight 1 / 3").replace("weight 0.3", "weight 1 / 3")
-    assert only(thirds, "K040").message == "weights of role `manager` sum to 0.999999999999, not 1"
+    assert [d for d in check_text(thirds) if d.code == "K040"] == []
+    third = role_with(*THREE).replace("weight 0.4", "weight w").replace("weight 0.3", "weight 1 - 2 * w", 1) \
+        .replace("weight 0.3", "weight w").replace("role manager", "param w = 1 / 3\nrole manager")
+    assert check_text(third) == []
+    # a sum that is not 1 is shown rounded once, as the engine would use it
+    short = role_with(*THREE).replace("weight 0.4", "weight 1 / 3").replace("weight 0.3", "weight 1 / 3", 1)
+    d = only(short, "K040")
+    assert d.message == "weights of role `manager` sum to 0.966666666667, not 1"  # 1/3 + 1/3 + 0.3 = 29/30
+    assert d.hint == "weights are shares of the role's bonus; change them by 0.033333333333 in total"
+
+
+def test_weights_from_min_max_abs_round_are_constants() -> None:
+    text = role_with(*THREE).replace("weight 0.4", "weight max(0.1, 0.4)").replace("weight 0.3", "weight abs(-0.3)", 1) \
+        .replace("weight 0.3", "weight round(0.29, 1)")
+    assert check_text(text) == []
+    off = role_with(*THREE).replace("weight 0.4", "weight min(0.1, 0.4)")
+    assert only(off, "K040").message == "weights of role `manager` sum to 0.7, not 1"
+
+
+def test_constant_that_is_exactly_zero_is_a_zero_target_and_divisor() -> None:
+    # 1 - 1 / 3 * 3 is exactly 0 (per-operation rounding would have left 0.000000000001)
+    zero_target = role_with(*THREE).replace("target 300", "target 1 - 1 / 3 * 3")
+    assert only(zero_target, "K042").message.startswith("the target of `customers` is 0")
+    divides = role_with(*THREE).replace("target 300", "target 300 / (1 - 1 / 3 * 3)")
+    assert only(divides, "K042").message == "divides by zero"
 
 
 def test_weight_that_depends_on_data_is_an_error() -> None:
