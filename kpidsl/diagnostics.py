@@ -136,7 +136,8 @@ class SourceCache:
     def add(self, file: str, text: str) -> None:
         # Lines are counted at "\n" only, as the parser counts them; a U+2028 or a lone
         # "\r" inside a string must not shift the line a diagnostic quotes.
-        self._texts[file] = [line.removesuffix("\r") for line in text.split("\n")]
+        # An empty (or unreadable) file has no line worth quoting.
+        self._texts[file] = [line.removesuffix("\r") for line in text.split("\n")] if text else []
 
     def line(self, file: str, number: int) -> str | None:
         lines = self._texts.get(file)

@@ -14,6 +14,6 @@ def test_quoted_line_counts_newlines_like_the_parser() -> None:
 
 def test_end_of_file_line_can_be_quoted() -> None:
     sources = SourceCache()
-    sources.add("r.kpi", "role r {\n")
+    sources.add("r.kpi", "role r {\n")  # the error sits on the line after the last newline
     text = render_human(error("K002", "the file ends inside `role`", Span("r.kpi", 2, 1)), sources)
     assert text.splitlines()[1] == "   2 | "
