@@ -18,7 +18,9 @@ from .diagnostics import Diagnostic, SourceCache
 from .load import Model, load
 
 if TYPE_CHECKING:
+    from .engine import Session
     from .facts import FactTable
+    from .progress import Progress
     from .results import Results
 
 
@@ -54,7 +56,10 @@ class EvalOptions:
     encoding: str | None = None  # facts files' text encoding (default: detect)
     delimiter: str | None = None  # facts files' CSV delimiter (default: detect)
     locale: str | None = None  # overrides the ruleset's locale
-    records: dict[str, str] = field(default_factory=dict)  # records name → file (issue: raw sources)
+    records: dict[str, str] = field(default_factory=dict)  # records name → file, replacing the ruleset's `file`
+    memory_limit: str | None = None  # DuckDB's memory_limit ("2GB"); beyond it DuckDB spills to disk
+    threads: int | None = None  # DuckDB's threads (default: every core)
+    progress: "Progress | None" = field(default=None, repr=False, compare=False)  # stages on stderr
 
 
 @dataclass
@@ -87,21 +92,62 @@ def evaluate(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOpti
 def evaluate_with_facts(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions | None = None,
                         text: str | None = None) -> Traced:
     """`evaluate`, also returning the model and the loaded fact table."""
-    from .engine import run
+    started = start(ruleset, facts, options, text)
+    if started.session is None:
+        return Traced(Evaluation(None, started.diagnostics, started.sources), started.model, started.facts)
+    with started.session as session:
+        results = session.results()
+    return Traced(Evaluation(results, started.diagnostics, started.sources), started.model, started.facts)
+
+
+@dataclass
+class Started:
+    """An evaluation whose outputs wait in DuckDB (`engine.Session`), for bulk output
+    (`kpidsl.bulk`): JSON, CSV or Parquet streamed without a Python object per value.
+    `session` is None when nothing could be evaluated; `diagnostics` then say why.
+    The session's diagnostics grow as its outputs are explained, so read
+    `diagnostics` after the bulk stage."""
+
+    session: "Session | None"
+    before: list[Diagnostic]  # the checker's and the facts loader's
+    sources: SourceCache
+    model: Model | None
+    facts: "FactTable | None"
+    engine: list[Diagnostic] = field(default_factory=list)  # the engine's, when it started no session
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self.before + (self.session.diagnostics if self.session is not None else self.engine)
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+
+def start(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions | None = None,
+          text: str | None = None) -> Started:
+    """Check the ruleset, load the facts, aggregate the records and run the plan, leaving
+    the outputs in DuckDB.  The caller fetches (`session.results()`) or streams them
+    (`kpidsl.bulk`), then closes the session."""
+    from contextlib import nullcontext
+
+    from .engine import start as start_engine
     from .facts import load_facts
 
     options = options or EvalOptions()
-    checked = check_file(ruleset, text=text)
-    if not checked.ok or checked.model is None:
-        return Traced(Evaluation(None, checked.diagnostics, checked.sources), checked.model, None)
-    model = checked.model
-    known = {name: name for name in model.facts}
-    known.update({fact.title.casefold(): name for name, fact in model.facts.items() if fact.title})
-    table, fact_diagnostics = load_facts(
-        [str(f) for f in facts], encoding=options.encoding, delimiter=options.delimiter,
-        period_kind=model.period_kind, roster=options.roster, known_facts=known)
-    diagnostics = checked.diagnostics + fact_diagnostics
+    stage = options.progress.stage if options.progress is not None else (lambda name: nullcontext())
+    with stage("load"):
+        checked = check_file(ruleset, text=text)
+        if not checked.ok or checked.model is None:
+            return Started(None, checked.diagnostics, checked.sources, checked.model, None)
+        model = checked.model
+        known = {name: name for name in model.facts}
+        known.update({fact.title.casefold(): name for name, fact in model.facts.items() if fact.title})
+        table, fact_diagnostics = load_facts(
+            [str(f) for f in facts], encoding=options.encoding, delimiter=options.delimiter,
+            period_kind=model.period_kind, roster=options.roster, known_facts=known)
+    before = checked.diagnostics + fact_diagnostics
     if any(d.is_error for d in fact_diagnostics):
-        return Traced(Evaluation(None, diagnostics, checked.sources), model, table)
-    results, engine_diagnostics = run(model, table, options)
-    return Traced(Evaluation(results, diagnostics + engine_diagnostics, checked.sources), model, table)
+        return Started(None, before, checked.sources, model, table)
+    session, engine_diagnostics = start_engine(model, table, options)
+    return Started(session, before, checked.sources, model, table, engine_diagnostics)

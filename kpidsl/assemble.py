@@ -5,13 +5,18 @@ currency's minor digits; the engine fetches them as text); an employee's bonus i
 bonuses.  Every KPI with status `no_data`, every quality gate and rule that could
 not be evaluated gets a warning naming the missing input (via `reasons.py`);
 warnings that share a cause are grouped, listing the employees they affect.
+
+The fact values `reasons.py` walks are loaded only when something is unknown, and
+only for the department and the employees concerned (`FactSource`).  Bulk output
+(`bulk.py`) explains the same unknowns through `explain_unknowns`, in the same
+order, so both paths give the same warnings.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from . import ast
 from .compile import LinePlan, Plan
@@ -28,17 +33,61 @@ _HINTS = {
 _SHOWN_NAMES = 5
 
 Fetched = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
+FactSource = Callable[[set[str]], FactIndex]  # the fact values of the department and these employees
+
+
+class FactValues(FactIndex):
+    """The facts files' rows plus the values aggregated from records.
+
+    An aggregated value may be NULL for one employee (`avg` over no records):
+    that is the employee's own "no data" and, as in the plan, it is not replaced
+    by the department's value."""
+
+    def __init__(self, rows: Iterable[FactRow], periods: Iterable[str],
+                 aggregated: Iterable[tuple[str, str | None, str, Decimal | None]] = ()) -> None:
+        super().__init__(rows, periods)
+        self.nulls: set[tuple[str, str, str]] = set()
+        for period, employee, fact, value in aggregated:
+            if employee is None:
+                if value is not None:
+                    self.dept[(period, fact)] = value
+                continue
+            self.own_facts.setdefault(employee, set()).add(fact)
+            if value is None:
+                self.nulls.add((period, employee, fact))
+            else:
+                self.own[(period, employee, fact)] = value
+
+    def value(self, period: str, employee: str | None, fact: str) -> Decimal | None:
+        if employee is not None and (period, employee, fact) in self.nulls:
+            return None
+        return super().value(period, employee, fact)
+
+
+def rows_source(rows: list[FactRow], periods: list[str]) -> FactSource:
+    """A FactSource over fact rows in memory."""
+    return lambda employees: FactValues([r for r in rows if r.employee is None or r.employee in employees], periods)
 
 
 class _Explainer:
-    """Collects reasons and groups them into diagnostics: one per (subject, period, cause)."""
+    """Collects reasons and groups them into diagnostics: one per (subject, period, cause).
 
-    def __init__(self, plan: Plan, rows: list[FactRow], periods: list[str]) -> None:
-        self.evaluator = Evaluator(plan.model, FactIndex(rows, periods))
+    The fact values are loaded on the first question, for the department and the
+    employees in `needed`."""
+
+    def __init__(self, plan: Plan, facts: FactSource, needed: set[str]) -> None:
+        self._facts, self._needed = facts, needed
+        self._evaluator: Evaluator | None = None
         self.groups: dict[tuple[str, str, str, str, str], list[str]] = defaultdict(list)
         self.spans: dict[tuple[str, str, str, str, str], tuple[Span | None, str]] = {}
         self.scopes: dict[int, Scope] = {}
         self.plan = plan
+
+    @property
+    def evaluator(self) -> Evaluator:
+        if self._evaluator is None:
+            self._evaluator = Evaluator(self.plan.model, self._facts(self._needed))
+        return self._evaluator
 
     def scope(self, line: LinePlan) -> Scope:
         if line.id not in self.scopes:
@@ -77,24 +126,42 @@ class _Explainer:
         return out
 
 
-def assemble(plan: Plan, fetched: Fetched, rows: list[FactRow], periods: list[str], roster: list[tuple[str, str]],
-             period: str | None, employee: str | None, locale: str, diagnostics: list[Diagnostic]) -> Results:
-    model = plan.model
-    explainer = _Explainer(plan, rows, periods)
-    results = Results(ruleset=model.title, currency=model.currency, locale=locale, period_kind=model.period_kind,
-                      periods=list(periods), minor_digits=plan.minor_digits)
-
+def _wanted(period: str | None, employee: str | None) -> Callable[[str, str | None], bool]:
     def wanted(p: str, e: str | None) -> bool:
         return (period is None or p == period) and (employee is None or e is None or e == employee)
+    return wanted
 
+
+def unknown(plan: Plan, line: LinePlan, row: dict[str, Any]) -> bool:
+    """Does this kpis row need explaining: no data, or a quality condition without a value?
+    (Gate columns beyond the line's and the role's own conditions are padding.)"""
+    if row["status"] == "no_data":
+        return True
+    return any(row[f"gate_{j}"] is None for j in range(1, len(line.gates) + 1)) or \
+        any(row[f"role_gate_{j}"] is None for j in range(1, len(plan.role_gates[line.role]) + 1))
+
+
+def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], periods: list[str],
+             roster: list[tuple[str, str]], period: str | None, employee: str | None, locale: str,
+             diagnostics: list[Diagnostic]) -> Results:
+    """Every wanted (period, employee) as an `EmployeeResult`; rules as findings; metrics."""
+    model = plan.model
+    results = Results(ruleset=model.title, currency=model.currency, locale=locale, period_kind=model.period_kind,
+                      periods=list(periods), minor_digits=plan.minor_digits)
+    wanted = _wanted(period, employee)
     lines = {line.id: line for line in plan.lines}
     by_cell: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    needed: set[str] = set()
     if "kpis" in fetched:
         names, records = fetched["kpis"]
         for record in records:
             row = dict(zip(names, record))
             if wanted(row["period"], row["employee"]):
                 by_cell[(row["period"], row["employee"])].append(row)
+                if unknown(plan, lines[row["line"]], row):
+                    needed.add(row["employee"])
+    source = rows_source(facts, periods) if isinstance(facts, list) else facts
+    explainer = _Explainer(plan, source, needed)
     zero = Decimal(0).quantize(Decimal(1).scaleb(-plan.minor_digits))
     for p in periods:
         for name, role_name in roster:
@@ -103,16 +170,7 @@ def assemble(plan: Plan, fetched: Fetched, rows: list[FactRow], periods: list[st
             role = model.roles[role_name]
             cells = sorted(by_cell.get((p, name), []), key=lambda r: r["line"])
             kpis = tuple(_kpi(lines[r["line"]], r, zero, explainer, p, name) for r in cells)
-            gates: tuple[Gate, ...] = ()
-            if cells:
-                gates = tuple(Gate(text, cells[0][f"role_gate_{j}"], "role")
-                              for j, text in enumerate(plan.role_gates[role_name], start=1))
-                for j, (gate, condition) in enumerate(zip(gates, role.requires), start=1):
-                    if gate.passed is None:
-                        explainer.add(f"role-wide quality condition `{gate.condition}` of role `{role_name}` could "
-                                      "not be evaluated", "E023", p, name,
-                                      explainer.reasons(condition, ROOT, p, name), condition_span(condition),
-                                      " and counts as failed")
+            gates = _role_gates(plan, role, cells, explainer, p, name)
             results.results.append(EmployeeResult(
                 period=p, employee=name, role=role_name, role_title=role.title or role_name, kpis=kpis,
                 plan_bonus=sum((k.plan_bonus for k in kpis), zero), bonus=sum((k.bonus for k in kpis), zero),
@@ -127,9 +185,43 @@ def condition_span(e: ast.Expr) -> Span | None:
     return getattr(e, "span", None)
 
 
-def _kpi(line: LinePlan, row: dict[str, Any], zero: Decimal, explainer: _Explainer, period: str,
-         employee: str) -> KpiResult:
-    """One KPI's result from its row (numbers are already exact `Decimal`s, or None)."""
+def explain_unknowns(plan: Plan, cells: Iterable[tuple[str, str, list[dict[str, Any]]]], facts: FactSource,
+                     needed: set[str]) -> _Explainer:
+    """Explain the unknowns of the kpis rows that have any (`unknown`), given per
+    (period, employee) in output order, exactly as `assemble` does; the explainer
+    then explains the rules (`findings`) and yields the diagnostics."""
+    explainer = _Explainer(plan, facts, needed)
+    lines = {line.id: line for line in plan.lines}
+    for p, name, rows in cells:
+        rows = sorted(rows, key=lambda r: r["line"])
+        for row in rows:
+            _explain_kpi(lines[row["line"]], row, explainer, p, name)
+        _role_gates(plan, plan.model.roles[lines[rows[0]["line"]].role], rows, explainer, p, name)
+    return explainer
+
+
+def findings(plan: Plan, fetched: Fetched, results: Results, explainer: _Explainer, period: str | None) -> None:
+    """The rules that fired, into `results.findings`; the explainer learns which could not be evaluated."""
+    _findings(plan, fetched, results, explainer, _wanted(period, None))
+
+
+def _role_gates(plan: Plan, role: ast.Role, cells: list[dict[str, Any]], explainer: _Explainer, p: str,
+                name: str) -> tuple[Gate, ...]:
+    if not cells:
+        return ()
+    gates = tuple(Gate(text, cells[0][f"role_gate_{j}"], "role")
+                  for j, text in enumerate(plan.role_gates[role.name], start=1))
+    for gate, condition in zip(gates, role.requires):
+        if gate.passed is None:
+            explainer.add(f"role-wide quality condition `{gate.condition}` of role `{role.name}` could "
+                          "not be evaluated", "E023", p, name,
+                          explainer.reasons(condition, ROOT, p, name), condition_span(condition),
+                          " and counts as failed")
+    return gates
+
+
+def _explain_kpi(line: LinePlan, row: dict[str, Any], explainer: _Explainer, period: str, employee: str) -> list[str]:
+    """Why this KPI has no data, or why its quality conditions have no value: the problems' texts."""
     problems: list[str] = []
     status = row["status"]
     subject = f"KPI `{line.kpi}` of role `{line.role}`"
@@ -140,15 +232,23 @@ def _kpi(line: LinePlan, row: dict[str, Any], zero: Decimal, explainer: _Explain
             reasons += [r for r in explainer.reasons(ast.Name(name, line.line.indicator.span), scope, period, employee)
                         if r not in reasons]
         problems += explainer.add(f"no data for {subject}", None, period, employee, reasons, line.line.indicator.span)
+    for j, (text, condition) in enumerate(zip(line.gates, line.line.requires), start=1):
+        if row[f"gate_{j}"] is None and status != "no_data":
+            problems += explainer.add(f"quality condition `{text}` of {subject} could not be evaluated",
+                                      "E023", period, employee,
+                                      explainer.reasons(condition, explainer.scope(line), period, employee),
+                                      condition_span(condition), " and counts as failed")
+    return problems
+
+
+def _kpi(line: LinePlan, row: dict[str, Any], zero: Decimal, explainer: _Explainer, period: str,
+         employee: str) -> KpiResult:
+    """One KPI's result from its row (numbers are already exact `Decimal`s, or None)."""
+    status = row["status"]
+    problems = _explain_kpi(line, row, explainer, period, employee)
     gates: tuple[Gate, ...] = ()
     if line.gates:
         gates = tuple(Gate(text, row[f"gate_{j}"], "kpi") for j, text in enumerate(line.gates, start=1))
-        for gate, condition in zip(gates, line.line.requires):
-            if gate.passed is None and status != "no_data":
-                problems += explainer.add(f"quality condition `{gate.condition}` of {subject} could not be evaluated",
-                                          "E023", period, employee,
-                                          explainer.reasons(condition, explainer.scope(line), period, employee),
-                                          condition_span(condition), " and counts as failed")
     actions = tuple(a.text for j, a in enumerate(line.line.actions, start=1) if row[f"action_{j}"] is True) \
         if line.actions else ()
     weight = row["weight"] if row["weight"] is not None else Decimal(0)

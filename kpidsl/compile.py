@@ -276,6 +276,15 @@ class _Compiler:
     def _grid(self) -> exp.Query:
         p, model = self.prefix, self.model
         facts = list(model.facts)
+        # An aggregated fact's per-employee row may hold NULL (`avg` over no records): that is
+        # the employee's own "no data" and must not fall back to the department's value.
+        aggregated = {f for f, d in model.facts.items() if d.aggregation is not None}
+
+        def own_or_department(i: int, f: str) -> exp.Expression:
+            if f not in aggregated:
+                return exp.Coalesce(this=_qcol("o", f), expressions=[_qcol("d", f)])
+            has_own = exp.GT(this=_qcol("o", f"{p}has{i}"), expression=exp.Literal.number(0))
+            return exp.Case(ifs=[exp.If(this=has_own, true=_qcol("o", f))], default=_qcol("d", f))
 
         def pivot(per_employee: bool) -> exp.Select:
             keys = [exp.alias_(column("period"), f"{p}period", quoted=True)]
@@ -284,6 +293,10 @@ class _Compiler:
             cols = [exp.alias_(exp.Max(this=exp.Case(ifs=[exp.If(this=exp.EQ(this=column("fact"), expression=exp.Literal.string(f)),
                                                                   true=column("value"))])), f, quoted=True)
                     for f in facts]
+            if per_employee:  # whether the employee has a row of an aggregated fact, even one with no value
+                cols += [exp.alias_(exp.Count(this=exp.Case(ifs=[exp.If(this=exp.EQ(this=column("fact"), expression=exp.Literal.string(f)),
+                                                                        true=exp.Literal.number(1))])), f"{p}has{i}", quoted=True)
+                         for i, f in enumerate(facts) if f in aggregated]
             where = exp.Is(this=column("employee"), expression=exp.Null())
             select = exp.select(*keys, *cols).from_(_table(FACTS_TABLE))
             select = select.where(exp.Not(this=where) if per_employee else where)
@@ -300,8 +313,7 @@ class _Compiler:
                            exp.alias_(self._ordinal(period_col), f"{p}ord", quoted=True),
                            _qcol("e", f"{p}employee").as_(f"{p}employee", quoted=True),
                            _qcol("e", f"{p}role").as_(f"{p}role", quoted=True),
-                           *[exp.alias_(exp.Coalesce(this=_qcol("o", f), expressions=[_qcol("d", f)]), f, quoted=True)
-                             for f in facts])
+                           *[exp.alias_(own_or_department(i, f), f, quoted=True) for i, f in enumerate(facts)])
                 .from_(_table(f"{p}periods", "p"))
                 .join(_table(f"{p}people", "e"), join_type="cross")
                 .join(_table(f"{p}dept", "d"), on=exp.EQ(this=_qcol("d", f"{p}period"), expression=period_col), join_type="left")

@@ -1,6 +1,7 @@
 """Engine: run the compiled plan on in-process DuckDB and collect the results.
 
-    run(model, facts, options) → (Results | None, diagnostics)
+    run(model, facts, options)   → (Results | None, diagnostics)
+    start(model, facts, options) → (Session | None, diagnostics)   for bulk output (bulk.py)
 
 1. the roster: the ruleset's `employee` lines, then the roster file's rows (a later
    row for the same person wins, with a warning); an unknown role is an error
@@ -8,21 +9,30 @@
 2. the fact rows are checked (period kind, magnitude, conflicting duplicates) and
    loaded into `kpidsl_facts` as exact decimals — data goes into tables, never
    into SQL text;
-3. the plan (`compile.py`) runs as four statements, all periods and employees at
-   once;
-4. `assemble.py` turns the rows into `Results` and explains every unknown value.
+3. facts the ruleset aggregates from raw records (`records.py`) are computed on the
+   same connection and added to `kpidsl_facts`, their periods with them;
+4. the plan (`compile.py`) runs: `values`, then `kpis` and `rules` into temporary
+   tables, all periods and employees at once;
+5. either `assemble.py` turns the rows into `Results` and explains every unknown
+   value (`run`), or the session stays open and `bulk.py` streams the rows straight
+   into JSON, CSV or Parquet (`start`), explaining the same unknowns.
 
-DuckDB's own errors become diagnostics; nothing here raises on bad input.
+DuckDB runs with `preserve_insertion_order` off (every output is ordered
+explicitly), an optional memory limit and thread count (EvalOptions) and a private
+temporary folder to spill into, removed when the session closes.  DuckDB's own
+errors become diagnostics; nothing here raises on bad input.
 
 Diagnostic codes of evaluation (errors stop nothing but the affected part, except
 E030/E040/E099, which leave no results):
 
     E001 error    an employee's role is not defined (the roster row / ruleset line)
     E002 warning  an employee listed twice with different roles (the later wins)
-    E003 warning  fact rows for an employee not on the roster (ignored)
+    E003 warning  fact rows (or records) for employees not on the roster (ignored
+                  per employee; records still count in department totals)
     E004 error    a period that is not of the ruleset's kind (its rows skipped)
     E005 error    a fact value of magnitude 10^26 or more (the row skipped)
     E006 error    two different values for one (period, employee, fact) (the first kept)
+    E007 warning  facts-file rows for a fact the ruleset aggregates from records (ignored)
     E010 error    the requested period is not in the data
     E011 error    the requested employee is not on the roster
     E012 warning  no fact rows at all
@@ -39,8 +49,11 @@ E030/E040/E099, which leave no results):
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from . import fixedpoint as fp
 from .diagnostics import DataLocation, Diagnostic, Location, error, warning
@@ -49,11 +62,17 @@ from .load import Model
 from .periods import kind_of, parse_period, sort_periods
 
 if TYPE_CHECKING:
+    import duckdb
+
     from .api import EvalOptions
     from .compile import Plan
+    from .reasons import FactIndex
     from .results import Results
 
 Roster = list[tuple[str, str]]  # (employee, role) in display order
+Fetched = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
+KPIS_TABLE = "kpidsl_out_kpis"
+RULES_TABLE = "kpidsl_out_rules"
 
 
 def minor_digits(currency: str) -> int:
@@ -68,36 +87,195 @@ def minor_digits(currency: str) -> int:
 
 def run(model: Model, table: FactTable, options: "EvalOptions | None" = None) -> tuple["Results | None", list[Diagnostic]]:
     """Evaluate `model` over `table`; every problem is a diagnostic, never an exception."""
+    session, diagnostics = start(model, table, options)
+    if session is None:
+        return None, diagnostics
+    with session:
+        results = session.results()
+    return results, session.diagnostics
+
+
+# ------------------------------------------------------------------ the session
+
+
+@dataclass
+class Session:
+    """An evaluated plan whose outputs wait in DuckDB: `kpidsl_out_kpis`, `kpidsl_out_rules`.
+
+    `results()` fetches and assembles them (every value a Python object); bulk.py
+    streams them instead.  Close it (or use `with`) to free the connection and
+    the spill folder."""
+
+    model: Model
+    plan: "Plan"
+    connection: "duckdb.DuckDBPyConnection"
+    roster: Roster
+    rows: list[FactRow]  # the facts files' rows that went in
+    periods: list[str] = field(default_factory=list)
+    period: str | None = None  # narrowing asked for (EvalOptions.period, canonical)
+    employee: str | None = None
+    locale: str = "ru"
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    records: str | None = None  # the table of facts aggregated from records
+    spill: str | None = None  # DuckDB's temporary folder
+    progress: Any = None  # progress.Progress
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        finally:
+            if self.spill:
+                shutil.rmtree(self.spill, ignore_errors=True)
+                self.spill = None
+
+    def stage(self, name: str) -> Any:
+        from contextlib import nullcontext
+
+        return self.progress.stage(name) if self.progress is not None else nullcontext()
+
+    # -- fetching
+    def fetch(self, name: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """One output (kpis, rules, metrics) as rows, decimals as exact `Decimal`s."""
+        from .compile import DECIMAL_OUTPUTS
+
+        decimals = DECIMAL_OUTPUTS.get(name, ())
+        if name == "metrics":
+            result = self.connection.execute(_as_text(self.plan, name))
+        else:
+            result = self.connection.execute(select_as_text(self.connection, _out_table(name), decimals))
+        names = [d[0] for d in result.description or []]
+        return names, _decimals(result.fetchall(), names, decimals)
+
+    def fact_index(self, employees: set[str]) -> "FactIndex":
+        """Every fact value of the department and of `employees` (for explaining unknowns)."""
+        from .assemble import FactValues
+
+        rows = [r for r in self.rows if r.employee is None or r.employee in employees]
+        aggregated: list[tuple[str, str | None, str, Decimal | None]] = []
+        if self.records is not None:
+            from sqlglot import exp
+
+            people = exp.select(exp.Unnest(expressions=[exp.cast(exp.Placeholder(), "VARCHAR[]")]))
+            query = (exp.select("period", "employee", "fact", exp.cast(exp.column("value", quoted=True), "VARCHAR"))
+                     .from_(exp.to_table(self.records, quoted=True))
+                     .where(exp.or_(exp.column("employee", quoted=True).is_(exp.null()),
+                                    exp.In(this=exp.column("employee", quoted=True), query=people.subquery()))))
+            fetched = self.connection.execute(query.sql(dialect="duckdb", identify=True), [sorted(employees)]).fetchall()
+            aggregated = [(p, e, f, None if v is None else Decimal(v)) for p, e, f, v in fetched]
+        return FactValues(rows, self.periods, aggregated)
+
+    def results(self) -> "Results | None":
+        """Fetch every output and assemble `Results` (None, with a diagnostic, if DuckDB fails)."""
+        import duckdb
+
+        from .assemble import assemble
+
+        try:
+            fetched: Fetched = {name: self.fetch(name) for name in self.plan.statements if name != "values"}
+            results = assemble(self.plan, fetched, self.fact_index, self.periods, self.roster, self.period,
+                               self.employee, self.locale, self.diagnostics)
+        except duckdb.Error as exc:
+            self.diagnostics.append(_duckdb_failure(exc))
+            return None
+        results.diagnostics = list(self.diagnostics)
+        return results
+
+
+def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) -> tuple[Session | None, list[Diagnostic]]:
+    """Load the inputs, aggregate records and run the plan; the session holds the outputs.
+
+    Returns None (and the diagnostics saying why) when nothing can be evaluated."""
+    import duckdb
+
     from .api import EvalOptions
-    from .assemble import assemble
     from .compile import compile_model
     from .lower import CompileError
+    from .records import aggregated_facts
 
     options = options or EvalOptions()
     diagnostics: list[Diagnostic] = []
     roster = build_roster(model, table, diagnostics)
-    rows = clean_rows(model, table, {e for e, _ in roster}, diagnostics)
-    periods = sort_periods([r.period for r in rows])
-    if not rows:
-        diagnostics.append(warning("E012", "there are no fact values to evaluate",
-                                   DataLocation(table.files[0]) if table.files else None,
-                                   "check that the facts file has rows and that its fact names match the ruleset"))
-    period, employee = _filters(model, options, periods, roster, diagnostics)
-    digits = minor_digits(model.currency)
+    aggregated = {name for facts in aggregated_facts(model).values() for name, _ in facts}
+    rows = clean_rows(model, table, {e for e, _ in roster}, diagnostics, aggregated)
     try:
-        plan = compile_model(model, digits)
-    except CompileError as exc:
-        diagnostics.append(error("E030", f"the ruleset cannot be evaluated: {exc}", exc.span,  # type: ignore[arg-type]
-                                 "run `kpidsl check` on the ruleset and fix its errors"))
+        connection, spill = connect(options)
+    except duckdb.Error as exc:  # a memory limit or thread count DuckDB refuses
+        diagnostics.append(error("E099", f"DuckDB refused the settings: {_first_line(exc)}", None,
+                                 "check --memory-limit (e.g. 2GB) and --threads"))
         return None, diagnostics
-    fetched, failure = execute(plan, rows, roster)
-    if failure is not None:
-        diagnostics.append(failure)
+    session = Session(model, None, connection, roster, rows, locale=options.locale or model.locale,  # type: ignore[arg-type]
+                      diagnostics=diagnostics, spill=spill, progress=options.progress)
+    try:
+        with session.stage("aggregate"):
+            _load_inputs(connection, rows, roster)
+            record_periods = _add_records(session, options)
+        if record_periods is None:
+            session.close()
+            return None, diagnostics
+        session.periods = periods = sort_periods([*{r.period for r in rows}, *record_periods])
+        if not rows and not record_periods:
+            diagnostics.append(warning("E012", "there are no fact values to evaluate",
+                                       DataLocation(table.files[0]) if table.files else None,
+                                       "check that the facts file has rows and that its fact names match the ruleset"))
+        session.period, session.employee = _filters(model, options, periods, roster, diagnostics)
+        try:
+            session.plan = compile_model(model, minor_digits(model.currency))
+        except CompileError as exc:
+            diagnostics.append(error("E030", f"the ruleset cannot be evaluated: {exc}", exc.span,  # type: ignore[arg-type]
+                                     "run `kpidsl check` on the ruleset and fix its errors"))
+            session.close()
+            return None, diagnostics
+        with session.stage("score"):
+            _score(session)
+    except duckdb.Error as exc:
+        diagnostics.append(_duckdb_failure(exc))
+        session.close()
         return None, diagnostics
-    results = assemble(plan, fetched, rows, periods, roster, period, employee,
-                       options.locale or model.locale, diagnostics)
-    results.diagnostics = list(diagnostics)
-    return results, diagnostics
+    except BaseException:
+        session.close()
+        raise
+    return session, diagnostics
+
+
+def connect(options: "EvalOptions") -> tuple["duckdb.DuckDBPyConnection", str]:
+    """A fresh in-memory DuckDB with the run's limits and a private folder to spill into."""
+    import duckdb
+
+    spill = tempfile.mkdtemp(prefix="kpidsl-spill-")
+    config: dict[str, Any] = {"preserve_insertion_order": False, "temp_directory": spill}
+    if options.memory_limit:
+        config["memory_limit"] = options.memory_limit
+    if options.threads:
+        config["threads"] = int(options.threads)
+    try:
+        return duckdb.connect(":memory:", config=config), spill
+    except BaseException:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise
+
+
+def _duckdb_failure(exc: Exception) -> Diagnostic:
+    import duckdb
+
+    if isinstance(exc, duckdb.OutOfRangeException):
+        return error("E040", f"a value exceeds the exact range (magnitude below 10^26): {exc}", None,
+                     "check the data's units; products and sums must stay below 10^26")
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return error("E099", f"DuckDB ran out of memory: {_first_line(exc)}", None,
+                     "give --memory-limit a value DuckDB can spill within, or more memory")
+    return error("E099", f"the evaluation failed inside DuckDB: {exc}", None,
+                 "this is a bug in kpidsl; please report it with the ruleset")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # ------------------------------------------------------------------ inputs
@@ -127,15 +305,27 @@ def build_roster(model: Model, table: FactTable, diagnostics: list[Diagnostic]) 
     return roster
 
 
-def clean_rows(model: Model, table: FactTable, employees: set[str], diagnostics: list[Diagnostic]) -> list[FactRow]:
-    """The rows the plan can use: right period kind, exact range, no conflicting duplicates."""
+def clean_rows(model: Model, table: FactTable, employees: set[str], diagnostics: list[Diagnostic],
+               aggregated: set[str] = frozenset()) -> list[FactRow]:  # type: ignore[assignment]
+    """The rows the plan can use: right period kind, exact range, no conflicting duplicates,
+    and not a fact the ruleset computes from records (`aggregated`)."""
     kind = model.period_kind
     good_periods: set[str] = set()
     bad_periods: set[str] = set()
     strangers: set[str] = set()
+    shadowed: set[str] = set()
     limit = fp.MAX_VALUE
     seen: dict[tuple[str, str | None, str], FactRow] = {}
     for row in table.rows:
+        if row.fact in aggregated:
+            if row.fact not in shadowed:
+                shadowed.add(row.fact)
+                agg = model.facts[row.fact].aggregation
+                diagnostics.append(warning(
+                    "E007", f"`{row.fact}` is aggregated from records `{agg.records.text}`; "  # type: ignore[union-attr]
+                            "its rows in the facts files are ignored", row.location,
+                    "remove the rows from the facts file, or declare the fact without `= … from …`"))
+            continue
         if row.period not in good_periods:  # each distinct period is checked once
             if row.period in bad_periods:
                 continue
@@ -187,46 +377,108 @@ def _filters(model: Model, options: "EvalOptions", periods: list[str], roster: R
 # ------------------------------------------------------------------ execution
 
 
-def execute(plan: "Plan", rows: list[FactRow], roster: Roster) -> tuple[dict[str, tuple[list[str], list[tuple[Any, ...]]]],
-                                                                         Diagnostic | None]:
-    """Load the inputs into a fresh in-memory DuckDB, run every statement, fetch the outputs."""
-    import duckdb
+def _load_inputs(connection: "duckdb.DuckDBPyConnection", rows: list[FactRow], roster: Roster) -> None:
+    """The plan's two input tables; values travel as exact decimal text in list parameters."""
+    from .compile import FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
 
-    from .compile import DECIMAL_OUTPUTS, FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
+    for create in input_tables():
+        connection.execute(create.sql(dialect="duckdb", identify=True))
+    if rows:  # DuckDB's text → DECIMAL cast rounds half away from zero
+        connection.execute(input_insert(FACTS_TABLE).sql(dialect="duckdb", identify=True),
+                           [[r.period for r in rows], [r.employee for r in rows], [r.fact for r in rows],
+                            [str(r.value) for r in rows]])
+    if roster:
+        connection.execute(input_insert(ROSTER_TABLE).sql(dialect="duckdb", identify=True),
+                           [[e for e, _ in roster], [r for _, r in roster]])
 
-    con = duckdb.connect(":memory:")
-    try:
-        for create in input_tables():
-            con.execute(create.sql(dialect="duckdb", identify=True))
-        if rows:  # values travel as exact decimal text in list parameters, never in the SQL
-            con.execute(input_insert(FACTS_TABLE).sql(dialect="duckdb", identify=True),
-                        [[r.period for r in rows], [r.employee for r in rows], [r.fact for r in rows],
-                         [str(r.value) for r in rows]])  # DuckDB's text → DECIMAL cast rounds half away from zero
-        if roster:
-            con.execute(input_insert(ROSTER_TABLE).sql(dialect="duckdb", identify=True),
-                        [[e for e, _ in roster], [r for _, r in roster]])
-        out: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
-        for name in plan.statements:
-            if name == "values":
-                con.execute(plan.sql(name)).fetchall()  # fetch fully: DuckDB keeps an unfetched result open
-                continue
-            result = con.execute(_as_text(plan, name))
-            names = [d[0] for d in result.description or []]
-            out[name] = (names, _decimals(result.fetchall(), names, DECIMAL_OUTPUTS.get(name, ())))
-        return out, None
-    except duckdb.OutOfRangeException as exc:
-        return {}, error("E040", f"a value exceeds the exact range (magnitude below 10^26): {exc}", None,
-                         "check the data's units; products and sums must stay below 10^26")
-    except duckdb.Error as exc:
-        return {}, error("E099", f"the evaluation failed inside DuckDB: {exc}", None,
-                         "this is a bug in kpidsl; please report it with the ruleset")
-    finally:
-        con.close()
+
+def _add_records(session: Session, options: "EvalOptions") -> list[str] | None:
+    """Aggregate the ruleset's records into `kpidsl_facts`; their periods, or None on errors.
+
+    Who gets own values (docs/scale.md): everyone who appears in the records, and
+    everyone on the roster whose role someone appearing in the records has — a
+    manager without a single deal or lead gets 0, not the department's total —
+    while a role nobody of whom appears (the head of sales) reads the department's
+    values.  Records of people not on the roster count in department totals only,
+    with a warning."""
+    from sqlglot import exp
+
+    from .compile import FACTS_TABLE, ROSTER_TABLE
+    from .records import aggregate_records, aggregated_facts, resolve_files
+
+    model, con, diagnostics = session.model, session.connection, session.diagnostics
+    if not aggregated_facts(model):
+        unused = resolve_files(model, options.records, must_exist=False)[1] if options.records else []
+        diagnostics.extend(unused)  # a --source for records nothing uses: still say if the name is wrong
+        return None if any(d.is_error for d in unused) else []
+    table, found = aggregate_records(model, options.records, con, roster=ROSTER_TABLE)
+    diagnostics.extend(found)
+    if table is None:
+        return None if any(d.is_error for d in found) else []
+    session.records = table
+
+    def col(name: str) -> exp.Column:
+        return exp.column(name, quoted=True)
+
+    def run_sql(query: exp.Expression) -> list[tuple[Any, ...]]:
+        return con.execute(query.sql(dialect="duckdb", identify=True)).fetchall()
+
+    source = exp.to_table(table, quoted=True)
+    on_roster = exp.select(col("employee")).from_(exp.to_table(ROSTER_TABLE, quoted=True))
+    strangers = [r[0] for r in run_sql(
+        exp.select(col("employee")).distinct().from_(source)
+        .where(exp.and_(exp.not_(col("employee").is_(exp.null())),
+                        exp.not_(exp.In(this=col("employee"), query=on_roster.subquery()))))
+        .order_by(col("employee")))]
+    if strangers and session.roster:
+        shown = ", ".join(strangers[:5]) + (f" and {len(strangers) - 5} more" if len(strangers) > 5 else "")
+        span = next((model.records[n].employee_column.span for n in aggregated_facts(model)  # type: ignore[union-attr]
+                     if model.records[n].employee_column is not None), None)
+        diagnostics.append(warning(
+            "E003", f"the records name {len(strangers)} employee(s) who are not on the roster ({shown}); "
+                    "their records count in department totals only", span,
+            "add them to the roster (--roster) or the ruleset's `employee` lines"))
+    insert = exp.insert(
+        exp.select(col("period"), col("employee"), col("fact"), col("value")).from_(source.copy())
+        .where(exp.or_(col("employee").is_(exp.null()), exp.In(this=col("employee"), query=on_roster.subquery()))),
+        exp.to_table(FACTS_TABLE, quoted=True))
+    con.execute(insert.sql(dialect="duckdb", identify=True))
+    return [r[0] for r in run_sql(exp.select(col("period")).distinct().from_(source.copy()))]
+
+
+def _out_table(name: str) -> str:
+    return {"kpis": KPIS_TABLE, "rules": RULES_TABLE}[name]
+
+
+def _score(session: Session) -> None:
+    """Run `values`, then keep `kpis` and `rules` as temporary tables for fetching or streaming."""
+    from sqlglot import exp
+
+    plan, con = session.plan, session.connection
+    con.execute(plan.sql("values"))
+    for name in ("kpis", "rules"):
+        if name not in plan.statements:
+            continue
+        create = exp.Create(this=exp.to_table(_out_table(name), quoted=True), kind="TABLE",
+                            expression=fp.for_dialect(plan.statements[name], "duckdb"),
+                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+        con.execute(create.sql(dialect="duckdb", identify=True))
+
+
+def select_as_text(connection: "duckdb.DuckDBPyConnection", table: str, decimals: tuple[str, ...]) -> str:
+    """SELECT every column of `table`, its decimal columns cast to text: DuckDB converts DECIMAL
+    to Python `Decimal` several times slower than text, and `Decimal(text)` is exact."""
+    from sqlglot import exp
+
+    described = connection.execute(exp.select(exp.Star()).from_(exp.to_table(table, quoted=True)).limit(0)
+                                   .sql(dialect="duckdb", identify=True)).description or []
+    items = [exp.cast(exp.column(d[0], quoted=True), "VARCHAR").as_(d[0], quoted=True) if d[0] in decimals
+             else exp.column(d[0], quoted=True) for d in described]
+    return exp.select(*items).from_(exp.to_table(table, quoted=True)).sql(dialect="duckdb", identify=True)
 
 
 def _as_text(plan: "Plan", name: str) -> str:
-    """The statement with its decimal columns cast to text: DuckDB converts DECIMAL to Python
-    `Decimal` several times slower than text, and `Decimal(text)` is exact."""
+    """A statement with its decimal columns cast to text (see `select_as_text`)."""
     from sqlglot import exp
 
     from .compile import DECIMAL_OUTPUTS
@@ -239,7 +491,7 @@ def _as_text(plan: "Plan", name: str) -> str:
     items = [exp.cast(exp.column(n, quoted=True), "VARCHAR").as_(n, quoted=True) if n in decimals
              else exp.column(n, quoted=True) for n in outputs]
     order = statement.args.get("order")
-    inner = statement.copy()
+    inner = fp.for_dialect(statement, "duckdb").copy()
     inner.set("order", None)
     query = exp.select(*items).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("q", quoted=True))))
     if order is not None:
@@ -269,3 +521,14 @@ def _decimals(records: list[tuple[Any, ...]], names: list[str], decimals: tuple[
             row[i] = dec(row[i])
         out.append(tuple(row))
     return out
+
+
+def batches(connection: "duckdb.DuckDBPyConnection", query: str, size: int = 20_000,
+            parameters: list[Any] | None = None) -> Iterator[list[tuple[Any, ...]]]:
+    """A query's rows in batches (bulk output never holds every row at once)."""
+    result = connection.execute(query, parameters) if parameters is not None else connection.execute(query)
+    while True:
+        chunk = result.fetchmany(size)
+        if not chunk:
+            return
+        yield chunk

@@ -303,8 +303,12 @@ class _Builder:
             'where status = "won" and amount >= 100000'))
 
     # -- the query
-    def build(self, employees: Iterable[str] | str = ()) -> "exp.Expression | None":
-        """The whole query, or None if a diagnostic makes it impossible."""
+    def build(self, employees: Iterable[str] | str = (), roster: str | None = None) -> "exp.Expression | None":
+        """The whole query, or None if a diagnostic makes it impossible.
+
+        `employees` (names, or a table with an `employee` column) get rows as if
+        they appeared in the records; so do the members of `roster` (a table of
+        employee, role) whose role someone appearing in the records has."""
         exp = _sqlglot()
         used = aggregated_facts(self.model)
         kind = self.model.period_kind
@@ -333,6 +337,12 @@ class _Builder:
         people_parts: list[exp.Expression] = [
             exp.select(_col(employee)).distinct().from_(_table(a)).where(exp.not_(exp.Is(this=_col(employee), expression=exp.Null())))
             for a in joins]
+        if roster is not None:  # the roster's members of the roles whose people appear in the records
+            appearing = _union([part.copy() for part in people_parts], distinct=True)
+            scored = (exp.select(_col("role")).from_(_table(roster))
+                      .where(exp.In(this=_col("employee"), query=exp.Subquery(this=appearing))))
+            people_parts.append(exp.select(exp.alias_(_col("employee"), employee, quoted=True)).from_(_table(roster))
+                                .where(exp.In(this=_col("role"), query=exp.Subquery(this=scored))))
         if isinstance(employees, str):  # a table (one column `employee`) the caller prepared
             people_parts.append(exp.select(exp.alias_(_col("employee"), employee, quoted=True)).from_(_table(employees)))
         else:
@@ -580,12 +590,25 @@ def _period_key(truncated: "exp.Expression", kind: str) -> "exp.Expression":
 
 
 def records_sql(model: "Model", files: Mapping[str, str] | None = None, dialect: str = "duckdb",
-                employees: Iterable[str] = ()) -> tuple[str | None, list[Diagnostic]]:
+                employees: Iterable[str] = (), roster: str | None = None) -> tuple[str | None, list[Diagnostic]]:
     """The records → facts query as text, for `kpidsl sql`, without reading any file.
 
     For DuckDB each records source is read from its file (`files` overrides the
     ruleset's); for other dialects it is a table named by `files[name]` (may be
-    `schema.table`) or, by default, the records' own name."""
+    `schema.table`) or, by default, the records' own name.  `roster` names the
+    plan's roster table (see `_Builder.build`)."""
+    query, diagnostics = records_query(model, files, dialect, employees, roster)
+    if query is None:
+        return None, diagnostics
+    from . import fixedpoint
+
+    return fixedpoint.for_dialect(query, dialect).sql(dialect=dialect, pretty=True), diagnostics
+
+
+def records_query(model: "Model", files: Mapping[str, str] | None = None, dialect: str = "duckdb",
+                  employees: Iterable[str] = (), roster: str | None = None
+                  ) -> tuple["exp.Expression | None", list[Diagnostic]]:
+    """`records_sql`'s query as a SQLGlot expression (DuckDB's; `fixedpoint.for_dialect` adapts it)."""
     files = dict(files or {})
     sources: dict[str, Source] = {}
     for name in aggregated_facts(model):
@@ -599,12 +622,7 @@ def records_sql(model: "Model", files: Mapping[str, str] | None = None, dialect:
         else:
             sources[name] = Source(name, files.get(name, name), "table")
     builder = _Builder(model, sources, dialect)
-    query = builder.build(employees)
-    if query is None:
-        return None, builder.diagnostics
-    from . import fixedpoint
-
-    return fixedpoint.for_dialect(query, dialect).sql(dialect=dialect, pretty=True), builder.diagnostics
+    return builder.build(employees, roster), builder.diagnostics
 
 
 def describe(connection: "duckdb.DuckDBPyConnection", source: Source) -> dict[str, str]:
@@ -617,12 +635,15 @@ def describe(connection: "duckdb.DuckDBPyConnection", source: Source) -> dict[st
 
 def aggregate_records(model: "Model", records_files: Mapping[str, str] | None,
                       connection: "duckdb.DuckDBPyConnection", *, employees: Iterable[str] = (),
+                      roster: str | None = None,
                       table: str = RECORD_FACTS_TABLE) -> tuple[str | None, list[Diagnostic]]:
     """Aggregate every records-based fact into the temporary table `table`.
 
     `records_files` are the `--source` overrides (EvalOptions.records); `employees`
-    (e.g. the roster) get rows even where they have no records.  Returns the table
-    name (None if the ruleset aggregates nothing, or on errors) and diagnostics."""
+    get rows even where they have no records, and so do the members of the `roster`
+    table (employee, role) whose role someone appearing in the records has.  Returns
+    the table name (None if the ruleset aggregates nothing, or on errors) and
+    diagnostics."""
     import duckdb
 
     if not aggregated_facts(model):
@@ -653,7 +674,7 @@ def aggregate_records(model: "Model", records_files: Mapping[str, str] | None,
         listed = exp.select(exp.alias_(exp.Unnest(expressions=[exp.cast(exp.Placeholder(), _dtype("VARCHAR[]"))]),
                                        "employee", quoted=True))
         connection.execute(_create_temp(people_table, listed).sql(dialect="duckdb"), [names])
-    query = builder.build(people_table or ())
+    query = builder.build(people_table or (), roster)
     diags.extend(builder.diagnostics)
     if query is None:
         return None, diags

@@ -217,6 +217,28 @@ def test_records_sql_runs_and_transpiles(tmp_path: Path) -> None:
     assert postgres is not None and 'FROM "deals"' in postgres
 
 
+
+def test_roster_members_of_roles_seen_in_the_records_get_own_rows(tmp_path: Path) -> None:
+    """With a roster table, a member of a role someone in the records has gets zeros (no data for
+    an average) even without a single record; a role nobody of whom appears reads the department."""
+    rows = [Row(dt.date(2026, 2, 1), "A", "c1", Decimal("3"), "won"),
+            Row(dt.date(2026, 5, 1), "X", "c2", Decimal("4.5"), "won")]
+    write_csv(tmp_path / "deals.csv", rows)
+    model = model_for(tmp_path, FACTS.format(file="deals.csv"))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE staff (employee VARCHAR, role VARCHAR)")
+    con.execute("INSERT INTO staff VALUES ('A', 'rep'), ('N', 'rep'), ('H', 'head')")
+    table, diags = aggregate_records(model, {}, con, roster="staff")
+    assert not diags
+    got = computed(con, table)  # type: ignore[arg-type]
+    assert got[("2026Q1", "N", "revenue")] == 0 and got[("2026Q2", "N", "n")] == 0
+    assert got[("2026Q1", "N", "avg_won")] is None
+    assert not [k for k in got if k[1] == "H"]  # the head reads department values
+    assert got[("2026Q2", "X", "revenue")] == Decimal("4.5")  # in the records, not on the roster
+    sql, _ = records_sql(model, roster="staff")
+    con.execute(f"CREATE TABLE direct AS {sql}")
+    assert computed(con, "direct") == got  # kpidsl sql computes the same rows
+
 # ---------------------------------------------------------------- errors
 
 

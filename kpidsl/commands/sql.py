@@ -2,7 +2,10 @@
 
 The statements are the ones `kpidsl eval` runs on DuckDB, transpiled by SQLGlot
 for another engine.  A header comment documents the two input tables the plan
-reads (`kpidsl_facts`, `kpidsl_roster`) and what each statement produces.
+reads (`kpidsl_facts`, `kpidsl_roster`) and what each statement produces.  When
+the ruleset aggregates facts from raw records, the records → facts query comes
+first, as an INSERT into `kpidsl_facts` (files for DuckDB, tables elsewhere;
+`--source NAME=FILE|TABLE` names another).
 Exit status: 0 printed, 1 the ruleset has errors (rendered compiler style on
 stderr, nothing on stdout), 2 usage error.
 """
@@ -11,6 +14,8 @@ from __future__ import annotations
 
 import click
 
+from .eval import _sources
+
 DIALECTS = ("duckdb", "spark", "postgres", "bigquery", "snowflake", "trino")
 
 
@@ -18,7 +23,10 @@ DIALECTS = ("duckdb", "spark", "postgres", "bigquery", "snowflake", "trino")
 @click.argument("ruleset", type=click.Path(path_type=str))
 @click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True,
               help="The SQL engine to print the plan for.")
-def command(ruleset: str, dialect: str) -> None:
+@click.option("--source", "sources", multiple=True, metavar="NAME=FILE|TABLE", callback=_sources,
+              help="Read the ruleset's records NAME from this file (DuckDB) or table (other engines; "
+                   "schema.table allowed) instead of its `file` / its name; repeatable.")
+def command(ruleset: str, dialect: str, sources: dict[str, str]) -> None:
     """Print the SQL that evaluates RULESET, for DuckDB or another engine.
 
     The plan computes every KPI of every employee in every period at once, with
@@ -51,4 +59,39 @@ def command(ruleset: str, dialect: str) -> None:
                                 checked.sources), err=True)
         ctx.exit(1)
         return
-    click.echo(plan.script(dialect), nl=False)
+    records, diagnostics = _records(model, sources, dialect)
+    if any(d.is_error for d in diagnostics):
+        for d in diagnostics:
+            if d.is_error:
+                click.echo(render_human(d, checked.sources), err=True)
+        ctx.exit(1)
+        return
+    script = plan.script(dialect)
+    if records:  # after the header (which documents the inputs), before the statements
+        header, _, body = script.partition("\n-- values\n")
+        script = f"{header}\n{records}\n\n-- values\n{body}"
+    click.echo(script, nl=False)
+
+
+def _records(model: object, sources: dict[str, str], dialect: str) -> tuple[str | None, list]:
+    """The records → facts query as `INSERT INTO kpidsl_facts …;`, or None if the ruleset has none."""
+    from sqlglot import exp
+
+    from ..compile import FACTS_TABLE, ROSTER_TABLE
+    from ..fixedpoint import for_dialect
+    from ..records import aggregated_facts, records_query, resolve_files
+
+    if not aggregated_facts(model):  # type: ignore[arg-type]
+        return None, resolve_files(model, sources, must_exist=False)[1] if sources else []  # type: ignore[arg-type]
+    unknown = [d for d in resolve_files(model, sources, must_exist=False)[1] if d.code == "K057"]  # type: ignore[arg-type]
+    query, diagnostics = records_query(model, sources, dialect, roster=ROSTER_TABLE)  # type: ignore[arg-type]
+    diagnostics = unknown + diagnostics
+    if query is None:
+        return None, diagnostics
+    columns = [exp.to_identifier(c, quoted=True) for c in ("period", "employee", "fact", "value")]
+    table = exp.Table(this=exp.to_identifier(FACTS_TABLE, quoted=True))
+    insert = exp.Insert(this=exp.Schema(this=table, expressions=columns),
+                        expression=for_dialect(query, dialect))
+    comment = ("-- records → facts: the facts the ruleset aggregates from raw records, per period, per\n"
+               "-- employee (employee NULL: department level); run it after filling kpidsl_roster")
+    return f"{comment}\n{insert.sql(dialect=dialect, pretty=True)};", diagnostics
