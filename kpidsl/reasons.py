@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Union
 
-from . import ast
+from . import ast, constants
 from . import fixedpoint as fp
 from .exprtext import expr_text
 from .facts import FactRow
@@ -78,6 +78,7 @@ class Evaluator:
         self.model = model
         self.facts = facts
         self._memo: dict[tuple[int, str, str | None, int], tuple[ast.Expr, Scope, Value]] = {}
+        self._goals = constants.goal_lookup(model.values)
 
     # -- values
     def _series(self, name: str) -> ast.Fact | ast.Metric | ast.Goal | None:
@@ -113,6 +114,13 @@ class Evaluator:
 
     def _eval(self, e: ast.Expr, scope: Scope, period: str, employee: str | None) -> Value:
         ev = self.eval
+        if isinstance(e, (ast.Number, ast.Name, ast.Unary, ast.Binary, ast.Call)):
+            try:  # constants are exact and rounded once, as the plan folds them
+                known = constants.fold(e, lambda name: None if self._lookup(name, scope) else self._goals(name))
+            except (constants.NotConstant, constants.OutOfRange):
+                pass  # reads data: evaluated step by step below
+            else:
+                return None if known is None else constants.rounded(known)
         if isinstance(e, ast.Number):
             return fp.quantize(e.value)
         if isinstance(e, ast.String):

@@ -409,8 +409,6 @@ employee "A" role rep
     assert any(d.code == "E021" and "`zero` is 0" in d.message and "`100 / zero`" in d.message for d in diagnostics)
 
 
-@pytest.mark.xfail(strict=True, reason="reasons.py still evaluates constants per operation: it sees "
-                                        "1 − 0.333333333333 × 3 = 0.000000000001 and blames the divisor's size")
 def test_exact_zero_constant_divisor_is_named_as_zero() -> None:
     model = model_from(CONSTANTS + """
 param nothing = 1 - third * 3
