@@ -101,6 +101,7 @@ def division_problem(a: Decimal | None, b: Decimal | None) -> str | None:
 # ------------------------------------------------------------------ SQL side
 
 VALUE_TYPE = "DECIMAL(38, 12)"
+SMALL_QUOTIENT = "kpidsl_small_quotient"  # meta flag of an integer division known to stay below 2^63
 Bind = Callable[[exp.Expression], exp.Expression]
 
 
@@ -262,6 +263,7 @@ def div(a: exp.Expression, b: exp.Expression, bind: Bind = _identity,
                                      expression=int_literal(_K)),
                         expression=B())
     digits = exp.IntDiv(this=exp.Paren(this=numerator), expression=exp.Paren(this=exp.Mul(this=two(), expression=B())))
+    digits.meta[SMALL_QUOTIENT] = True  # at most 10^12: Spark's BIGINT `DIV` computes it exactly
     fraction = as_value(exp.Mul(this=exp.Cast(this=digits, to=decimal_type(0)),
                                 expression=exp.Cast(this=exp.Literal.string(str(QUANTUM)), to=decimal_type(SCALE, 13))))
     magnitude = exp.Add(this=whole, expression=fraction)
@@ -313,7 +315,14 @@ def for_dialect(tree: exp.Expression, dialect: str) -> exp.Expression:
       BigQuery, but through a float (Trino) or a BIGINT cast (Snowflake) for the
       others; there it becomes `FLOOR(n / d)` on decimals, corrected by one where
       the engine's decimal division rounded up (operands are never negative).
+    * Spark's `DIV` returns a BIGINT and wraps around silently (even in ANSI
+      mode) when the quotient reaches 2^63: a division whose quotient may be that
+      large (every one not flagged SMALL_QUOTIENT) becomes exact long division in
+      two BIGINT-sized steps (`_spark_int_div`).
     * TRUNC: Spark's is a BIGINT cast; it becomes FLOOR/CEIL by sign.
+    * Spark's unary minus and ABS round a decimal to 34 significant digits
+      (they go through Scala's BigDecimal with its default MathContext): `-x`
+      becomes `0 - x` and `ABS(x)` a CASE over `0 - x`, which are exact.
     * BigQuery allows no precision or scale in a cast: a cast to DECIMAL(p, s)
       becomes ROUND(CAST(x AS BIGNUMERIC), s), which rounds half away from zero.
     """
@@ -338,6 +347,15 @@ def for_dialect(tree: exp.Expression, dialect: str) -> exp.Expression:
                                                     expression=_p(n.copy())),
                                         true=exp.Literal.number(1))], default=exp.Literal.number(0))
             return exp.Paren(this=exp.Sub(this=approx, expression=over))
+        if isinstance(node, exp.IntDiv) and dialect == "spark" and not node.meta.get(SMALL_QUOTIENT):
+            return _spark_int_div(node.this, node.expression)
+        if isinstance(node, exp.Neg) and dialect == "spark":
+            return exp.Paren(this=exp.Sub(this=exp.Literal.number(0), expression=_p(node.this)))
+        if isinstance(node, exp.Abs) and dialect == "spark":
+            x = node.this
+            return exp.Case(ifs=[exp.If(this=exp.LT(this=_p(x.copy()), expression=exp.Literal.number(0)),
+                                        true=exp.Sub(this=exp.Literal.number(0), expression=_p(x.copy())))],
+                            default=x.copy())
         if isinstance(node, exp.Trunc) and dialect == "spark":
             x = node.this
             return exp.Case(ifs=[exp.If(this=exp.LT(this=_p(x.copy()), expression=exp.Literal.number(0)),
@@ -345,10 +363,48 @@ def for_dialect(tree: exp.Expression, dialect: str) -> exp.Expression:
         return node
 
     # children before parents, so a rewritten node's parts are already rewritten
-    for node in reversed(list(tree.find_all(exp.Cast, exp.DataType, exp.IntDiv, exp.Trunc, bfs=False))):
+    for node in reversed(list(tree.find_all(exp.Cast, exp.DataType, exp.IntDiv, exp.Trunc, exp.Neg, exp.Abs, bfs=False))):
         new = rewrite(node)
         if new is not node:
             if node is tree:
                 return new
             node.replace(new)
     return tree
+
+
+def _spark_int_div(n: exp.Expression, d: exp.Expression) -> exp.Expression:
+    """`n DIV d` for Spark, exact as DECIMAL(38, 0), for integers 0 ≤ n < 10^38 and 0 < d < 10^26;
+    NULL when the quotient reaches 10^26 (the callers treat such quotients as out of range).
+
+    Spark's `DIV` gives a BIGINT, so the quotient is built from two quotients below
+    10^14 and 10^12: with n = nh·10^12 + nl (nl < 10^12),
+        n div d = (nh div d)·10^12 + ((nh mod d)·10^12 + nl) div d,
+    and nh div d < 10^14 exactly when the quotient is below 10^26, i.e. when
+    floor(nh·10^-14) < d.  Every intermediate fits DECIMAL(38, 0): (nh mod d)·10^12
+    < d·10^12 < 10^38.  Scaling by 10^-12 and 10^-14 multiplies by an exact decimal
+    constant (Spark keeps the scale with allowPrecisionLoss=false)."""
+    def dec(text: str, scale: int, precision: int) -> exp.Expression:
+        return exp.Cast(this=exp.Literal.string(text), to=decimal_type(scale, precision))
+
+    def k() -> exp.Expression:
+        return dec(str(_K), 0, 38)
+
+    def low() -> exp.Expression:  # nl = n mod 10^12
+        return exp.Paren(this=exp.Mod(this=_p(n.copy()), expression=k()))
+
+    def high() -> exp.Expression:  # nh = (n − nl)·10^-12, an integer
+        shifted = exp.Mul(this=exp.Paren(this=exp.Sub(this=_p(n.copy()), expression=low())),
+                          expression=dec("1E-12", 12, 13))
+        return exp.Cast(this=shifted, to=decimal_type(0))
+
+    guard = exp.LT(this=exp.Floor(this=exp.Mul(this=high(), expression=dec("1E-14", 14, 15))),
+                   expression=_p(d.copy()))
+    top = exp.Mul(this=exp.Cast(this=exp.Paren(this=exp.IntDiv(this=high(), expression=_p(d.copy()))),
+                                to=decimal_type(0)),
+                  expression=k())
+    rest = exp.Add(this=exp.Mul(this=exp.Paren(this=exp.Mod(this=high(), expression=_p(d.copy()))), expression=k()),
+                   expression=low())
+    bottom = exp.IntDiv(this=exp.Paren(this=rest), expression=_p(d.copy()))
+    for part in (top.find(exp.IntDiv), bottom):
+        part.meta[SMALL_QUOTIENT] = True  # type: ignore[union-attr]
+    return exp.Paren(this=exp.Case(ifs=[exp.If(this=guard, true=exp.Add(this=top, expression=bottom))]))
