@@ -60,6 +60,8 @@ class EvalOptions:
     memory_limit: str | None = None  # DuckDB's memory_limit ("2GB"); beyond it DuckDB spills to disk
     threads: int | None = None  # DuckDB's threads (default: every core)
     progress: "Progress | None" = field(default=None, repr=False, compare=False)  # stages on stderr
+    metrics: bool = True  # every fact and metric per period (reports); False: only what the results read
+    stream: bool = False  # evaluate_with_facts leaves the outputs in DuckDB (Traced.started) for kpidsl.bulk
 
 
 @dataclass
@@ -81,6 +83,7 @@ class Traced:
     evaluation: Evaluation
     model: Model | None
     facts: "FactTable | None"
+    started: "Started | None" = None  # with EvalOptions.stream: the open session (results None); close it
 
 
 def evaluate(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions | None = None,
@@ -95,6 +98,8 @@ def evaluate_with_facts(ruleset: str | Path, facts: Sequence[str | Path], option
     started = start(ruleset, facts, options, text)
     if started.session is None:
         return Traced(Evaluation(None, started.diagnostics, started.sources), started.model, started.facts)
+    if options is not None and options.stream:
+        return Traced(Evaluation(None, started.diagnostics, started.sources), started.model, started.facts, started)
     with started.session as session:
         results = session.results()
     return Traced(Evaluation(results, started.diagnostics, started.sources), started.model, started.facts)

@@ -177,9 +177,10 @@ class Session:
         from .assemble import assemble
 
         try:
-            fetched: Fetched = {name: self.fetch(name) for name in self.plan.statements if name != "values"}
-            results = assemble(self.plan, fetched, self.fact_index, self.periods, self.roster, self.period,
-                               self.employee, self.locale, self.diagnostics)
+            with self.stage("assemble"):
+                fetched: Fetched = {name: self.fetch(name) for name in self.plan.statements if name != "values"}
+                results = assemble(self.plan, fetched, self.fact_index, self.periods, self.roster, self.period,
+                                   self.employee, self.locale, self.diagnostics)
         except duckdb.Error as exc:
             self.diagnostics.append(_duckdb_failure(exc))
             return None
@@ -203,6 +204,7 @@ def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) 
     roster = build_roster(model, table, diagnostics)
     aggregated = {name for facts in aggregated_facts(model).values() for name, _ in facts}
     rows = clean_rows(model, table, {e for e, _ in roster}, diagnostics, aggregated)
+    computed = model if options.metrics else results_only(model)
     try:
         connection, spill = connect(options)
     except duckdb.Error as exc:  # a memory limit or thread count DuckDB refuses
@@ -214,7 +216,7 @@ def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) 
     try:
         with session.stage("aggregate"):
             _load_inputs(connection, rows, roster)
-            record_periods = _add_records(session, options)
+            record_periods = _add_records(session, options, computed)
         if record_periods is None:
             session.close()
             return None, diagnostics
@@ -225,7 +227,7 @@ def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) 
                                        "check that the facts file has rows and that its fact names match the ruleset"))
         session.period, session.employee = _filters(model, options, periods, roster, diagnostics)
         try:
-            session.plan = compile_model(model, minor_digits(model.currency))
+            session.plan = compile_model(computed, minor_digits(model.currency))
         except CompileError as exc:
             diagnostics.append(error("E030", f"the ruleset cannot be evaluated: {exc}", exc.span,  # type: ignore[arg-type]
                                      "run `kpidsl check` on the ruleset and fix its errors"))
@@ -241,6 +243,26 @@ def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) 
         session.close()
         raise
     return session, diagnostics
+
+
+def results_only(model: Model) -> Model:
+    """`model` with only the values the results read — through KPI lines and their cards,
+    quality conditions, actions, schemes and rules — for outputs without the metrics
+    table: an aggregated fact or a metric nothing scores is neither read nor computed."""
+    import dataclasses
+
+    from .depgraph import names_of, reachable, value_graph
+
+    parts: list[Any] = [rule.when for rule in model.rules.values()]
+    parts += [a.expr for scheme in model.schemes.values() for a in scheme.assignments]
+    for role in model.roles.values():
+        parts += role.requires
+        for line in role.kpis:
+            parts += [line.indicator, line.weight, line.baseline, line.target, line.bonus, *line.requires,
+                      *(a.condition for a in line.actions)]
+    starts = [n for n in names_of(p for p in parts if p is not None) if n in model.values]
+    keep = reachable(value_graph(model), starts)
+    return dataclasses.replace(model, values={n: d for n, d in model.values.items() if n in keep})
 
 
 def connect(options: "EvalOptions") -> tuple["duckdb.DuckDBPyConnection", str]:
@@ -392,7 +414,7 @@ def _load_inputs(connection: "duckdb.DuckDBPyConnection", rows: list[FactRow], r
                            [[e for e, _ in roster], [r for _, r in roster]])
 
 
-def _add_records(session: Session, options: "EvalOptions") -> list[str] | None:
+def _add_records(session: Session, options: "EvalOptions", model: Model) -> list[str] | None:
     """Aggregate the ruleset's records into `kpidsl_facts`; their periods, or None on errors.
 
     Who gets own values (docs/scale.md): everyone who appears in the records, and
@@ -406,7 +428,7 @@ def _add_records(session: Session, options: "EvalOptions") -> list[str] | None:
     from .compile import FACTS_TABLE, ROSTER_TABLE
     from .records import aggregate_records, aggregated_facts, resolve_files
 
-    model, con, diagnostics = session.model, session.connection, session.diagnostics
+    con, diagnostics = session.connection, session.diagnostics
     if not aggregated_facts(model):
         unused = resolve_files(model, options.records, must_exist=False)[1] if options.records else []
         diagnostics.extend(unused)  # a --source for records nothing uses: still say if the name is wrong

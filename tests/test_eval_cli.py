@@ -10,6 +10,9 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+from typing import Any
+
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -428,3 +431,160 @@ def test_output_over_an_input_is_refused(case: Path, target: str) -> None:
     assert result.exit_code == 1
     assert "input" in result.stderr
     assert (case / target).read_bytes() == before
+
+
+# ------------------------------------------------------------------ bulk output (JSON, CSV, Parquet streamed)
+
+SHOWCASE = "rulesets/crm_showcase.kpi"
+SHOWCASE_ROSTER = "rulesets/data/crm_roster.csv"
+
+# Every shape the JSON and CSV can take: tiny and huge numbers (float repr with an exponent,
+# integers beyond a double), negatives, no data, unknown and failed gates, role gates,
+# actions, a role without KPIs, an employee without data, quotes and Cyrillic in texts.
+EDGES = '''ruleset "Края «edge» \\"cases\\"" { currency RUB  period quarter }
+fact sales "Продажи, \\"шт\\""
+fact leads
+fact cost
+metric tiny = sales / 100000
+metric cpl "Цена лида" = cost / leads better lower
+role rep "=Менеджер" {
+  require leads >= 1
+  kpi sales weight 0.5 target 3 bonus 1000
+    when attainment < 100% action "Поговорить"
+    when attainment < 1000% action "+Обучение"
+  kpi tiny  weight 0.25 target 0.00003 bonus 333.33
+    require sales > 2
+  kpi cpl   weight 0.25 target 7 bonus 100000000000
+}
+role observer "Наблюдатель" { }
+employee "A \\"Ас\\"" role rep
+employee "Б" role rep
+employee "@Наблюдатель" role observer
+employee "В" role rep
+'''
+EDGE_FACTS = '''period,employee,fact,value
+2026Q1,,sales,1
+2026Q1,,leads,3
+2026Q1,,cost,10
+2026Q1,"A ""Ас""",sales,0.0000001
+2026Q1,Б,sales,123456789012345.678901234567
+2026Q1,Б,leads,0
+2026Q2,,sales,-7
+2026Q2,,cost,22
+2026Q2,В,leads,9
+2026Q3,,cost,5
+'''
+
+
+def object_path(fmt: str, *args: str) -> bytes:
+    """What `kpidsl eval` wrote before bulk output: Results objects, then render_json / render_csv."""
+    from kpidsl.commands import eval as eval_cmd
+    from kpidsl.export import render_csv, render_json
+
+    @click.command()
+    @click.argument("ruleset")
+    @eval_cmd.input_options
+    def reference(ruleset: str, **kw: Any) -> None:
+        inputs = eval_cmd.Inputs(ruleset, kw["facts"], kw["roster"], kw["sources"], kw["period"], kw["employee"],
+                                 kw["locale"], kw["encoding"], kw["delimiter"])
+        done = eval_cmd.evaluate(inputs)
+        data = render_json(done.results, done.traced.evaluation.diagnostics) if fmt == "json" else render_csv(done.results)
+        eval_cmd.write_output(data, None, [])
+
+    result = CliRunner().invoke(reference, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout_bytes
+
+
+def bulk(fmt: str, *args: str) -> bytes:
+    result = run("eval", *args, "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout_bytes
+
+
+@pytest.fixture
+def edges(tmp_path: Path) -> Path:
+    (tmp_path / "edges.kpi").write_text(EDGES, encoding="utf-8")
+    (tmp_path / "facts.csv").write_text(EDGE_FACTS, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+@pytest.mark.parametrize("narrow", [(), ("--period", "2026Q3"), ("--employee", MANAGER)])
+def test_bulk_output_is_byte_identical_to_the_object_path_on_the_seed(at_root: Path, fmt: str,
+                                                                      narrow: tuple[str, ...]) -> None:
+    args = (SEED, "--facts", SEED_DATA, *narrow)
+    assert bulk(fmt, *args) == object_path(fmt, *args)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_bulk_output_is_byte_identical_to_the_object_path_on_the_showcase(at_root: Path, fmt: str) -> None:
+    args = (SHOWCASE, "--roster", SHOWCASE_ROSTER)
+    assert bulk(fmt, *args) == object_path(fmt, *args)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_bulk_output_is_byte_identical_on_edge_cases(edges: Path, fmt: str) -> None:
+    args = (str(edges / "edges.kpi"), "--facts", str(edges / "facts.csv"))
+    produced = bulk(fmt, *args)
+    assert produced == object_path(fmt, *args)
+    if fmt == "json":  # the case covers what it claims to
+        data = json.loads(produced)
+        kpis = [k for r in data["results"] for k in r["kpis"]]
+        assert {k["status"] for k in kpis} >= {"no_data", "gated", "missed"}
+        assert any(isinstance(k["fact"], float) and "e" in repr(k["fact"]) for k in kpis)
+        assert any(r["kpis"] == [] for r in data["results"]) and any(r["gates"] for r in data["results"])
+        assert any(k["actions"] for k in kpis) and any(g["passed"] is None for k in kpis for g in k["gates"])
+
+
+def test_parquet_results_are_exact_typed_and_agree_with_json(at_root: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    out = tmp_path / "results.parquet"
+    result = run("eval", SHOWCASE, "--roster", SHOWCASE_ROSTER, "-o", str(out))  # the suffix picks parquet
+    assert result.exit_code == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["results.parquet"]
+    con = duckdb.connect()
+    types = dict(con.execute(f"DESCRIBE SELECT * FROM read_parquet('{out}')").fetchall()[i][:2]
+                 for i in range(len(con.execute(f"DESCRIBE SELECT * FROM read_parquet('{out}')").fetchall())))
+    assert types["bonus"] == "DECIMAL(38,2)" and types["attainment"] == "DECIMAL(38,12)"
+    assert types["gates"].startswith("STRUCT(") and types["actions"] == "VARCHAR[]"
+    rows = con.execute(f"SELECT period, employee, kpi, bonus, status, gates, actions FROM read_parquet('{out}')").fetchall()
+    data = json.loads(bulk("json", SHOWCASE, "--roster", SHOWCASE_ROSTER))
+    expected = [(r["period"], r["employee"], k["kpi"], Decimal(k["bonus"]), k["status"],
+                 [{"condition": g["condition"], "passed": g["passed"], "scope": "kpi"} for g in k["gates"]],
+                 k["actions"]) for r in data["results"] for k in r["kpis"]]
+    assert [(p, e, k, b, s, g, a) for p, e, k, b, s, g, a in rows] == expected  # same rows, same order
+
+
+def test_parquet_needs_an_output_file_and_limits_are_checked(at_root: Path) -> None:
+    assert run("eval", SEED, "--facts", SEED_DATA, "--format", "parquet").exit_code == 2
+    for bad_option in (["--memory-limit", "lots"], ["--threads", "0"]):
+        result = run("eval", SEED, "--facts", SEED_DATA, *bad_option)
+        assert result.exit_code == 2 and not result.stdout, result.output
+    limited = run("eval", SEED, "--facts", SEED_DATA, "--memory-limit", "500MB", "--threads", "1", "--quiet")
+    assert limited.exit_code == 0 and manager(json.loads(limited.stdout))["bonus"] == "31360.00"
+
+
+def test_progress_shows_each_stage_on_a_terminal_only(at_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpidsl import progress as progress_module
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    original = progress_module.Progress.__init__
+
+    def on_screen(self: Any, stream: Any = None, **kw: Any) -> None:
+        original(self, screen, **{**kw, "threshold": 0.0})
+
+    monkeypatch.setattr(progress_module.Progress, "__init__", on_screen)
+    result = run("eval", SHOWCASE, "--roster", SHOWCASE_ROSTER, "--format", "json")
+    assert result.exit_code == 0
+    shown = re.findall(r"kpidsl: (\w+) +\d+\.\d\d s", screen.getvalue())  # finished stages, with their times
+    assert shown == ["load", "aggregate", "score", "explain", "write", "total"]
+    screen.seek(0)
+    screen.truncate()
+    assert run("eval", SHOWCASE, "--roster", SHOWCASE_ROSTER, "--format", "json", "--quiet").exit_code == 0
+    assert screen.getvalue() == ""

@@ -2,10 +2,13 @@
 
 The command is thin: it checks its options, runs `api.evaluate_with_facts`, prints
 the diagnostics compiler-style on stderr and hands the results to an exporter
-(text, JSON, CSV) or to the report renderer (HTML, Markdown, XLSX).  Exit codes:
-0 results written (warnings allowed), 1 errors in the input (ruleset, data, an
-unknown period or employee, an output path that cannot be written), 2 usage.
-The helpers here are shared with `kpidsl explain`.
+(text) or to the report renderer (HTML, Markdown, XLSX).  JSON, CSV and Parquet
+go through `kpidsl.bulk`, which streams them from the engine's DuckDB session
+without a Python object per value (the same bytes as the exporters, for any
+size).  Long runs show their stages on stderr when it is a terminal (`--quiet`
+silences them).  Exit codes: 0 results written (warnings allowed), 1 errors in
+the input (ruleset, data, an unknown period or employee, an output path that
+cannot be written), 2 usage.  The helpers here are shared with `kpidsl explain`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import difflib
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -24,6 +28,9 @@ from ..diagnostics import Diagnostic, Diagnostics, Severity, SourceCache, render
 from ..export import BINARY_FORMATS, FORMATS, REPORT_FORMATS, SUFFIXES
 
 REPORTS = ("analytical", "bonus", "statement", "dashboard", "all")
+BULK_FORMATS = ("json", "csv", "parquet")  # streamed by kpidsl.bulk
+EVAL_FORMATS = (*FORMATS, "parquet")
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
 
 # ------------------------------------------------------------------ shared options
@@ -58,6 +65,14 @@ def _sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...])
             raise click.BadParameter(f"records `{name.strip()}` are given twice")
         sources[name.strip()] = file.strip()
     return sources
+
+
+def _memory_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not _MEMORY.match(value):
+        raise click.BadParameter(f"write an amount of memory such as 2GB, 500MB or 1.5GiB, not `{value}`")
+    return value.replace(" ", "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,11 +246,19 @@ class Run:
     period: str | None  # the canonical key of --period
 
 
-def evaluate(inputs: Inputs, all_periods: bool = False) -> Run:
-    """Run the pipeline; on errors print them and exit 1.  Narrows to the period and
-    employee asked for; `all_periods` keeps every period (reports show dynamics) and
-    only checks that the period asked for is in the data."""
-    from ..api import EvalOptions, evaluate_with_facts
+@dataclasses.dataclass(frozen=True)
+class Tuning:
+    """How the evaluation runs, not what it computes."""
+
+    memory_limit: str | None = None  # DuckDB's memory_limit; beyond it DuckDB spills to disk
+    threads: int | None = None
+    progress: Any = None  # progress.Progress
+
+
+def _options(inputs: Inputs, all_periods: bool, tuning: Tuning) -> tuple[Any, str | None, str | None, list[str]]:
+    """EvalOptions for the inputs, after the checks a cheap look at the ruleset allows:
+    (options, the canonical --period, the employee as the data spells it, known employees)."""
+    from ..api import EvalOptions
 
     seen = preview(inputs) if (inputs.period or inputs.employee or not inputs.facts) else Preview()
     if not inputs.facts and not seen.has_records:
@@ -248,11 +271,39 @@ def evaluate(inputs: Inputs, all_periods: bool = False) -> Run:
         if wanted is None and seen.employees:
             unknown_employee(inputs.employee, seen.employees)
         wanted = wanted or inputs.employee  # the ruleset could not be read: the evaluation says why
-    employees = seen.employees
     options = EvalOptions(period=None if all_periods else key, employee=wanted, roster=inputs.roster,
                           encoding=inputs.encoding, delimiter=inputs.delimiter, locale=inputs.locale,
-                          records=dict(inputs.sources))
+                          records=dict(inputs.sources), memory_limit=tuning.memory_limit, threads=tuning.threads,
+                          progress=tuning.progress)
+    return options, key, wanted, seen.employees
+
+
+def _check_facts(model: Any, table: Any, roles: set[str]) -> None:
+    """Stop (exit 1) when facts the KPIs of `roles` need are in none of the facts files."""
+    missing = absent_facts(model, table, roles)
+    files = ", ".join(table.files) if table is not None and table.files else "none given"
+    for fact, kpis in missing.items():
+        click.echo(f"error: fact `{fact}` is in none of the facts files ({files}), "
+                   f"and KPI {', KPI '.join(kpis)} needs it", err=True)
+    if missing:
+        fail(f"{len(missing)} fact(s) the KPIs need are missing from the data",
+             "add their values, named by the fact's name or title as the ruleset declares it, "
+             "or correct a misspelled column (a warning above lists names that are not facts of this ruleset)")
+
+
+def evaluate(inputs: Inputs, all_periods: bool = False, tuning: Tuning = Tuning()) -> Run:
+    """Run the pipeline; on errors print them and exit 1.  Narrows to the period and
+    employee asked for; `all_periods` keeps every period (reports show dynamics) and
+    only checks that the period asked for is in the data."""
+    from ..api import evaluate_with_facts
+
+    options, key, wanted, employees = _options(inputs, all_periods, tuning)
     traced = evaluate_with_facts(inputs.ruleset, list(inputs.facts), options)
+    return _narrow(traced, key, wanted, employees, all_periods)
+
+
+def _narrow(traced: Any, key: str | None, wanted: str | None, employees: list[str], all_periods: bool) -> Run:
+    """The diagnostics on stderr (exit 1 on errors), the checks on the results, the narrowing."""
     evaluation = traced.evaluation
     report_diagnostics(evaluation.diagnostics, evaluation.sources)
     if not evaluation.ok:
@@ -266,18 +317,58 @@ def evaluate(inputs: Inputs, all_periods: bool = False) -> Run:
         rows = [r for r in rows if r.employee == wanted]
         if not rows:
             unknown_employee(wanted, [*employees, *(r.employee for r in results.results)])
-    missing = absent_facts(traced.model, traced.facts, {r.role for r in rows})
-    files = ", ".join(traced.facts.files) if traced.facts is not None and traced.facts.files else "none given"
-    for fact, kpis in missing.items():
-        click.echo(f"error: fact `{fact}` is in none of the facts files ({files}), "
-                   f"and KPI {', KPI '.join(kpis)} needs it", err=True)
-    if missing:
-        fail(f"{len(missing)} fact(s) the KPIs need are missing from the data",
-             "add their values, named by the fact's name or title as the ruleset declares it, "
-             "or correct a misspelled column (a warning above lists names that are not facts of this ruleset)")
+    _check_facts(traced.model, traced.facts, {r.role for r in rows})
     findings = [f for f in results.findings if key is None or all_periods or f.period == key]
     narrowed = dataclasses.replace(results, results=rows, findings=findings)
     return Run(traced, narrowed, wanted, key)
+
+
+def evaluate_bulk(inputs: Inputs, fmt: str, output: str | None, tuning: Tuning) -> None:
+    """`evaluate` for JSON, CSV and Parquet, streamed by kpidsl.bulk: the same checks, the
+    same diagnostics and the same bytes as the exporters, for any number of employees."""
+    from .. import api, bulk
+    from ..output import OutputError
+
+    options, key, wanted, employees = _options(inputs, False, tuning)
+    options.metrics = False  # no bulk format shows them
+    options.stream = True
+    traced = api.evaluate_with_facts(inputs.ruleset, list(inputs.facts), options)
+    started = traced.started
+    if started is None:  # nothing to stream: a failure (reported here), or results as objects
+        run = _narrow(traced, key, wanted, employees, False)
+        if fmt == "parquet":
+            fail("Parquet is written from the engine's session, and this evaluation returned no session")
+        from ..export import render_csv, render_json
+
+        data = render_json(run.results, traced.evaluation.diagnostics) if fmt == "json" else render_csv(run.results)
+        write_output(data, output, [*inputs.files, *(traced.model.files if traced.model is not None else [])])
+        return
+    try:
+        session = started.session
+        skeleton = None
+        if session is not None:
+            with session.stage("explain"):
+                skeleton = bulk.prepare(session)
+        report_diagnostics(started.diagnostics, started.sources)
+        if session is None or skeleton is None or any(d.is_error for d in started.diagnostics):
+            click.get_current_context().exit(1)
+            return
+        if key is not None and key not in session.periods:
+            fail(f"period {key} is not in the data",
+                 "periods in the data: " + (", ".join(session.periods) or "none"))
+        shown = [(e, r) for e, r in session.roster if wanted is None or e == wanted] \
+            if any(key is None or p == key for p in session.periods) else []
+        if wanted is not None and not shown:
+            unknown_employee(wanted, [*employees, *(e for e, _ in session.roster)])
+        _check_facts(started.model, started.facts, {r for _, r in shown})
+        protected = [*inputs.files, *(started.model.files if started.model is not None else [])]
+        with session.stage("write"):
+            try:
+                bulk.write(session, skeleton, fmt, output, started.diagnostics, protected)
+            except OutputError as exc:
+                fail(str(exc))
+    finally:
+        started.close()
 
 
 def write_output(data: bytes | str, output: str | None, protected: Sequence[str]) -> None:
@@ -305,57 +396,67 @@ def write_output(data: bytes | str, output: str | None, protected: Sequence[str]
 def _default_format(output: str | None) -> str:
     """By the output's suffix; to a terminal a table; to a pipe or file JSON."""
     if output is not None:
-        return SUFFIXES.get(Path(output).suffix.lower(), "json")
+        return {**SUFFIXES, ".parquet": "parquet", ".pq": "parquet"}.get(Path(output).suffix.lower(), "json")
     return "text" if sys.stdout.isatty() else "json"
 
 
 @click.command("eval")
 @click.argument("ruleset", type=click.Path(dir_okay=False))
 @input_options
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="text, json, csv, html, md or xlsx (default: by -o's suffix, else text to a terminal, json otherwise).")
+@click.option("--format", "fmt", type=click.Choice(EVAL_FORMATS), default=None,
+              help="text, json, csv, parquet, html, md or xlsx (default: by -o's suffix, else text to a terminal, "
+                   "json otherwise).")
 @click.option("--report", type=click.Choice(REPORTS), default=None,
               help="Which report for html/md/xlsx (default: all).")
 @click.option("--template", type=click.Path(dir_okay=False), default=None,
               help="Your own Jinja template for html/md.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file (atomically; never over an input) instead of stdout.")
+@click.option("--memory-limit", metavar="SIZE", callback=_memory_limit, default=None,
+              help="Memory DuckDB may use (e.g. 2GB); beyond it, it spills to a temporary folder.")
+@click.option("--threads", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Threads DuckDB may use (default: every core).")
+@click.option("--quiet", is_flag=True, default=False,
+              help="No progress on stderr (it is shown only on a terminal, for runs over half a second).")
 def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roster: str | None,
             period: str | None, employee: str | None, locale: str | None, encoding: str | None,
             delimiter: str | None, fmt: str | None, report: str | None, template: str | None,
-            output: str | None) -> None:
+            output: str | None, memory_limit: str | None, threads: int | None, quiet: bool) -> None:
     """Evaluate RULESET over the facts: every KPI, index and bonus.
 
     Errors and warnings go to stderr.  Exit 0 ok (warnings allowed), 1 errors in the
     input, 2 usage error."""
+    from ..progress import Progress
+
     fmt = fmt or _default_format(output)
-    if fmt in BINARY_FORMATS and output is None:
+    if fmt in (*BINARY_FORMATS, "parquet") and output is None:
         raise click.UsageError(f"--format {fmt} is a binary file: give an output path with -o")
     if fmt not in REPORT_FORMATS and (report or template):
         raise click.UsageError(f"--report and --template apply to html, md and xlsx, not to --format {fmt}")
 
     inputs = Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter)
-    run = evaluate(inputs, all_periods=fmt in REPORT_FORMATS)
+    progress = Progress(quiet=quiet)
+    tuning = Tuning(memory_limit, threads, progress)
+    if fmt in BULK_FORMATS:
+        evaluate_bulk(inputs, fmt, output, tuning)
+        progress.finish()
+        return
+    run = evaluate(inputs, all_periods=fmt in REPORT_FORMATS, tuning=tuning)
     results = run.results
     data: bytes | str
-    if fmt == "text":
-        from ..export import render_text
+    with progress.stage("render"):
+        if fmt == "text":
+            from ..export import render_text
 
-        data = render_text(results, locale)
-    elif fmt == "json":
-        from ..export import render_json
-
-        data = render_json(results, run.traced.evaluation.diagnostics)
-    elif fmt == "csv":
-        from ..export import render_csv
-
-        data = render_csv(results)
-    else:
-        data = _render_report(results, fmt, report or "all", locale, template, run.period)
+            data = render_text(results, locale)
+        else:
+            data = _render_report(results, fmt, report or "all", locale, template, run.period)
     protected = [*inputs.files, *([template] if template else [])]
     if run.traced.model is not None:
         protected += run.traced.model.files  # the ruleset's imports
-    write_output(data, output, protected)
+    with progress.stage("write"):
+        write_output(data, output, protected)
+    progress.finish()
 
 
 def _render_report(results: Any, fmt: str, report: str, locale: str | None, template: str | None,
