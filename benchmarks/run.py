@@ -7,9 +7,11 @@ One process runs everything: it generates the dataset once (benchmarks.generate,
 Parquet, cached in --data), then runs each contender in its own subprocess — so
 each has a clean peak memory (ru_maxrss from wait4) — `--repeat` times:
 
-* kpidsl      — `kpidsl eval rulesets/crm_showcase.kpi --roster … --source …` writing
-                JSON, exactly what a user runs (skipped, saying why, while `kpidsl eval`
-                cannot read records yet);
+* kpidsl      — `kpidsl eval rulesets/crm_showcase.kpi --roster … --source … -o results.parquet`,
+                exactly what a user runs, end to end: parse, load, aggregate the records,
+                score, write the results table (Parquet);
+* kpidsl_json — the same writing JSON (the machine contract, most of a gigabyte at
+                100 000 employees);
 * duckdb_sql, pandas, zen, rule_engine — see benchmarks.contenders;
 * duckdb_facts, kpidsl_records — the records → facts stage alone, hand-written and
   kpidsl's, compared value by value.
@@ -72,20 +74,35 @@ def run_child(argv: list[str], cwd: Path = ROOT) -> tuple[float, float, int, str
                 out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
 
 
-def kpidsl_command(data: Path, out: Path) -> list[str]:
+KPIDSL = ("kpidsl", "kpidsl_json")  # kpidsl eval end to end, writing Parquet / JSON
+
+
+def kpidsl_command(data: Path, out: Path, memory_limit: str | None = None) -> list[str]:
+    fmt = "json" if out.suffix == ".json" else "parquet"
     return [sys.executable, "-m", "kpidsl.cli", "eval", str(SHOWCASE), "--roster", str(data / "roster.csv"),
             "--source", f"deals={data / 'deals.parquet'}", "--source", f"lead_log={data / 'leads.parquet'}",
-            "--source", f"ad_costs={data / 'ad_spend.parquet'}", "--format", "json", "-o", str(out)]
+            "--source", f"ad_costs={data / 'ad_spend.parquet'}", "--format", fmt, "-o", str(out), "--quiet",
+            *(["--memory-limit", memory_limit] if memory_limit else [])]
 
 
 def kpidsl_unavailable() -> str | None:
-    """Why the kpidsl contender cannot run yet, or None."""
+    """Why the kpidsl contenders cannot run, or None."""
     wall, _, code, out, err = run_child([sys.executable, "-m", "kpidsl.cli", "eval", "--help"])
     if code != 0:
         return f"`kpidsl eval --help` failed: {err.strip()[:200]}"
-    if "--source" not in out:
-        return "`kpidsl eval` has no --source option yet: the engine does not evaluate records files"
+    for needed in ("--source", "parquet", "--memory-limit"):
+        if needed not in out:
+            return f"`kpidsl eval` has no {needed} yet"
     return None
+
+
+def totals_from_kpidsl_parquet(path: Path) -> dict[tuple[str, str], Decimal]:
+    """An employee's bonus is the sum of their KPI rows' (rounded) bonuses."""
+    import duckdb
+
+    rows = duckdb.connect().execute("SELECT period, employee, CAST(sum(bonus) AS VARCHAR) FROM read_parquet($p) "
+                                    "GROUP BY period, employee", {"p": str(path)}).fetchall()
+    return {(p, e): Decimal(b).quantize(CENT) for p, e, b in rows}
 
 
 def totals_from_csv(path: Path) -> dict[tuple[str, str], Decimal]:
@@ -138,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine-repeat", type=int, default=None,
                         help="runs of the slow per-employee rules engines (default: --repeat)")
     parser.add_argument("--data", type=Path, default=None, help="dataset folder (default: a cache in the temp dir)")
-    parser.add_argument("--only", default="kpidsl,duckdb_sql,pandas,zen,rule_engine,duckdb_facts,kpidsl_records")
+    parser.add_argument("--only", default="kpidsl,kpidsl_json,duckdb_sql,pandas,zen,rule_engine,duckdb_facts,kpidsl_records")
+    parser.add_argument("--memory-limit", default=None, help="passed to kpidsl eval --memory-limit")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -155,8 +173,11 @@ def main(argv: list[str] | None = None) -> int:
 
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     results: dict[str, Measured] = {n: Measured(n) for n in names}
-    if "kpidsl" in results:
-        results["kpidsl"].skipped = kpidsl_unavailable()
+    if any(n in results for n in KPIDSL):
+        why = kpidsl_unavailable()
+        for n in KPIDSL:
+            if n in results:
+                results[n].skipped = why
     outputs = Path(tempfile.mkdtemp(prefix="kpidsl-bench-out-"))
     totals: dict[str, dict[tuple[str, str], Decimal]] = {}
     facts: dict[str, dict[tuple[str, str, str], Decimal | None]] = {}
@@ -166,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         repeat = args.engine_repeat if name in ("zen", "rule_engine") and args.engine_repeat else args.repeat
         for attempt in range(repeat):
-            out = outputs / (f"{name}.json" if name == "kpidsl" else f"{name}.csv")
-            argv_ = (kpidsl_command(data, out) if name == "kpidsl" else
+            out = outputs / {"kpidsl": "kpidsl.parquet", "kpidsl_json": "kpidsl.json"}.get(name, f"{name}.csv")
+            argv_ = (kpidsl_command(data, out, args.memory_limit) if name in KPIDSL else
                      [sys.executable, "-m", "benchmarks.contenders", name, "--data", str(data), "--out", str(out)])
             wall, peak, code, stdout, stderr = run_child(argv_)
             if code != 0:
@@ -175,13 +196,15 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             measured.wall.append(wall)
             measured.peak_mb.append(peak)
-            if name != "kpidsl" and stdout.strip():
+            if name not in KPIDSL and stdout.strip():
                 measured.phases.append(json.loads(stdout.strip().splitlines()[-1]))
             print(f"{name} run {attempt + 1}/{repeat}: {wall:.2f} s, peak {peak:.0f} MB", file=sys.stderr)
             if attempt == 0 and name in FACTS_ONLY:
                 facts[name] = facts_from_csv(out)
             elif attempt == 0:
-                totals[name] = totals_from_kpidsl_json(out) if name == "kpidsl" else totals_from_csv(out)
+                totals[name] = (totals_from_kpidsl_parquet(out) if name == "kpidsl" else
+                                totals_from_kpidsl_json(out) if name == "kpidsl_json" else totals_from_csv(out))
+            out.unlink(missing_ok=True)  # a JSON output is most of a gigabyte
 
     if "duckdb_sql" not in totals or (facts and len(facts) != 2):
         print("the hand-written SQL is the reference: include duckdb_sql (and both or neither of "
@@ -232,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({
             "machine": machine(), "employees": args.employees, "rows": args.rows, "seed": args.seed,
+            "command": " ".join(["python -m benchmarks.run", *(argv if argv is not None else sys.argv[1:])]),
+            "kpidsl_command": " ".join(kpidsl_command(data, Path("results.parquet"), args.memory_limit)[1:]),
             "agreeing_totals": len(reference),
             "contenders": {m.name: {"skipped": m.skipped} if m.skipped else {
                 "median_s": m.median, "runs_s": m.wall, "peak_mb": max(m.peak_mb), "ratio_to_sql": m.median / base,

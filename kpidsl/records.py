@@ -717,12 +717,16 @@ def _validate(connection: "duckdb.DuckDBPyConnection", model: "Model", source: S
     checks: list[tuple[str, str, exp.Expression, str]] = []  # (code, column, bad-condition, what)
     date_col = builder.resolve(source, decl.date_column.text, decl.date_column.span, "date")  # type: ignore[union-attr]
     raw = _col(date_col)  # type: ignore[arg-type]
-    blank = exp.or_(exp.Is(this=raw, expression=exp.Null()),
-                    exp.EQ(this=exp.Trim(this=exp.cast(raw.copy(), "VARCHAR")), expression=exp.Literal.string("")))
+    typed = builder.type_of(source, date_col) in ("date", "timestamp")  # type: ignore[arg-type]
+    blank: exp.Expression = exp.Is(this=raw, expression=exp.Null())
+    if not typed:  # a typed date is never blank text, nor unreadable (and casting it to text costs)
+        blank = exp.or_(blank, exp.EQ(this=exp.Trim(this=exp.cast(raw.copy(), "VARCHAR")),
+                                      expression=exp.Literal.string("")))
     parsed = builder.date_expr(source, date_col, decl.date_column.span)  # type: ignore[arg-type, union-attr]
     checks.append(("D103", date_col, blank, "no date"))  # type: ignore[arg-type]
-    checks.append(("D100", date_col, exp.and_(exp.not_(exp.paren(blank.copy())),  # type: ignore[arg-type]
-                                              exp.Is(this=parsed, expression=exp.Null())), "not a date"))
+    if not typed:
+        checks.append(("D100", date_col, exp.and_(exp.not_(exp.paren(blank.copy())),  # type: ignore[arg-type]
+                                                  exp.Is(this=parsed, expression=exp.Null())), "not a date"))
     seen: set[str] = set()
     for _, agg in aggregated_facts(model)[source.name]:
         if agg.function == "count" or agg.column is None:
