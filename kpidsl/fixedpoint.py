@@ -376,12 +376,13 @@ def _spark_int_div(n: exp.Expression, d: exp.Expression) -> exp.Expression:
     """`n DIV d` for Spark, exact as DECIMAL(38, 0), for integers 0 ≤ n < 10^38 and 0 < d < 10^26;
     NULL when the quotient reaches 10^26 (the callers treat such quotients as out of range).
 
-    Spark's `DIV` gives a BIGINT, so the quotient is built from two quotients below
-    10^14 and 10^12: with n = nh·10^12 + nl (nl < 10^12),
+    Spark's `DIV` gives a BIGINT.  A quotient below 10^18 — the usual case, tested
+    as floor(n·10^-18) < d — is Spark's own `DIV`.  A larger one is built from two
+    quotients below 10^14 and 10^12: with nh = floor(n·10^-12) and nl = n mod 10^12,
         n div d = (nh div d)·10^12 + ((nh mod d)·10^12 + nl) div d,
     and nh div d < 10^14 exactly when the quotient is below 10^26, i.e. when
     floor(nh·10^-14) < d.  Every intermediate fits DECIMAL(38, 0): (nh mod d)·10^12
-    < d·10^12 < 10^38.  Scaling by 10^-12 and 10^-14 multiplies by an exact decimal
+    < d·10^12 < 10^38.  Scaling by a power of ten multiplies by an exact decimal
     constant (Spark keeps the scale with allowPrecisionLoss=false)."""
     def dec(text: str, scale: int, precision: int) -> exp.Expression:
         return exp.Cast(this=exp.Literal.string(text), to=decimal_type(scale, precision))
@@ -389,22 +390,25 @@ def _spark_int_div(n: exp.Expression, d: exp.Expression) -> exp.Expression:
     def k() -> exp.Expression:
         return dec(str(_K), 0, 38)
 
+    def below(x: exp.Expression, digits: int) -> exp.Expression:  # x div d < 10^digits
+        return exp.LT(this=exp.Floor(this=exp.Mul(this=x, expression=dec(f"1E-{digits}", digits, digits + 1))),
+                      expression=_p(d.copy()))
+
+    def small(x: exp.Expression, y: exp.Expression) -> exp.Expression:
+        node = exp.IntDiv(this=x, expression=y)
+        node.meta[SMALL_QUOTIENT] = True
+        return node
+
     def low() -> exp.Expression:  # nl = n mod 10^12
         return exp.Paren(this=exp.Mod(this=_p(n.copy()), expression=k()))
 
-    def high() -> exp.Expression:  # nh = (n − nl)·10^-12, an integer
-        shifted = exp.Mul(this=exp.Paren(this=exp.Sub(this=_p(n.copy()), expression=low())),
-                          expression=dec("1E-12", 12, 13))
-        return exp.Cast(this=shifted, to=decimal_type(0))
+    def high() -> exp.Expression:  # nh = floor(n·10^-12)
+        return exp.Floor(this=exp.Mul(this=_p(n.copy()), expression=dec("1E-12", 12, 13)))
 
-    guard = exp.LT(this=exp.Floor(this=exp.Mul(this=high(), expression=dec("1E-14", 14, 15))),
-                   expression=_p(d.copy()))
-    top = exp.Mul(this=exp.Cast(this=exp.Paren(this=exp.IntDiv(this=high(), expression=_p(d.copy()))),
-                                to=decimal_type(0)),
-                  expression=k())
+    top = exp.Mul(this=exp.Cast(this=exp.Paren(this=small(high(), _p(d.copy()))), to=decimal_type(0)), expression=k())
     rest = exp.Add(this=exp.Mul(this=exp.Paren(this=exp.Mod(this=high(), expression=_p(d.copy()))), expression=k()),
                    expression=low())
-    bottom = exp.IntDiv(this=exp.Paren(this=rest), expression=_p(d.copy()))
-    for part in (top.find(exp.IntDiv), bottom):
-        part.meta[SMALL_QUOTIENT] = True  # type: ignore[union-attr]
-    return exp.Paren(this=exp.Case(ifs=[exp.If(this=guard, true=exp.Add(this=top, expression=bottom))]))
+    wide = exp.Add(this=top, expression=small(exp.Paren(this=rest), _p(d.copy())))
+    usual = exp.Cast(this=small(_p(n.copy()), _p(d.copy())), to=decimal_type(0))
+    return exp.Paren(this=exp.Case(ifs=[exp.If(this=below(_p(n.copy()), 18), true=usual),
+                                        exp.If(this=below(high(), 14), true=wide)]))
