@@ -86,23 +86,21 @@ def wanted_grid(session: "Session") -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def _grid(session: "Session") -> None:
-    """The wanted periods and people with their output positions and their names encoded for
-    JSON and CSV (bulk_text), as temporary tables."""
-    from .bulk_text import PEOPLE_TEXT, PERIOD_TEXT, encoded_people, encoded_periods
-
+    """The wanted periods and people with their output positions, as temporary tables."""
     periods, people = wanted_grid(session)
-    titles = {name: role.title or name for name, role in session.model.roles.items()}
-    con = session.connection
-    for name, columns, values in (
-            (PERIODS, ("period", "pos", *PERIOD_TEXT), [periods, list(range(len(periods))), *encoded_periods(periods)]),
-            (PEOPLE, ("employee", "role", "pos", *PEOPLE_TEXT),
-             [[e for e, _ in people], [r for _, r in people], list(range(len(people))), *encoded_people(people, titles)])):
-        items = [exp.alias_(exp.cast(exp.Unnest(expressions=[exp.Placeholder(this=str(i))]),
-                                     "INTEGER" if c == "pos" else "VARCHAR"), c, quoted=True)
-                 for i, c in enumerate(columns, start=1)]
-        create = exp.Create(this=_table(name), kind="TABLE", replace=True, expression=exp.select(*items),
-                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-        con.execute(_sql(create), values)
+    temp_table(session, PERIODS, {"period": periods, "pos": list(range(len(periods)))})
+    temp_table(session, PEOPLE, {"employee": [e for e, _ in people], "role": [r for _, r in people],
+                                 "pos": list(range(len(people)))})
+
+
+def temp_table(session: "Session", name: str, columns: dict[str, list[Any]]) -> None:
+    """A temporary table from Python lists (VARCHAR, or INTEGER for `pos`), passed as parameters."""
+    items = [exp.alias_(exp.cast(exp.Unnest(expressions=[exp.Placeholder(this=str(i))]),
+                                 "INTEGER" if c == "pos" else "VARCHAR"), c, quoted=True)
+             for i, c in enumerate(columns, start=1)]
+    create = exp.Create(this=_table(name), kind="TABLE", replace=True, expression=exp.select(*items),
+                        properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+    session.connection.execute(_sql(create), list(columns.values()))
 
 
 def _sort_rows(session: "Session") -> None:

@@ -97,24 +97,30 @@ def usable(session: "Session") -> bool:
 
 def csv_field(text: str) -> str:
     """One CSV field as csv.writer (excel dialect, minimal quoting) writes it."""
+    if not any(c in text for c in ',"\r\n'):
+        return text
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow([text, ""])
     return buffer.getvalue()[:-1]
 
 
-def encoded_people(people: list[tuple[str, str]], role_titles: dict[str, str]) -> list[list[str]]:
-    """Columns for the people table: the name and role as JSON strings and as CSV fields."""
-    return [[encode_basestring(e) for e, _ in people], [encode_basestring(r) for _, r in people],
-            [csv_field(neutralise(e)) for e, _ in people], [csv_field(neutralise(r)) for _, r in people],
-            [csv_field(neutralise(role_titles[r])) for _, r in people]]
+PERIOD_TEXT = "kpidsl_bulk_period_text"  # pos, the period as JSON (pj) and CSV (pc)
+PEOPLE_TEXT = "kpidsl_bulk_people_text"  # pos, employee and role as JSON (ej, rj), and as CSV with the role title (ec, rc, tc)
 
 
-PEOPLE_TEXT = ("ej", "rj", "ec", "rc", "tc")
-PERIOD_TEXT = ("pj", "pc")
+def encode_names(session: "Session") -> None:
+    """The wanted periods' and people's names encoded for JSON and CSV, as temporary tables."""
+    from .bulk import temp_table, wanted_grid
 
-
-def encoded_periods(periods: list[str]) -> list[list[str]]:
-    return [[encode_basestring(p) for p in periods], [csv_field(neutralise(p)) for p in periods]]
+    periods, people = wanted_grid(session)
+    titles = {name: role.title or name for name, role in session.model.roles.items()}
+    roles = {r: (encode_basestring(r), csv_field(neutralise(r)), csv_field(neutralise(titles[r]))) for _, r in people}
+    temp_table(session, PERIOD_TEXT, {"pos": list(range(len(periods))), "pj": [encode_basestring(p) for p in periods],
+                                      "pc": [csv_field(neutralise(p)) for p in periods]})
+    temp_table(session, PEOPLE_TEXT, {
+        "pos": list(range(len(people))), "ej": [encode_basestring(e) for e, _ in people],
+        "rj": [roles[r][0] for _, r in people], "ec": [csv_field(neutralise(e)) for e, _ in people],
+        "rc": [roles[r][1] for _, r in people], "tc": [roles[r][2] for _, r in people]})
 
 
 # ------------------------------------------------------------------ SQL pieces
@@ -266,11 +272,11 @@ def json_query(session: "Session") -> exp.Select:
 
 def _named(select: exp.Select) -> exp.Select:
     """The sorted rows (as "k") with the encoded names of their period ("p") and person ("e")."""
-    from .bulk import PEOPLE, PERIODS, ROWS, _table
+    from .bulk import ROWS, _table
 
     return (select.from_(_table(ROWS, "k"))
-            .join(_table(PERIODS, "p"), on=exp.EQ(this=_col("pos", "p"), expression=_col("ppos", "k")))
-            .join(_table(PEOPLE, "e"), on=exp.EQ(this=_col("pos", "e"), expression=_col("epos", "k"))))
+            .join(_table(PERIOD_TEXT, "p"), on=exp.EQ(this=_col("pos", "p"), expression=_col("ppos", "k")))
+            .join(_table(PEOPLE_TEXT, "e"), on=exp.EQ(this=_col("pos", "e"), expression=_col("epos", "k"))))
 
 
 def _chunks(session: "Session") -> Iterator[tuple[int, int, int]]:
@@ -286,6 +292,7 @@ def json_employees(session: "Session") -> Iterator[str]:
     """Each employee result's JSON text, in output order."""
     from .bulk import TOTALS, ROWS, _table
 
+    encode_names(session)
     money = exp.DataType.build(f"DECIMAL(38, {session.plan.minor_digits})")
     totals = (exp.select(_col("ppos", "k"), _col("epos", "k"),
                          *(exp.alias_(exp.cast(exp.Sum(this=_col(n, "k")), money.copy()), n, quoted=True)
@@ -367,6 +374,7 @@ def csv_query(session: "Session") -> exp.Select:
 
 def write_csv(session: "Session", out: BinaryIO) -> None:
     """`render_csv(results)`, laid out by DuckDB."""
+    encode_names(session)
     header = io.StringIO()
     csv.writer(header, lineterminator="\r\n").writerow(CSV_COLUMNS)
     out.write(b"\xef\xbb\xbf" + header.getvalue().encode("utf-8"))
