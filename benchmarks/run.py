@@ -18,7 +18,10 @@ each has a clean peak memory (ru_maxrss from wait4) — `--repeat` times:
 
 Before any time is printed, every contender's total bonus per (period, employee) must
 equal the hand-written SQL's to the kopeck; otherwise the run stops with the
-differences.  It then prints the median wall time, the ratio to hand-written SQL
+differences.  The outputs are compared at the end, in a process of their own
+(benchmarks.agree), so the runner stays small: a child's peak memory (ru_maxrss) starts
+from its parent's size, and a runner that had read a JSON output of a gigabyte would pass
+that on to every later contender.  It then prints the median wall time, the ratio to hand-written SQL
 and the peak memory, plus the small case: `kpidsl eval` on the seed example
 against the bare import cost of its libraries.
 """
@@ -26,7 +29,6 @@ against the bare import cost of its libraries.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -43,7 +45,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOWCASE = ROOT / "rulesets" / "crm_showcase.kpi"
 SEED = ROOT / "rulesets" / "seed_marketing.kpi"
 SEED_FACTS = ROOT / "rulesets" / "data" / "seed_marketing.csv"
-CENT = Decimal("0.01")
 FACTS_ONLY = ("duckdb_facts", "kpidsl_records")  # the records stage alone, compared fact by fact
 
 
@@ -51,6 +52,7 @@ FACTS_ONLY = ("duckdb_facts", "kpidsl_records")  # the records stage alone, comp
 class Measured:
     name: str
     wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds of the process and its threads
     peak_mb: list[float] = field(default_factory=list)
     phases: list[dict[str, float]] = field(default_factory=list)
     skipped: str | None = None
@@ -59,15 +61,24 @@ class Measured:
     def median(self) -> float:
         return statistics.median(self.wall)
 
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu)
+
+
+LAST_CPU: list[float] = []  # the CPU seconds of the last run_child (kept apart to leave its signature)
+
 
 def run_child(argv: list[str], cwd: Path = ROOT) -> tuple[float, float, int, str, str]:
-    """Run one process; its wall time, its own peak RSS in MB, exit code, stdout, stderr."""
+    """Run one process; its wall time, its own peak RSS in MB, exit code, stdout, stderr.
+    Its CPU time (user + system, all threads) is left in LAST_CPU."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         child = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err)
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
+        LAST_CPU[:] = [usage.ru_utime + usage.ru_stime]
         out.seek(0)
         err.seek(0)
         return (wall, usage.ru_maxrss / 1024, child.returncode,
@@ -94,39 +105,6 @@ def kpidsl_unavailable() -> str | None:
         if needed not in out:
             return f"`kpidsl eval` has no {needed} yet"
     return None
-
-
-def totals_from_kpidsl_parquet(path: Path) -> dict[tuple[str, str], Decimal]:
-    """An employee's bonus is the sum of their KPI rows' (rounded) bonuses."""
-    import duckdb
-
-    rows = duckdb.connect().execute("SELECT period, employee, CAST(sum(bonus) AS VARCHAR) FROM read_parquet($p) "
-                                    "GROUP BY period, employee", {"p": str(path)}).fetchall()
-    return {(p, e): Decimal(b).quantize(CENT) for p, e, b in rows}
-
-
-def totals_from_csv(path: Path) -> dict[tuple[str, str], Decimal]:
-    with path.open(encoding="utf-8") as handle:
-        return {(r["period"], r["employee"]): Decimal(r["bonus"]).quantize(CENT) for r in csv.DictReader(handle)}
-
-
-def totals_from_kpidsl_json(path: Path) -> dict[tuple[str, str], Decimal]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {(r["period"], r["employee"]): Decimal(r["bonus"]).quantize(CENT) for r in data["results"]}
-
-
-def facts_from_csv(path: Path) -> dict[tuple[str, str, str], Decimal | None]:
-    with path.open(encoding="utf-8") as handle:
-        return {(r["period"], r["employee"], r["fact"]): Decimal(r["value"]).normalize() if r["value"] else None
-                for r in csv.DictReader(handle)}
-
-
-def compare(reference: dict[tuple[str, str], Decimal], other: dict[tuple[str, str], Decimal], name: str) -> list[str]:
-    problems = []
-    for key in sorted(set(reference) | set(other)):
-        if reference.get(key) != other.get(key):
-            problems.append(f"{name}: {key[0]} {key[1]}: SQL {reference.get(key)} ≠ {other.get(key)}")
-    return problems
 
 
 def machine() -> dict[str, str]:
@@ -179,15 +157,15 @@ def main(argv: list[str] | None = None) -> int:
             if n in results:
                 results[n].skipped = why
     outputs = Path(tempfile.mkdtemp(prefix="kpidsl-bench-out-"))
-    totals: dict[str, dict[tuple[str, str], Decimal]] = {}
-    facts: dict[str, dict[tuple[str, str, str], Decimal | None]] = {}
+    kept: dict[str, Path] = {}  # each contender's first output, compared at the end (benchmarks.agree)
     for name, measured in results.items():
         if measured.skipped:
             print(f"{name}: skipped — {measured.skipped}", file=sys.stderr)
             continue
         repeat = args.engine_repeat if name in ("zen", "rule_engine") and args.engine_repeat else args.repeat
         for attempt in range(repeat):
-            out = outputs / {"kpidsl": "kpidsl.parquet", "kpidsl_json": "kpidsl.json"}.get(name, f"{name}.csv")
+            suffix = {"kpidsl": ".parquet", "kpidsl_json": ".json"}.get(name, ".csv")
+            out = outputs / f"{name}-{attempt}{suffix}"
             argv_ = (kpidsl_command(data, out, args.memory_limit) if name in KPIDSL else
                      [sys.executable, "-m", "benchmarks.contenders", name, "--data", str(data), "--out", str(out)])
             wall, peak, code, stdout, stderr = run_child(argv_)
@@ -195,40 +173,44 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name} failed (exit {code}):\n{stderr[-2000:]}", file=sys.stderr)
                 return 1
             measured.wall.append(wall)
+            measured.cpu.append(LAST_CPU[0])
             measured.peak_mb.append(peak)
             if name not in KPIDSL and stdout.strip():
                 measured.phases.append(json.loads(stdout.strip().splitlines()[-1]))
-            print(f"{name} run {attempt + 1}/{repeat}: {wall:.2f} s, peak {peak:.0f} MB", file=sys.stderr)
-            if attempt == 0 and name in FACTS_ONLY:
-                facts[name] = facts_from_csv(out)
-            elif attempt == 0:
-                totals[name] = (totals_from_kpidsl_parquet(out) if name == "kpidsl" else
-                                totals_from_kpidsl_json(out) if name == "kpidsl_json" else totals_from_csv(out))
-            out.unlink(missing_ok=True)  # a JSON output is most of a gigabyte
+            print(f"{name} run {attempt + 1}/{repeat}: {wall:.2f} s, cpu {LAST_CPU[0]:.2f} s, peak {peak:.0f} MB",
+                  file=sys.stderr)
+            if attempt == 0:
+                kept[name] = out
+            else:
+                out.unlink(missing_ok=True)  # a JSON output is most of a gigabyte
 
-    if "duckdb_sql" not in totals or (facts and len(facts) != 2):
+    facts_given = [n for n in FACTS_ONLY if n in kept]
+    if "duckdb_sql" not in kept or len(facts_given) == 1:
         print("the hand-written SQL is the reference: include duckdb_sql (and both or neither of "
               "duckdb_facts, kpidsl_records)", file=sys.stderr)
         return 2
-    reference = totals["duckdb_sql"]
-    problems = [p for name, t in totals.items() if name != "duckdb_sql" for p in compare(reference, t, name)]
-    if len(facts) == 2:  # the records stage alone: every fact value, exactly
-        hand, ours = facts["duckdb_facts"], facts["kpidsl_records"]
-        problems += [f"kpidsl_records: {k}: SQL {hand.get(k)} ≠ {ours.get(k)}"
-                     for k in sorted(set(hand) | set(ours), key=str) if hand.get(k) != ours.get(k)]
-    if problems:
-        print(f"results disagree ({len(problems)} differences); no times are reported:", file=sys.stderr)
-        print("\n".join(problems[:20]), file=sys.stderr)
+    scoring = ["duckdb_sql", *(n for n in kept if n not in FACTS_ONLY and n != "duckdb_sql")]
+    agree_argv = [sys.executable, "-m", "benchmarks.agree", *(f"{n}={kept[n]}" for n in scoring)]
+    if facts_given:
+        agree_argv += ["--facts", *(f"{n}={kept[n]}" for n in FACTS_ONLY)]
+    _, _, code, stdout, stderr = run_child(agree_argv)
+    if code not in (0, 1) or not stdout.strip():
+        print(f"comparing the outputs failed:\n{stderr[-2000:]}", file=sys.stderr)
         return 1
-    paid = sum(reference.values(), Decimal(0))
-    print(f"\nall {len(totals)} contenders agree on {len(reference):,} (period, employee) totals to the kopeck "
-          f"(sum {paid:,.2f} RUB)")
-    if len(facts) == 2:
-        print(f"the records stage and hand-written SQL agree on all {len(facts['duckdb_facts']):,} fact values")
+    verdict = json.loads(stdout.strip().splitlines()[-1])
+    if verdict["differences"]:
+        print(f"results disagree ({verdict['differences']} differences); no times are reported:", file=sys.stderr)
+        print("\n".join(verdict["first_differences"]), file=sys.stderr)
+        return 1
+    print(f"\nall {verdict['contenders']} contenders agree on {verdict['totals']:,} (period, employee) totals to "
+          f"the kopeck (sum {Decimal(verdict['sum']):,.2f} RUB)")
+    if "facts" in verdict:
+        print(f"the records stage and hand-written SQL agree on all {verdict['facts']:,} fact values")
     print()
 
-    base = results["duckdb_sql"].median
-    print(f"{'contender':<14} {'median s':>9} {'× SQL':>7} {'peak MB':>8}  runs  phases (median s)")
+    base, base_cpu = results["duckdb_sql"].median, results["duckdb_sql"].median_cpu
+    print(f"{'contender':<14} {'median s':>9} {'× SQL':>7} {'cpu s':>7} {'× SQL':>7} {'peak MB':>8}  runs  "
+          "phases (median s)")
     for m in results.values():
         if m.name in FACTS_ONLY:
             continue
@@ -237,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         phases = {k: statistics.median(p[k] for p in m.phases) for k in (m.phases[0] if m.phases else {})}
         shown = ", ".join(f"{k} {v:.2f}" for k, v in phases.items())
-        print(f"{m.name:<14} {m.median:9.2f} {m.median / base:7.2f} {max(m.peak_mb):8.0f}  {len(m.wall):>4}  {shown}")
-    if len(facts) == 2:
+        print(f"{m.name:<14} {m.median:9.2f} {m.median / base:7.2f} {m.median_cpu:7.2f} {m.median_cpu / base_cpu:7.2f} "
+              f"{max(m.peak_mb):8.0f}  {len(m.wall):>4}  {shown}")
+    if len(facts_given) == 2:
         facts_base = results["duckdb_facts"].median
         print(f"\nthe eight facts alone (records → facts)\n{'contender':<14} {'median s':>9} {'× SQL':>7} {'peak MB':>8}")
         for name in FACTS_ONLY:
@@ -257,9 +240,11 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine(), "employees": args.employees, "rows": args.rows, "seed": args.seed,
             "command": " ".join(["python -m benchmarks.run", *(argv if argv is not None else sys.argv[1:])]),
             "kpidsl_command": " ".join(kpidsl_command(data, Path("results.parquet"), args.memory_limit)[1:]),
-            "agreeing_totals": len(reference),
+            "agreeing_totals": verdict["totals"], "agreeing_facts": verdict.get("facts"),
             "contenders": {m.name: {"skipped": m.skipped} if m.skipped else {
                 "median_s": m.median, "runs_s": m.wall, "peak_mb": max(m.peak_mb), "ratio_to_sql": m.median / base,
+                "median_cpu_s": m.median_cpu, "cpu_s": m.cpu, "cpu_ratio_to_sql": m.median_cpu / base_cpu,
+                "peaks_mb": m.peak_mb,
                 "phases": m.phases} for m in results.values()},
             "small_case": small}, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0
