@@ -62,6 +62,8 @@ class EvalOptions:
     progress: "Progress | None" = field(default=None, repr=False, compare=False)  # stages on stderr
     metrics: bool = True  # every fact and metric per period (reports); False: only what the results read
     stream: bool = False  # evaluate_with_facts leaves the outputs in DuckDB (Traced.started) for kpidsl.bulk
+    engine: str = "duckdb"  # "spark": the plan is scored on Spark (kpidsl.spark), its outputs come back to DuckDB
+    spark_master: str | None = None  # for engine "spark" (default: $KPIDSL_SPARK_MASTER, else local[2])
 
 
 @dataclass

@@ -44,7 +44,8 @@ E030/E040/E099, which leave no results):
     E024 warning  a rule could not be evaluated in a period, and why
     E030 error    the ruleset cannot be compiled (what `kpidsl check` should have caught)
     E040 error    a sum or product reached 10^26 (beyond exact arithmetic)
-    E099 error    DuckDB failed (a bug)
+    E098 error    the Spark engine cannot start (--engine spark: pyspark, Java, the master)
+    E099 error    DuckDB (or Spark) failed (a bug)
 """
 
 from __future__ import annotations
@@ -234,7 +235,14 @@ def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) 
             session.close()
             return None, diagnostics
         with session.stage("score"):
-            _score(session)
+            if options.engine == "spark":  # kpidsl.spark scores the plan and leaves the outputs here
+                from .spark import score as score_on_spark
+
+                if not score_on_spark(session, options):
+                    session.close()
+                    return None, diagnostics
+            else:
+                _score(session)
     except duckdb.Error as exc:
         diagnostics.append(_duckdb_failure(exc))
         session.close()

@@ -253,6 +253,8 @@ class Tuning:
     memory_limit: str | None = None  # DuckDB's memory_limit; beyond it DuckDB spills to disk
     threads: int | None = None
     progress: Any = None  # progress.Progress
+    engine: str = "duckdb"  # "spark": the plan runs on Spark (kpidsl.spark)
+    spark_master: str | None = None
 
 
 def _options(inputs: Inputs, all_periods: bool, tuning: Tuning) -> tuple[Any, str | None, str | None, list[str]]:
@@ -274,7 +276,7 @@ def _options(inputs: Inputs, all_periods: bool, tuning: Tuning) -> tuple[Any, st
     options = EvalOptions(period=None if all_periods else key, employee=wanted, roster=inputs.roster,
                           encoding=inputs.encoding, delimiter=inputs.delimiter, locale=inputs.locale,
                           records=dict(inputs.sources), memory_limit=tuning.memory_limit, threads=tuning.threads,
-                          progress=tuning.progress)
+                          progress=tuning.progress, engine=tuning.engine, spark_master=tuning.spark_master)
     return options, key, wanted, seen.employees
 
 
@@ -418,10 +420,16 @@ def _default_format(output: str | None) -> str:
               help="Threads DuckDB may use (default: every core).")
 @click.option("--quiet", is_flag=True, default=False,
               help="No progress on stderr (it is shown only on a terminal, for runs over half a second).")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="Where the plan runs: in-process DuckDB, or Spark through PySpark (same results).")
+@click.option("--spark-master", metavar="URL", default=None,
+              help="The Spark master for --engine spark: local[4], spark://host:7077, yarn … "
+                   "(default: $KPIDSL_SPARK_MASTER, else local[2]).")
 def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roster: str | None,
             period: str | None, employee: str | None, locale: str | None, encoding: str | None,
             delimiter: str | None, fmt: str | None, report: str | None, template: str | None,
-            output: str | None, memory_limit: str | None, threads: int | None, quiet: bool) -> None:
+            output: str | None, memory_limit: str | None, threads: int | None, quiet: bool,
+            engine: str, spark_master: str | None) -> None:
     """Evaluate RULESET over the facts: every KPI, index and bonus.
 
     Errors and warnings go to stderr.  Exit 0 ok (warnings allowed), 1 errors in the
@@ -436,7 +444,9 @@ def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roste
 
     inputs = Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter)
     progress = Progress(quiet=quiet)
-    tuning = Tuning(memory_limit, threads, progress)
+    if spark_master is not None and engine != "spark":
+        raise click.UsageError("--spark-master applies to --engine spark")
+    tuning = Tuning(memory_limit, threads, progress, engine, spark_master)
     if fmt in BULK_FORMATS:
         evaluate_bulk(inputs, fmt, output, tuning)
         progress.finish()
