@@ -73,9 +73,9 @@ def py_mul(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 
 def py_div(a: Decimal | None, b: Decimal | None) -> Decimal | None:
     """The quotient exactly as the SQL computes it: None for a zero, NULL or too large divisor."""
-    if a is None or b is None or b == 0 or abs(b) >= MAX_DIVISOR:
+    if a is None or b is None or b == 0 or b.copy_abs() >= MAX_DIVISOR:
         return None
-    big_a, big_b = int(abs(a).scaleb(SCALE, _CTX)), int(abs(b).scaleb(SCALE, _CTX))
+    big_a, big_b = int(a.copy_abs().scaleb(SCALE, _CTX)), int(b.copy_abs().scaleb(SCALE, _CTX))
     q, r = divmod(big_a, big_b)
     if q >= _MAX_QUOTIENT_INT:
         return None
@@ -91,7 +91,7 @@ def division_problem(a: Decimal | None, b: Decimal | None) -> str | None:
         return None
     if b == 0:
         return "zero"
-    if abs(b) >= MAX_DIVISOR:
+    if b.copy_abs() >= MAX_DIVISOR:
         return "divisor_range"
     if py_div(a, b) is None:
         return "quotient_range"
@@ -129,7 +129,7 @@ def as_value(e: exp.Expression) -> exp.Expression:
 
 def literal(value: Decimal) -> exp.Expression:
     """A constant as an exact decimal: `CAST('0.2' AS DECIMAL(38, 12))` (a string, never a float)."""
-    text = format(quantize(value).normalize(), "f")
+    text = format(quantize(value).normalize(_CTX), "f")  # not the thread's context: 38 digits must survive
     return as_value(exp.Literal.string(text))
 
 
@@ -232,13 +232,13 @@ def div(a: exp.Expression, b: exp.Expression, bind: Bind = _identity,
     (`a_const`, `b_const`) become integer literals.
     """
     if a_const is not None:
-        big_a: exp.Expression = int_literal(int(abs(quantize(a_const)).scaleb(SCALE, _CTX)))
+        big_a: exp.Expression = int_literal(int(quantize(a_const).copy_abs().scaleb(SCALE, _CTX)))
     else:
         big_a = bind(scaled_abs(a))
     if b_const is not None:
-        if b_const == 0 or abs(b_const) >= MAX_DIVISOR:
+        if b_const == 0 or b_const.copy_abs() >= MAX_DIVISOR:
             return null_value()
-        big_b: exp.Expression = int_literal(int(abs(quantize(b_const)).scaleb(SCALE, _CTX)))
+        big_b: exp.Expression = int_literal(int(quantize(b_const).copy_abs().scaleb(SCALE, _CTX)))
     else:  # the guard compares the decimal itself, so the scaled integer is computed once
         limit = as_value(exp.Literal.string(str(MAX_DIVISOR)))
         in_range = exp.and_(exp.GT(this=exp.Abs(this=b.copy()), expression=literal(Decimal(0))),
