@@ -2,25 +2,27 @@
 
 `kpidsl eval --format json|csv|parquet` can cover 100 000 employees × 4 quarters ×
 several KPIs.  Building a `KpiResult` per KPI and a `MetricValue` per value and then
-`json.dumps(indent=2)` (the pure-Python encoder) costs minutes there, so this stage
-reads the `kpis` rows in batches, already ordered (period, roster order, KPI line),
-with decimals as DuckDB's exact text, and writes each row's JSON or CSV directly:
+`json.dumps(indent=2)` (the pure-Python encoder) costs minutes there.  Instead:
 
-* JSON is byte for byte `export.render_json(results, diagnostics)` — the same keys,
-  indentation, number forms (`Results.to_json`: an integral value as an int, else
-  Python's float repr of the decimal) and money strings.  The header, findings and
-  diagnostics come from a `Results` without employee rows, rendered by
-  `render_json` itself; the employee rows are spliced in as they stream.
-* CSV is byte for byte `export.render_csv(results)`.
-* Parquet is a table written by DuckDB's COPY: one row per period × employee × KPI,
-  exact DECIMAL columns (ratios with 12 decimals, money with the currency's minor
-  digits), `gates` as a list of {condition, passed, scope} (the role's conditions
-  first, scope "role"), `actions` as a list of texts.
+1. `prepare` sorts the kpis rows of the wanted periods and people once, in output
+   order (period, roster order, KPI line), into a temporary table; explains the
+   unknowns exactly as `assemble` does (same warnings, same order) and collects
+   the rule findings into a `Results` without employee rows;
+2. `write` streams that table:
+   * JSON is byte for byte `export.render_json(results, diagnostics)`: the header,
+     findings and diagnostics rendered by `render_json` itself from that `Results`,
+     the employee results spliced in as DuckDB lays them out (bulk_text.py);
+   * CSV is byte for byte `export.render_csv(results)`, laid out by DuckDB too;
+   * Parquet is written by DuckDB's COPY: one row per period × employee × KPI, exact
+     DECIMAL columns (ratios with 12 decimals, money with the currency's minor
+     digits), `gates` as a list of {condition, passed, scope} (the role's conditions
+     first, scope "role"), `actions` as a list of texts.
+   When the kpis columns are not the decimals bulk_text expects, JSON and CSV are
+   formatted here in Python, row by row, with the same result.
 
-Per-employee metric values are not computed (no bulk format shows them); the
-unknowns are explained exactly as `assemble` explains them (`prepare`), so the
-diagnostics are the same.  Every output goes to a temporary file renamed into
-place when complete; an input file is never replaced.
+Per-employee metric values are not computed (no bulk format shows them).  Every
+output goes to a temporary file renamed into place when complete; an input file is
+never replaced.
 """
 
 from __future__ import annotations

@@ -428,3 +428,50 @@ employee "A" role rep
     results, diagnostics = run(model, facts(("2026Q1", None, "sales", 1)), EvalOptions())
     assert results is None and [d.code for d in diagnostics] == ["E030"]
     assert "beyond exact arithmetic" in diagnostics[0].message
+
+
+def test_results_only_keeps_every_value_the_results_read() -> None:
+    from kpidsl.engine import results_only
+
+    model = model_from(BASE + """
+fact spare "Запас"
+fact weight_fact "Вес"
+param bar = 5
+metric unused = spare / sales
+scheme tilted "Со сдвигом" {
+  index = weight * attainment
+  bonus = plan_bonus * (1 + index - weight) + weight_fact
+}
+role rep "Менеджер" {
+  scheme tilted
+  kpi conversion weight 1 target 10% bonus 100
+    require spend > bar
+}
+employee "A" role rep
+rule cheap "Дешёвые лиды" { when cost < 20  level info  message "Дёшево" }
+""")
+    kept = set(results_only(model).values)
+    assert {"conversion", "sales", "leads", "spend", "cost", "bar", "weight_fact"} <= kept
+    assert "unused" not in kept and "spare" not in kept
+    table = facts(("2026Q1", None, "sales", 3), ("2026Q1", None, "leads", 10), ("2026Q1", None, "spend", 100),
+                  ("2026Q1", None, "spare", 1), ("2026Q1", None, "weight_fact", 2))
+    full, _ = run(model, table, EvalOptions())
+    lean, _ = run(model, table, EvalOptions(metrics=False))
+    assert full is not None and lean is not None
+    assert full.results == lean.results and full.findings == lean.findings and full.results[0].bonus == D("302.00")  # 100 × (1 + 3 − 1) + weight_fact
+    assert {m.name for m in full.metrics} > {m.name for m in lean.metrics}  # only the metrics table is leaner
+
+
+def test_memory_limit_and_threads_reach_duckdb() -> None:
+    from kpidsl.engine import start
+
+    model = model_from(BASE + 'role rep "Менеджер" { kpi sales weight 1 target 10 bonus 100 }\nemployee "A" role rep\n')
+    session, _ = start(model, facts(("2026Q1", None, "sales", 5)), EvalOptions(memory_limit="300MB", threads=1))
+    assert session is not None
+    with session:
+        limit, threads, folder = session.connection.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')"
+        ).fetchall()[0]
+        assert limit.startswith("286") and threads == 1 and "kpidsl-spill-" in folder  # 300 MB = 286 MiB
+        spill = session.spill
+    assert spill is not None and not __import__("os").path.exists(spill)  # removed when the session closes

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import re
-from decimal import Decimal
+from decimal import Context, Decimal
 from pathlib import Path
 
 from typing import Any
@@ -15,6 +15,8 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eval_fixtures import ROOT, manager_q3, pr_q3, seed_fact_table, seed_results
 from kpidsl import api
@@ -588,3 +590,47 @@ def test_progress_shows_each_stage_on_a_terminal_only(at_root: Path, monkeypatch
     screen.truncate()
     assert run("eval", SHOWCASE, "--roster", SHOWCASE_ROSTER, "--format", "json", "--quiet").exit_code == 0
     assert screen.getvalue() == ""
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_python_and_duckdb_layouts_write_the_same_bytes(edges: Path, fmt: str) -> None:
+    """bulk.py formats in Python when the outputs are not the expected decimals; both layouts agree."""
+    from kpidsl import api, bulk
+
+    written = {}
+    for layout in ("sql", "python"):
+        started = api.start(str(edges / "edges.kpi"), [str(edges / "facts.csv")], api.EvalOptions(metrics=False))
+        assert started.session is not None
+        try:
+            skeleton = bulk.prepare(started.session)
+            out = edges / f"out-{layout}.{fmt}"
+            bulk.write(started.session, skeleton, fmt, str(out), started.diagnostics, layout=layout)
+            written[layout] = out.read_bytes()
+        finally:
+            started.close()
+    assert written["sql"] == written["python"]
+    assert written["sql"] == object_path(fmt, str(edges / "edges.kpi"), "--facts", str(edges / "facts.csv"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.decimals(min_value=Decimal("-99999999999999999999999999.999999999999"),
+                            max_value=Decimal("99999999999999999999999999.999999999999"), places=12,
+                            allow_nan=False, allow_infinity=False), min_size=1, max_size=40))
+def test_duckdb_writes_json_numbers_as_results_to_json_does(values: list[Decimal]) -> None:
+    """The JSON layout in DuckDB relies on DuckDB printing a decimal's double like Python's repr."""
+    import duckdb
+    from sqlglot import exp
+
+    from kpidsl.bulk_text import _json_number
+
+    def num(value: Decimal) -> str:  # Results.to_json's rule, through json.dumps
+        return json.dumps(int(value) if value == value.to_integral_value() else float(value))
+
+    wide = Context(prec=60)
+    values = [v.quantize(Decimal("1e-12"), context=wide) for v in values if abs(v) < Decimal(10) ** 26]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT CAST(UNNEST($1) AS DECIMAL(38,12)) AS x, generate_subscripts($1, 1) AS i",
+                [[str(v) for v in values]])
+    query = exp.select(_json_number(exp.column("x", table="k")).as_("j")).from_(exp.to_table("t").as_("k")) \
+        .order_by(exp.column("i"))
+    assert [r[0] for r in con.execute(query.sql(dialect="duckdb")).fetchall()] == [num(v) for v in values]

@@ -239,6 +239,18 @@ def test_roster_members_of_roles_seen_in_the_records_get_own_rows(tmp_path: Path
     con.execute(f"CREATE TABLE direct AS {sql}")
     assert computed(con, "direct") == got  # kpidsl sql computes the same rows
 
+
+def test_padded_employee_names_are_trimmed_and_merged(tmp_path: Path) -> None:
+    (tmp_path / "deals.csv").write_text("created_at,manager,client,amount,status\n"
+                                        "2026-01-05, A ,c1,1,won\n2026-01-06,A,c2,2,won\n2026-01-07,  ,c3,4,won\n",
+                                        encoding="utf-8")
+    model = model_for(tmp_path, FACTS.format(file="deals.csv"))
+    con = duckdb.connect()
+    table, _ = aggregate_records(model, {}, con)
+    got = computed(con, table)  # type: ignore[arg-type]
+    assert got[("2026Q1", "A", "revenue")] == 3 and got[("2026Q1", None, "revenue")] == 7
+    assert {k[1] for k in got} == {"A", None}  # the blank manager counts for the department only
+
 # ---------------------------------------------------------------- errors
 
 
