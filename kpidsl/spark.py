@@ -81,6 +81,9 @@ LOCAL_SETTINGS = {
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "4",
     "spark.default.parallelism": "4",
+    # a short-lived local JVM: the quick first-tier JIT starts faster and compiles Spark's
+    # large generated code sooner (about a third less time for a small ruleset)
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
 }
 # Spark's error conditions for a value beyond a decimal type or an integer range.
 _OVERFLOW = ("NUMERIC_VALUE_OUT_OF_RANGE", "ARITHMETIC_OVERFLOW", "CAST_OVERFLOW", "DECIMAL_PRECISION_EXCEEDS")
@@ -189,7 +192,7 @@ def score(session: "Session", options: "EvalOptions") -> bool:
 
 
 def session_for(options: "EvalOptions") -> "SparkSession":
-    spark = session(getattr(options, "spark_master", None))
+    spark = session(options.spark_master)
     for key, value in PLAN_SETTINGS.items():  # a reused session may have been set otherwise
         spark.conf.set(key, value)
     return spark
@@ -203,16 +206,16 @@ def execute(session: "Session", spark: "SparkSession") -> Diagnostic | None:
     from .engine import KPIS_TABLE, RULES_TABLE
 
     plan, con = session.plan, session.connection
-    frames: list["DataFrame"] = []
+    kept = _persistent(spark)
     try:
         for name in (FACTS_TABLE, ROSTER_TABLE):
-            frames.append(_to_spark(spark, con, name))
+            _to_spark(spark, con, name)
         values = fp.for_dialect(plan.statements["values"], "spark").expression  # CREATE TABLE … AS <query>
         # materialized once: kpis and rules read it, and it comes back for `metrics`
-        frames.append(spark.sql(values.sql(dialect="spark", identify=True)).localCheckpoint(eager=True))
-        frames[-1].createOrReplaceTempView(VALUES_TABLE)
+        frame = spark.sql(values.sql(dialect="spark", identify=True)).localCheckpoint(eager=True)
+        frame.createOrReplaceTempView(VALUES_TABLE)
         if "metrics" in plan.statements:
-            _to_duckdb(con, VALUES_TABLE, frames[-1], temporary=False)
+            _to_duckdb(con, VALUES_TABLE, frame, temporary=False)
         for name, table in (("kpis", KPIS_TABLE), ("rules", RULES_TABLE)):
             if name in plan.statements:
                 _to_duckdb(con, table, spark.sql(plan.sql(name, "spark")), temporary=True)
@@ -223,8 +226,15 @@ def execute(session: "Session", spark: "SparkSession") -> Diagnostic | None:
         return error("E099", f"the evaluation failed inside Spark: {_first_line(exc)}", None,
                      "check that the Spark master is reachable; if it is, this is a bug in kpidsl")
     finally:
-        for frame in frames:
-            frame.unpersist()
+        for name in (FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE):
+            spark.catalog.dropTempView(name)
+        for rdd in set(_persistent(spark)) - set(kept):  # the checkpoints' blocks (a session may live on)
+            _persistent(spark)[rdd].unpersist(False)
+
+
+def _persistent(spark: "SparkSession") -> dict[int, Any]:
+    """The session's persisted RDDs by id (local checkpoints are persisted RDDs)."""
+    return {int(k): v for k, v in dict(spark.sparkContext._jsc.getPersistentRDDs()).items()}  # type: ignore[attr-defined]
 
 
 def _to_spark(spark: "SparkSession", con: Any, table: str) -> "DataFrame":
