@@ -12,7 +12,8 @@ engine's to the kopeck:
 
 1. the plan's inputs — `kpidsl_facts` (facts files and aggregated records) and
    `kpidsl_roster`, as the session's DuckDB holds them — become Spark temporary
-   views of DataFrames built on the driver, values as exact decimals;
+   views, sent to the JVM as JSON lines (values as exact decimal text) and parsed by
+   Spark's JSON reader, so no Python runs on the executors;
 2. `values`, `kpis` and `rules` run as the Spark-dialect SQL `kpidsl sql --dialect
    spark` prints (`values` is materialized with a local checkpoint and registered
    as a view: a CREATE TABLE would write files into the warehouse directory);
@@ -52,7 +53,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import fixedpoint as fp
@@ -238,35 +238,37 @@ def _persistent(spark: "SparkSession") -> dict[int, Any]:
 
 
 def _to_spark(spark: "SparkSession", con: Any, table: str) -> "DataFrame":
-    """A plan input as a Spark temporary view of the same name, read from DuckDB exactly:
-    decimals travel as text and become `Decimal`s (data never enters SQL text)."""
-    from pyspark.sql.types import DecimalType, StringType, StructField, StructType
+    """A plan input as a Spark temporary view of the same name, read from DuckDB exactly.
+
+    The rows travel to the JVM as JSON lines in one string (decimals as their exact text)
+    and Spark's JSON reader parses them, so no Python runs on the executors (a DataFrame
+    made from Python rows is unpickled by Python workers, which would need the driver's
+    Python version on every executor).  Data never enters SQL text."""
+    import json
+
+    from pyspark.sql import DataFrame
     from sqlglot import exp
 
     from .compile import INPUT_COLUMNS
 
     columns = INPUT_COLUMNS[table]
+    names = [c for c, _ in columns]
     decimal = {c for c, t in columns if t.upper().startswith("DECIMAL")}
     query = exp.select(*(exp.cast(exp.column(c, quoted=True), "VARCHAR") if c in decimal
-                         else exp.column(c, quoted=True) for c, _ in columns)).from_(exp.to_table(table, quoted=True))
+                         else exp.column(c, quoted=True) for c in names)).from_(exp.to_table(table, quoted=True))
     rows = con.execute(query.sql(dialect="duckdb", identify=True)).fetchall()
-    if decimal:
-        at = [i for i, (c, _) in enumerate(columns) if c in decimal]
-        cache: dict[str, Decimal] = {}
-
-        def exact(text: str | None) -> Decimal | None:
-            if text is None:
-                return None
-            value = cache.get(text)
-            if value is None:
-                value = cache[text] = Decimal(text)
-            return value
-
-        rows = [tuple(exact(v) if i in at else v for i, v in enumerate(row)) for row in rows]
-    schema = StructType([StructField(c, DecimalType(38, fp.SCALE) if c in decimal else StringType()) for c, _ in columns])
-    # checkpointed: the plan reads the facts three times, and a DataFrame of driver rows
-    # would be deserialized again each time
-    frame = spark.createDataFrame(rows, schema, verifySchema=False).localCheckpoint(eager=True)
+    jvm = spark._jvm  # type: ignore[attr-defined]
+    lines = jvm.java.util.ArrayList()
+    if rows:  # one JSON object per line: json.dumps escapes every line break inside a value
+        text = "\n".join(json.dumps(dict(zip(names, row)), ensure_ascii=False) for row in rows)
+        lines = jvm.java.util.regex.Pattern.compile("\n").splitAsStream(text).collect(
+            jvm.java.util.stream.Collectors.toList())
+    schema = ", ".join(exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=exp.DataType.build(t))
+                       .sql(dialect="spark") for c, t in columns)
+    dataset = spark._jsparkSession.createDataset(lines, jvm.org.apache.spark.sql.Encoders.STRING())  # type: ignore[attr-defined]
+    parsed = spark._jsparkSession.read().schema(schema).option("mode", "FAILFAST").json(dataset)  # type: ignore[attr-defined]
+    # checkpointed: the plan reads the facts three times
+    frame = DataFrame(parsed, spark).localCheckpoint(eager=True)
     frame.createOrReplaceTempView(table)
     return frame
 
