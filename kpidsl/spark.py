@@ -200,13 +200,18 @@ def session_for(options: "EvalOptions") -> "SparkSession":
 
 def execute(session: "Session", spark: "SparkSession") -> Diagnostic | None:
     """Inputs from the session's DuckDB to Spark, the plan on Spark, the outputs back."""
+    import duckdb
     from pyspark.errors import PySparkException
 
     from .compile import FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE
     from .engine import KPIS_TABLE, RULES_TABLE
 
     plan, con = session.plan, session.connection
-    kept = _persistent(spark)
+    try:
+        kept = _persistent(spark)
+    except Exception as exc:
+        return error("E099", f"the evaluation failed inside Spark: {_first_line(exc)}", None,
+                     "check that the Spark master is reachable")
     try:
         for name in (FACTS_TABLE, ROSTER_TABLE):
             _to_spark(spark, con, name)
@@ -222,14 +227,25 @@ def execute(session: "Session", spark: "SparkSession") -> Diagnostic | None:
         return None
     except PySparkException as exc:
         return _failure(exc)
+    except duckdb.Error:
+        raise  # the session's own failure: engine.start reports it
     except Exception as exc:  # py4j: the JVM went away, a cluster lost
         return error("E099", f"the evaluation failed inside Spark: {_first_line(exc)}", None,
                      "check that the Spark master is reachable; if it is, this is a bug in kpidsl")
     finally:
-        for name in (FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE):
+        _release(spark, kept, (FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE))
+
+
+def _release(spark: "SparkSession", kept: dict[int, Any], views: tuple[str, ...]) -> None:
+    """Drop the run's views and checkpoints (a session may live on, in tests or a notebook)."""
+    try:
+        for name in views:
             spark.catalog.dropTempView(name)
-        for rdd in set(_persistent(spark)) - set(kept):  # the checkpoints' blocks (a session may live on)
-            _persistent(spark)[rdd].unpersist(False)
+        persistent = _persistent(spark)
+        for rdd in set(persistent) - set(kept):
+            persistent[rdd].unpersist(False)
+    except Exception:  # a session that died takes its views and blocks with it
+        pass
 
 
 def _persistent(spark: "SparkSession") -> dict[int, Any]:
