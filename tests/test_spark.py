@@ -166,6 +166,70 @@ role r1 "R" { }
     assert sorted(p for p, v in q.items() if v is None) == ["2005Q1", "2007Q1", "2012Q1", "2013Q1", "2014Q1"]
 
 
+MONTHS_RULESET = """
+ruleset "Месяцы" { currency USD period month locale en }
+fact sales "Продажи"
+fact costs "Затраты"
+fact visits "Визиты"
+metric margin = (sales - costs) / sales unit percent
+metric sales_growth = growth(sales) unit percent
+metric tier = scale margin { below 10% -> 0  below 30% -> 0.8  else -> 1 }
+metric capped = min(max(sales_growth, -1), 2)
+metric per_week = round(sales / 7, 2)
+metric gap = abs(costs - sales)
+metric per_visit = if visits > 1000 then sales / visits else -1
+metric cost_share = costs / sales better lower
+scheme tiered "Ступени" {
+  step  = min(attainment, 1.5)
+  index = weight * step * tier
+  bonus = plan_bonus * (1 + index - weight)
+}
+role rep "Менеджер" {
+  scheme tiered
+  require visits >= 100
+  kpi sales      weight 0.5 target 10000 bonus 1000
+    when attainment < 90% action "Разобрать воронку"
+  kpi cost_share weight 0.3 target 60% bonus 600
+    require margin > 0
+  kpi per_visit  weight 0.2 baseline 5 target 8 bonus 400
+}
+rule falling "Продажи падают" {
+  when sales_growth < -10%
+  level warning
+  message "Продажи упали больше чем на 10 %"
+}
+"""
+
+
+def test_months_schemes_scales_conditions_and_rules(spark: Any) -> None:
+    """Every construct the compiler lowers: month ordinals for growth (gaps included), scale,
+    min/max/abs/round, if, a scheme's own step, better lower, both kinds of require, actions,
+    rules — over values with negatives, zeros and gaps."""
+    rng = random.Random(7)
+    months = ["2025-11", "2025-12", "2026-01", "2026-02", "2026-04", "2026-05"]  # no March: growth has no data
+    department = zip(months, (9000, 7000, 7500, 7600, 7000, 6000))
+    rows: list[tuple[str, str | None, str, str]] = [(m, None, f, str(v)) for m, sales in department
+                                                    for f, v in (("sales", sales), ("costs", 5000), ("visits", 900))]
+    people = [(f"Rep {i:02d}", "rep") for i in range(60)]
+    for name, _ in people:
+        for m in months:
+            for f, low, high in (("sales", -2000, 20000), ("costs", 0, 15000), ("visits", 0, 3000)):
+                u = rng.random()
+                if u < 0.1:
+                    continue
+                value = "0" if u < 0.15 else str(D(rng.randint(low * 100, high * 100)) / 100)
+                rows.append((m, name, f, value))
+    duck, on_spark, dd, sd = both(model_from(MONTHS_RULESET), facts(*rows, roster=people))
+    compared = assert_identical(duck, on_spark, dd, sd)
+    statuses = Counter(k.status for r in on_spark.results for k in r.kpis)
+    assert compared == 60 * 6 * 3 and len(statuses) == 4, statuses
+    assert any(r.gates and r.gates[0].passed is False for r in on_spark.results)  # the role-wide require
+    assert any(k.actions for r in on_spark.results for k in r.kpis) and on_spark.findings
+    growth = {(m.period, m.employee): m.value for m in on_spark.metrics if m.name == "sales_growth"}
+    assert growth[("2025-12", None)] == D("-0.222222222222") and growth[("2026-04", None)] is None  # no March
+    assert [f.period for f in on_spark.findings] == ["2025-12", "2026-05"]  # −22 %, −14 %
+
+
 def test_overflow_is_E040_on_both_engines(spark: Any) -> None:
     model = model_from('''
 ruleset "x" { currency RUB period quarter }
