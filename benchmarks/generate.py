@@ -25,7 +25,9 @@ with the same DuckDB version.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -92,11 +94,24 @@ def build_sql(employees: int, rows: int, seed: int) -> dict[str, str]:
 
 
 def generate(out: Path, employees: int, rows: int, seed: int, fmt: str = "parquet", prefix: str = "",
-             threads: int | None = None) -> dict[str, Path]:
+             threads: int | None = None, memory_limit: str | None = None) -> dict[str, Path]:
+    """Write the tables into `out`.  With `memory_limit` DuckDB spills (into a folder inside
+    `out`, removed afterwards): ordering 100 M generated rows otherwise takes most of the RAM."""
     out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
+    spill = Path(tempfile.mkdtemp(prefix=".spill-", dir=out))
+    config: dict[str, object] = {"temp_directory": str(spill)}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
     if threads:
-        con.execute(f"SET threads = {int(threads)}")
+        config["threads"] = int(threads)
+    try:
+        return _generate(duckdb.connect(config=config), out, employees, rows, seed, fmt, prefix)
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _generate(con: duckdb.DuckDBPyConnection, out: Path, employees: int, rows: int, seed: int, fmt: str,
+              prefix: str) -> dict[str, Path]:
     written: dict[str, Path] = {}
     for table, select in build_sql(employees, rows, seed).items():
         kind = "csv" if table == "roster" else fmt
@@ -117,11 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     parser.add_argument("--prefix", default="", help="file name prefix, e.g. crm_")
+    parser.add_argument("--memory-limit", default=None, help="DuckDB's memory_limit, e.g. 4GB (it spills beyond)")
     args = parser.parse_args(argv)
     if args.employees < 1 or args.rows < 1:
         parser.error("--employees and --rows must be positive")
     start = time.perf_counter()
-    written = generate(args.out, args.employees, args.rows, args.seed, args.format, args.prefix)
+    written = generate(args.out, args.employees, args.rows, args.seed, args.format, args.prefix,
+                       memory_limit=args.memory_limit)
     for path in written.values():
         print(f"{path}  {path.stat().st_size / 1e6:.1f} MB", file=sys.stderr)
     print(f"generated in {time.perf_counter() - start:.1f} s", file=sys.stderr)

@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -195,9 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         agree_argv += ["--facts", *(f"{n}={kept[n]}" for n in FACTS_ONLY)]
     _, _, code, stdout, stderr = run_child(agree_argv)
     if code not in (0, 1) or not stdout.strip():
+        shutil.rmtree(outputs, ignore_errors=True)
         print(f"comparing the outputs failed:\n{stderr[-2000:]}", file=sys.stderr)
         return 1
     verdict = json.loads(stdout.strip().splitlines()[-1])
+    shutil.rmtree(outputs, ignore_errors=True)  # the outputs were only kept to be compared (JSON: most of a GB)
     if verdict["differences"]:
         print(f"results disagree ({verdict['differences']} differences); no times are reported:", file=sys.stderr)
         print("\n".join(verdict["first_differences"]), file=sys.stderr)
@@ -254,7 +257,8 @@ def small_case(repeat: int) -> dict[str, str]:
     """`kpidsl eval` on the seed example vs `python -c "import duckdb, sqlglot, lark, jinja2, click"`."""
     imports = [run_child([sys.executable, "-c", "import duckdb, sqlglot, lark, jinja2, click"])[0]
                for _ in range(max(repeat, 3))]
-    out = Path(tempfile.mkdtemp(prefix="kpidsl-small-")) / "seed.json"
+    folder = Path(tempfile.mkdtemp(prefix="kpidsl-small-"))
+    out = folder / "seed.json"
     evals, failure = [], None
     for _ in range(max(repeat, 3)):
         wall, _, code, _, err = run_child([sys.executable, "-m", "kpidsl.cli", "eval", str(SEED), "--facts",
@@ -263,6 +267,7 @@ def small_case(repeat: int) -> dict[str, str]:
             failure = err.strip().splitlines()[-1] if err.strip() else f"exit {code}"
             break
         evals.append(wall)
+    shutil.rmtree(folder, ignore_errors=True)
     result = {"bare imports (duckdb, sqlglot, lark, jinja2, click)": f"{statistics.median(imports):.3f} s"}
     if failure:
         result["kpidsl eval seed_marketing.kpi"] = f"not measured: {failure[:120]}"
