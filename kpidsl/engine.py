@@ -50,8 +50,11 @@ E030/E040/E099, which leave no results):
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import uuid
+import weakref
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterator
@@ -120,6 +123,10 @@ class Session:
     records: str | None = None  # the table of facts aggregated from records
     spill: str | None = None  # DuckDB's temporary folder
     progress: Any = None  # progress.Progress
+
+    def __post_init__(self) -> None:
+        if self.spill:  # a session its caller never closed still leaves no spill folder behind
+            weakref.finalize(self, shutil.rmtree, self.spill, True)
 
     def __enter__(self) -> "Session":
         return self
@@ -277,7 +284,9 @@ def connect(options: "EvalOptions") -> tuple["duckdb.DuckDBPyConnection", str]:
     """A fresh in-memory DuckDB with the run's limits and a private folder to spill into."""
     import duckdb
 
-    spill = tempfile.mkdtemp(prefix="kpidsl-spill-")
+    # A folder of our own, not yet created: DuckDB creates it only if it spills (and removes
+    # it when the connection closes); Session.close removes whatever is left.
+    spill = os.path.join(tempfile.gettempdir(), f"kpidsl-spill-{os.getpid()}-{uuid.uuid4().hex[:12]}")
     config: dict[str, Any] = {"preserve_insertion_order": False, "temp_directory": spill}
     if options.memory_limit:
         config["memory_limit"] = options.memory_limit
