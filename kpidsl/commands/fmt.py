@@ -10,8 +10,6 @@ bug can never lose a declaration or a comment.
 
 from __future__ import annotations
 
-import os
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,9 +98,7 @@ def _write(path: str, text: str) -> str | None:
 
     target = Path(path).resolve()  # through a symlink: replace the file, not the link
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-        write_atomic(target, text)
-        os.chmod(target, mode)  # the temporary file was created private
+        write_atomic(target, text)  # keeps the file's permissions
     except (OutputError, OSError) as exc:
         return str(exc)
     return None
