@@ -198,13 +198,20 @@ class Formatter:
         return format_date(start, self.t(f"period.pattern.{kind}"), locale=self.babel)
 
     def period_range(self, key: str) -> str:
-        """The period's first and last day: `1 июл. – 30 сент. 2026 г.`"""
-        from babel.dates import format_interval
+        """The period's first and last day: `1 июл. – 30 сент. 2026 г.`
+
+        The range's shape comes from the catalogue, not from CLDR's interval data, so a
+        Babel upgrade does not change a report's header (CLDR 47 swapped the Russian
+        interval dash).  A period never crosses a year, so the year is written once.
+        """
+        from babel.dates import format_date
 
         if not key:
             return ""
         start, end = period_bounds(key)
-        return format_interval(start, end, "yMMMd", locale=self.babel)
+        return self.t("period.range",
+                      start=format_date(start, self.t("period.range.start"), locale=self.babel),
+                      end=format_date(end, self.t("period.range.end"), locale=self.babel))
 
 
 def _is_currency(unit: str) -> bool:

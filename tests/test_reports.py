@@ -341,6 +341,16 @@ def test_formatter_numbers_money_and_periods() -> None:
     assert ru.signed(Decimal("-0.008"), 3) == "−0,008" and ru.signed(Decimal("0.1"), 3) == "+0,100"
 
 
+def test_period_range_is_the_catalogues_not_cldrs() -> None:
+    """Regression: Babel 2.19 (CLDR 47) changed the Russian interval dash and broke every report header."""
+    ru, en = Formatter("ru", "RUB"), Formatter("en", "RUB")
+    assert ru.period_range("2026Q3") == "1 июл. – 30 сент. 2026\u202fг."
+    assert ru.period_range("2026-02") == "1 февр. – 28 февр. 2026\u202fг."
+    assert en.period_range("2026Q3") == "Jul 1\u2009–\u2009Sep 30, 2026"
+    assert en.period_range("2026") == "Jan 1\u2009–\u2009Dec 31, 2026"
+    assert ru.period_range("") == ""
+
+
 def test_catalogues_have_the_same_keys_and_cover_every_use() -> None:
     import json
 
