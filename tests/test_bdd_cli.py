@@ -223,3 +223,92 @@ def test_unreadable_spec_unknown_step_and_english_messages(tmp_path: Path, monke
     assert "Замечания к данным:" in out
     assert "specs/data_error.feature:12:fact: warning[D040]: `Сделкии` is not a fact of this ruleset" in out
     assert "Scenarios: 3; passed: 0; failed: 3; specs that cannot be read: 1" in out
+
+
+
+RECORDS_FEATURE = """\
+# language: ru
+Функция: Сырые записи в спецификации
+  Сценарий: Записи из таблицы
+    Дано правила:
+      RULESET
+    И сотрудники:
+      | сотрудник | роль |
+      | Иванов    | m    |
+    И записи «Сделки из CRM»:
+      | created_at | manager | amount  | status |
+      | 2026-07-01 | Иванов  | 100     | won    |
+      | 30.09.2026 | Иванов  | 1 000,5 | won    |
+      | 2026-10-01 | Иванов  | 5       | won    |
+    И период 2026Q3
+    Когда рассчитываются KPI и премии
+    Тогда премия сотрудника «Иванов» составляет 1 000
+    И результаты сотрудника «Иванов» по KPI:
+      | KPI | факт |
+      | won | 2    |
+
+  Сценарий: Неизвестные записи
+    Дано правила:
+      RULESET
+    И записи «Лиды»:
+      | created_at | manager |
+      | 2026-07-01 | Иванов  |
+    Когда рассчитываются KPI и премии
+
+  Сценарий: Ошибка в числе
+    Дано правила:
+      RULESET
+    И записи «deals»:
+      | created_at | manager | amount | status |
+      | 2026-07-01 | Иванов  | 100    | won    |
+      | 2026-07-02 | Иванов  | 1O0    | won    |
+    Когда рассчитываются KPI и премии
+    Тогда премия сотрудника «Иванов» составляет 0
+
+  Сценарий: Сотрудник без роли
+    Дано правила:
+      RULESET
+    И сотрудники:
+      | сотрудник | роль |
+      | Иванов    |      |
+    Когда рассчитываются KPI и премии
+    Тогда премия сотрудника «Иванов» составляет 0
+
+  Сценарий: Нет файла
+    Дано правила:
+      RULESET
+    И сотрудники из файла «staff.csv»
+    Когда рассчитываются KPI и премии
+"""
+RECORDS_RULESET = '''\
+"""
+      records deals "Сделки из CRM" { file "none.csv" date created_at employee manager }
+      fact won "Выигранные сделки" = count from deals where status = "won" unit count
+      fact revenue "Выручка" = sum amount from deals where status = "won" unit RUB
+      role m "Менеджер" { kpi won weight 1 target 2 bonus 1000 require revenue > 1000 }
+      """'''
+
+
+def test_staff_and_records_in_a_spec_and_their_mistakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "specs"
+    folder.mkdir()
+    text = RECORDS_FEATURE.replace("RULESET", RECORDS_RULESET)
+    (folder / "records.feature").write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+
+    def line_of(fragment: str) -> int:
+        return next(n for n, line in enumerate(lines, 1) if fragment in line)
+
+    result = run(["test", "specs"])
+    out = result.output
+    assert result.exit_code == 1, out
+    # Two won deals in Q3 (the October one is Q4), revenue 1 100,50 > 1 000: the full bonus.
+    assert "✓ Сценарий: Записи из таблицы" in out
+    assert (f"Записи «Лиды» (строка {line_of('записи «Лиды»')}) в правилах не объявлены; "
+            "объявлены: «deals (Сделки из CRM)»") in out
+    assert (f"specs/records.feature:{line_of('1O0')}:amount: error[D102]: records `deals`: "
+            "`amount` is not a number in 1 record") in out
+    assert f"specs/records.feature:{line_of('| Иванов    |      |')}:роль: error[D060]: the roster row has no role" in out
+    assert "Файл со списком сотрудников не найден: " in out and "staff.csv" in out
+    assert "Сценариев: 5; прошли: 1; не прошли: 4" in out

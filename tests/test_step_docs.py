@@ -24,10 +24,12 @@ KEYWORD_KIND = {word: (lang, kind) for lang, words in docs.KEYWORDS.items() for 
 SAMPLES = {
     "ru": {"employee": "«Смирнова Анна»", "kpi": "«ROAS»", "rule": "«unit_economics»", "action": "«Пересмотреть»",
            "text": "«не хватает данных»", "path": "«../data/facts.csv»", "status": "«не выполнен»",
-           "amount": "31 360,00 ₽", "value": "−0,008", "period": "2026Q3", "code": "K101"},
+           "amount": "31 360,00 ₽", "value": "−0,008", "period": "2026Q3", "code": "K101",
+           "source": "«Сделки из CRM»"},
     "en": {"employee": '"Anna Smirnova"', "kpi": '"ROAS"', "rule": '"unit_economics"', "action": '"Review"',
            "text": '"missing data"', "path": '"../data/facts.csv"', "status": '"missed"',
-           "amount": "31,360.00", "value": "-0.008", "period": "2026Q3", "code": "K101"},
+           "amount": "31,360.00", "value": "-0.008", "period": "2026Q3", "code": "K101",
+           "source": '"deals"'},
 }
 
 

@@ -1,9 +1,10 @@
 """One scenario's state: the ruleset, the facts, the period, and what came out.
 
 The steps fill it (`Given`), run the real pipeline through the `kpidsl.api`
-facade (`When`), and look things up in the results (`Then`).  Facts written as
-data tables are saved to a CSV file in a temporary folder and loaded by the
-normal facts loader, so a spec exercises exactly the path `kpidsl eval` takes.
+facade (`When`), and look things up in the results (`Then`).  Facts, staff and raw
+records written as data tables are saved to CSV files in a temporary folder and
+read by the normal loaders (`--roster` and `--source` for the last two), so a spec
+exercises exactly the path `kpidsl eval` takes.
 Diagnostics about a ruleset or facts table written inside the feature point
 back at the feature file's own lines.
 """
@@ -49,6 +50,8 @@ class SpecContext:
     ruleset_line: int = 0  # the feature line of the step that gave the ruleset text
     fact_files: list[Path] = field(default_factory=list)
     tables: list[_Table] = field(default_factory=list)
+    roster: Path | None = None  # the staff file (`--roster`), given or written from a table
+    records: dict[str, tuple[Path, int]] = field(default_factory=dict)  # records name or title → file, step line
     period: str | None = None
     checked: Checked | None = None
     evaluation: Evaluation | None = None
@@ -83,6 +86,27 @@ class SpecContext:
     def add_fact_table(self, rows: list[list[str]]) -> None:
         self.tables.append(_Table([list(r) for r in rows], self.step_line))
 
+    def use_roster_file(self, path: str) -> None:
+        target = self.base_dir / path
+        if not target.is_file():
+            raise SpecError(msg("roster_missing_file", self.lang, path=target))
+        self.roster = target
+
+    def use_roster_table(self, rows: list[list[str]]) -> None:
+        self.roster = self._write_verbatim(_Table([list(r) for r in rows], self.step_line), "staff")
+
+    def add_records_file(self, source: str, path: str) -> None:
+        target = self.base_dir / path
+        if not target.is_file():
+            raise SpecError(msg("records_missing_file", self.lang, path=target))
+        self.records[source] = (target, self.step_line)
+
+    def add_records_table(self, source: str, rows: list[list[str]]) -> None:
+        if len(rows) < 1 or not any(cell.strip() for cell in rows[0]):
+            raise SpecError(msg("records_no_header", self.lang, line=self.step_line))
+        table = _Table([list(r) for r in rows], self.step_line)
+        self.records[source] = (self._write_verbatim(table, "records"), self.step_line)
+
     # ------------------------------------------------------------------ when
     def check(self) -> Checked:
         path = self._ruleset()
@@ -94,8 +118,9 @@ class SpecContext:
     def evaluate(self) -> Evaluation:
         path = self._ruleset()
         files = [*self.fact_files, *(self._write_table(t, i) for i, t in enumerate(self.tables, 1))]
-        self.evaluation = evaluate(path, [str(f) for f in files], EvalOptions(period=self.period),
-                                   text=self.ruleset_text)
+        options = EvalOptions(period=self.period, roster=None if self.roster is None else str(self.roster),
+                              records=self._records_files())
+        self.evaluation = evaluate(path, [str(f) for f in files], options, text=self.ruleset_text)
         self.checked = None
         self.diagnostics = self._relocate(self.evaluation.diagnostics, self.evaluation.sources)
         return self.evaluation
@@ -175,6 +200,36 @@ class SpecContext:
 
         model, _ = load(self._ruleset(), SourceCache(), text=self.ruleset_text)
         return {name: rule.title or "" for name, rule in model.rules.items()} if model else {}
+
+    def _records_files(self) -> dict[str, str]:
+        """The records given in the spec, by the ruleset's names (a spec may write a title)."""
+        if not self.records:
+            return {}
+        from ..load import load
+
+        model, _ = load(self._ruleset(), SourceCache(), text=self.ruleset_text)
+        declared = {name: decl.title or "" for name, decl in model.records.items()} if model else {}
+        files: dict[str, str] = {}
+        for written, (path, line) in self.records.items():
+            wanted = _norm(written)
+            name = next((n for n, title in declared.items() if wanted in (_norm(n), _norm(title))), None)
+            if name is None:
+                known = [f"{n} ({t})" if t else n for n, t in sorted(declared.items())]
+                raise SpecError(msg("unknown_records", self.lang, source=written, line=line,
+                                    known=listing(known, self.lang)))
+            files[name] = str(path)
+        return files
+
+    def _write_verbatim(self, table: _Table, kind: str) -> Path:
+        """A table saved as CSV cell for cell (header included), for a loader that reads raw exports."""
+        path = self._tmpdir() / f"{kind}-line{table.line}.csv"
+        self._table_lines[str(path)] = table.line
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            for row_number, row in enumerate(table.rows, 1):  # the header row is right below the step
+                writer.writerow([cell.strip() for cell in row])
+                self._row_lines[(str(path), row_number)] = table.line + row_number
+        return path
 
     def _tmpdir(self) -> Path:
         if self._tmp is None:

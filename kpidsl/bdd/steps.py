@@ -57,6 +57,42 @@ def _facts_file(ctx: SpecContext, path: str) -> None:
     ctx.add_fact_file(path)
 
 
+@step_def("roster_file", "given", "сотрудники из файла «{path}»", 'the staff in file "{path}"',
+          "Список сотрудников и их ролей (столбцы «сотрудник» и «роль»), как `--roster`; путь — от папки "
+          "спецификации.",
+          "The staff and their roles (columns employee and role), as `--roster`; the path is relative to the "
+          "spec's folder.")
+def _roster_file(ctx: SpecContext, path: str) -> None:
+    ctx.use_roster_file(path)
+
+
+@step_def("roster_table", "given", "сотрудники:", "the staff:",
+          "Список сотрудников таблицей: сотрудник | роль (роль — её имя в правилах), как `--roster`.",
+          "The staff as a table: employee | role (the role's name in the ruleset), as `--roster`.",
+          table=True)
+def _roster_table(ctx: SpecContext, datatable: list[list[str]]) -> None:
+    ctx.use_roster_table(datatable)
+
+
+@step_def("records_file", "given", "записи «{source}» из файла «{path}»", 'the records "{source}" in file "{path}"',
+          "Сырые записи (сделки, лиды, расходы) из выгрузки вместо файла, указанного в правилах, как "
+          "`--source`; записи называются по имени или названию из правил.",
+          "Raw records (deals, leads, spend) from an export instead of the file the ruleset names, as "
+          "`--source`; the records are named by their name or title in the ruleset.")
+def _records_file(ctx: SpecContext, source: str, path: str) -> None:
+    ctx.add_records_file(source, path)
+
+
+@step_def("records_table", "given", "записи «{source}»:", 'the records "{source}":',
+          "Сырые записи таблицей, как строки выгрузки: первая строка — названия столбцов, как в правилах "
+          "(дата, сотрудник, сумма, статус …); числа — 1234.50 или 1 234,50, даты — 30.09.2026 или 2026-09-30.",
+          "Raw records as a table, like the export's rows: the first row names the columns as the ruleset does "
+          "(date, employee, amount, status …); numbers as 1234.50 or 1 234,50, dates as 2026-09-30 or 30.09.2026.",
+          table=True)
+def _records_table(ctx: SpecContext, source: str, datatable: list[list[str]]) -> None:
+    ctx.add_records_table(source, datatable)
+
+
 @step_def("period", "given", "период {period}", "the period {period}",
           "Расчётный период: 2026Q3, 2026-09 или 2026. Без этого шага — последний период в данных.",
           "The period to calculate: 2026Q3, 2026-09 or 2026. Without it: the latest period in the data.")

@@ -30,6 +30,7 @@ PLACEHOLDERS: dict[str, tuple[str, dict[str, str]]] = {
     "action": ("text", {"ru": "мера", "en": "action"}),
     "text": ("text", {"ru": "слова", "en": "words"}),
     "path": ("text", {"ru": "файл", "en": "file"}),
+    "source": ("text", {"ru": "записи", "en": "records"}),
     "status": ("text", {"ru": "статус", "en": "status"}),
     "amount": ("number", {"ru": "сумма", "en": "amount"}),
     "value": ("number", {"ru": "число", "en": "number"}),
