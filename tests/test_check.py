@@ -556,3 +556,14 @@ def test_ast_is_not_mutated_by_checking() -> None:
     check_model(checked.model)
     assert repr(checked.model.values) == before
     assert isinstance(checked.model.values["roas"], ast.Metric)
+
+
+def test_every_evaluation_and_data_code_is_documented() -> None:
+    """Every E code the engine raises is in docs/eval.md's table, every D code in docs/data.md."""
+    sources = list((ROOT / "kpidsl").rglob("*.py"))
+    for letter, doc in (("E", "eval.md"), ("D", "data.md")):
+        raised = {c for p in sources for c in re.findall(rf'"({letter}\d{{3}})"', p.read_text(encoding="utf-8"))}
+        text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+        documented = set(re.findall(rf"\b({letter}\d{{3}})\b", text))
+        assert raised, f"no {letter} codes found in kpidsl/"
+        assert raised <= documented, f"{doc} does not document {sorted(raised - documented)}"
