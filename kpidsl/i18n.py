@@ -201,8 +201,9 @@ class Formatter:
         """The period's first and last day: `1 июл. – 30 сент. 2026 г.`
 
         The range's shape comes from the catalogue, not from CLDR's interval data, so a
-        Babel upgrade does not change a report's header (CLDR 47 swapped the Russian
-        interval dash).  A period never crosses a year, so the year is written once.
+        Babel upgrade does not change a report's header (Babel 2.19, with CLDR 49,
+        swapped the Russian interval dash).  A period never crosses a year, so the
+        year is written once.
         """
         from babel.dates import format_date
 

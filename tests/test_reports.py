@@ -342,7 +342,7 @@ def test_formatter_numbers_money_and_periods() -> None:
 
 
 def test_period_range_is_the_catalogues_not_cldrs() -> None:
-    """Regression: Babel 2.19 (CLDR 47) changed the Russian interval dash and broke every report header."""
+    """Regression: Babel 2.19 (CLDR 49) changed the Russian interval dash and broke every report header."""
     ru, en = Formatter("ru", "RUB"), Formatter("en", "RUB")
     assert ru.period_range("2026Q3") == "1 июл. – 30 сент. 2026\u202fг."
     assert ru.period_range("2026-02") == "1 февр. – 28 февр. 2026\u202fг."
