@@ -279,6 +279,20 @@ RECORDS_FEATURE = """\
       RULESET
     И сотрудники из файла «staff.csv»
     Когда рассчитываются KPI и премии
+
+  Сценарий: Нет файла записей
+    Дано правила:
+      RULESET
+    И записи «deals» из файла «deals.csv»
+    Когда рассчитываются KPI и премии
+
+  Сценарий: Таблица записей без заголовка
+    Дано правила:
+      RULESET
+    И записи «deals»:
+      |            |         |
+      | 2026-07-01 | Иванов  |
+    Когда рассчитываются KPI и премии
 """
 RECORDS_RULESET = '''\
 """
@@ -297,8 +311,10 @@ def test_staff_and_records_in_a_spec_and_their_mistakes(tmp_path: Path, monkeypa
     (folder / "records.feature").write_text(text, encoding="utf-8")
     lines = text.splitlines()
 
-    def line_of(fragment: str) -> int:
-        return next(n for n, line in enumerate(lines, 1) if fragment in line)
+    def line_of(fragment: str, after: str = "") -> int:
+        """The first line holding `fragment` (below the first line holding `after`, if given)."""
+        start = next(n for n, line in enumerate(lines, 1) if after in line) if after else 0
+        return next(n for n, line in enumerate(lines, 1) if n > start and fragment in line)
 
     result = run(["test", "specs"])
     out = result.output
@@ -311,4 +327,7 @@ def test_staff_and_records_in_a_spec_and_their_mistakes(tmp_path: Path, monkeypa
             "`amount` is not a number in 1 record") in out
     assert f"specs/records.feature:{line_of('| Иванов    |      |')}:роль: error[D060]: the roster row has no role" in out
     assert "Файл со списком сотрудников не найден: " in out and "staff.csv" in out
-    assert "Сценариев: 5; прошли: 1; не прошли: 4" in out
+    assert "Файл записей не найден: " in out and "deals.csv" in out
+    assert (f"Таблица записей (строка {line_of('записи «deals»:', after='без заголовка')}): первая строка "
+            "должна называть столбцы выгрузки") in out
+    assert "Сценариев: 7; прошли: 1; не прошли: 6" in out

@@ -65,11 +65,15 @@ class SpecContext:
         return f"<spec {self.feature_file or self.base_dir}:{self.step_line}>"
 
     # ------------------------------------------------------------------ given
-    def use_ruleset_file(self, path: str) -> None:
+    def _given_file(self, path: str, missing: str) -> Path:
+        """A file a Given step names, relative to the feature's folder; `missing` says it is not there."""
         target = self.base_dir / path
         if not target.is_file():
-            raise SpecError(msg("ruleset_missing_file", self.lang, path=target))
-        self.ruleset_path, self.ruleset_text = target, None
+            raise SpecError(msg(missing, self.lang, path=target))
+        return target
+
+    def use_ruleset_file(self, path: str) -> None:
+        self.ruleset_path, self.ruleset_text = self._given_file(path, "ruleset_missing_file"), None
 
     def use_ruleset_text(self, text: str) -> None:
         # A name beside the feature, so `import "../x"` resolves from the feature's folder.
@@ -78,31 +82,22 @@ class SpecContext:
         self.ruleset_text, self.ruleset_line = text, self.step_line
 
     def add_fact_file(self, path: str) -> None:
-        target = self.base_dir / path
-        if not target.is_file():
-            raise SpecError(msg("facts_missing_file", self.lang, path=target))
-        self.fact_files.append(target)
+        self.fact_files.append(self._given_file(path, "facts_missing_file"))
 
     def add_fact_table(self, rows: list[list[str]]) -> None:
         self.tables.append(_Table([list(r) for r in rows], self.step_line))
 
     def use_roster_file(self, path: str) -> None:
-        target = self.base_dir / path
-        if not target.is_file():
-            raise SpecError(msg("roster_missing_file", self.lang, path=target))
-        self.roster = target
+        self.roster = self._given_file(path, "roster_missing_file")
 
     def use_roster_table(self, rows: list[list[str]]) -> None:
         self.roster = self._write_verbatim(_Table([list(r) for r in rows], self.step_line), "staff")
 
     def add_records_file(self, source: str, path: str) -> None:
-        target = self.base_dir / path
-        if not target.is_file():
-            raise SpecError(msg("records_missing_file", self.lang, path=target))
-        self.records[source] = (target, self.step_line)
+        self.records[source] = (self._given_file(path, "records_missing_file"), self.step_line)
 
     def add_records_table(self, source: str, rows: list[list[str]]) -> None:
-        if len(rows) < 1 or not any(cell.strip() for cell in rows[0]):
+        if not rows or not any(cell.strip() for cell in rows[0]):
             raise SpecError(msg("records_no_header", self.lang, line=self.step_line))
         table = _Table([list(r) for r in rows], self.step_line)
         self.records[source] = (self._write_verbatim(table, "records"), self.step_line)
@@ -171,7 +166,7 @@ class SpecContext:
     def findings(self, rule: str) -> list[Finding]:
         """The findings of rule `rule` (name or title) in the current period."""
         results, period = self.results(), self.current_period()
-        names = self._rule_names()
+        names = self._declared("rules")
         wanted = _norm(rule)
         matching = {n for n, title in names.items() if wanted in (_norm(n), _norm(title))}
         if not matching:
@@ -195,20 +190,18 @@ class SpecContext:
             raise SpecError(msg("no_ruleset", self.lang))
         return self.ruleset_path
 
-    def _rule_names(self) -> dict[str, str]:
+    def _declared(self, kind: str) -> dict[str, str]:
+        """Name → title of the ruleset's `rules` or `records`, for names a spec may write either way."""
         from ..load import load
 
         model, _ = load(self._ruleset(), SourceCache(), text=self.ruleset_text)
-        return {name: rule.title or "" for name, rule in model.rules.items()} if model else {}
+        return {name: decl.title or "" for name, decl in getattr(model, kind).items()} if model else {}
 
     def _records_files(self) -> dict[str, str]:
         """The records given in the spec, by the ruleset's names (a spec may write a title)."""
         if not self.records:
             return {}
-        from ..load import load
-
-        model, _ = load(self._ruleset(), SourceCache(), text=self.ruleset_text)
-        declared = {name: decl.title or "" for name, decl in model.records.items()} if model else {}
+        declared = self._declared("records")
         files: dict[str, str] = {}
         for written, (path, line) in self.records.items():
             wanted = _norm(written)
