@@ -37,12 +37,14 @@ class Checked:
         return self.model is not None and not any(d.is_error for d in self.diagnostics)
 
 
-def check_file(path: str | Path, text: str | None = None, sources: SourceCache | None = None) -> Checked:
-    """Load `path` with its imports and run every static check on it."""
+def check_file(path: str | Path, text: str | None = None, sources: SourceCache | None = None,
+               import_paths: Sequence[str | Path] = ()) -> Checked:
+    """Load `path` with its imports and run every static check on it.  `import_paths`:
+    folders beyond the ruleset's own that its imports may reach (`load.import_roots`)."""
     from .check import check_model
 
     sources = sources if sources is not None else SourceCache()
-    model, diagnostics = load(path, sources, text=text)
+    model, diagnostics = load(path, sources, text=text, import_paths=import_paths)
     if model is not None:
         diagnostics = diagnostics + check_model(model)
     return Checked(model, diagnostics, sources)
@@ -64,6 +66,7 @@ class EvalOptions:
     stream: bool = False  # evaluate_with_facts leaves the outputs in DuckDB (Traced.started) for kpidsl.bulk
     engine: str = "duckdb"  # "spark": the plan is scored on Spark (kpidsl.spark), its outputs come back to DuckDB
     spark_master: str | None = None  # for engine "spark" (default: $KPIDSL_SPARK_MASTER, else local[2])
+    import_paths: tuple[str, ...] = ()  # more folders the ruleset's imports may reach (--import-path)
 
 
 @dataclass
@@ -144,7 +147,7 @@ def start(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions
     options = options or EvalOptions()
     stage = options.progress.stage if options.progress is not None else (lambda name: nullcontext())
     with stage("load"):
-        checked = check_file(ruleset, text=text)
+        checked = check_file(ruleset, text=text, import_paths=options.import_paths)
         if not checked.ok or checked.model is None:
             return Started(None, checked.diagnostics, checked.sources, checked.model, None)
         model = checked.model

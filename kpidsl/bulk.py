@@ -29,20 +29,16 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import sys
-import tempfile
-from contextlib import contextmanager
 from itertools import groupby
 from json.encoder import encode_basestring
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator, Sequence
 
 from sqlglot import exp
 
 from .engine import KPIS_TABLE, batches
-from .export import neutralise
-from .output import OutputError, _mode_for
+from .cells import neutralise
+from .output import atomic
 
 if TYPE_CHECKING:
     from .compile import LinePlan
@@ -252,7 +248,8 @@ def _json_number(text: str | None, cache: dict[str, str]) -> str:
     out = cache.get(text)
     if out is None:
         whole, _, fraction = text.partition(".")
-        out = str(int(whole)) if not fraction.strip("0") else repr(float(text))
+        out = str(int(whole)) if not fraction.strip("0") else f"{'-' if text.startswith('-') else ''}" \
+            f"{int(whole.lstrip('-') or 0)}.{fraction.rstrip('0')}"
         if len(cache) > 200_000:  # weights and targets repeat; facts mostly do not
             cache.clear()
         cache[text] = out
@@ -444,14 +441,18 @@ def parquet_query(session: "Session") -> exp.Select:
             out = exp.ArrayConcat(this=out, expressions=[fired])
         return out
 
-    def meta(field: Callable[["LinePlan"], str | None]) -> exp.Expression:
-        return exp.Case(ifs=[exp.If(this=exp.EQ(this=_col("line", "k"), expression=exp.Literal.number(line.id)),
-                                    true=exp.Literal.string(field(line)) if field(line) is not None else
-                                    exp.cast(exp.null(), "VARCHAR")) for line in plan.lines])
+    def cases(ifs: list[exp.If]) -> exp.Expression:
+        """CASE over `ifs`, typed NULL when there are none (a ruleset without KPI lines or roles)."""
+        return exp.Case(ifs=ifs, default=exp.cast(exp.null(), "VARCHAR")) if ifs else exp.cast(exp.null(), "VARCHAR")
 
-    role_title = exp.Case(ifs=[exp.If(this=exp.EQ(this=_col("role", "k"), expression=exp.Literal.string(name)),
-                                      true=exp.Literal.string(role.title or name))
-                               for name, role in session.model.roles.items()])
+    def meta(field: Callable[["LinePlan"], str | None]) -> exp.Expression:
+        return cases([exp.If(this=exp.EQ(this=_col("line", "k"), expression=exp.Literal.number(line.id)),
+                             true=exp.Literal.string(field(line)) if field(line) is not None else
+                             exp.cast(exp.null(), "VARCHAR")) for line in plan.lines])
+
+    role_title = cases([exp.If(this=exp.EQ(this=_col("role", "k"), expression=exp.Literal.string(name)),
+                               true=exp.Literal.string(role.title or name))
+                        for name, role in session.model.roles.items()])
     value = exp.DataType.build("DECIMAL(38, 12)")
     weight = exp.Coalesce(this=exp.cast(_col("weight", "k"), value.copy()), expressions=[exp.cast(exp.Literal.number(0), value.copy())])
 
@@ -485,42 +486,6 @@ def write_parquet(session: "Session", path: str) -> None:
 
 
 # ------------------------------------------------------------------ writing
-
-
-@contextmanager
-def atomic(path: str, protected: Sequence[str] = ()) -> Iterator[str]:
-    """A temporary path beside `path`, renamed over it when the block completes (removed
-    if it fails).  Refuses to replace any of `protected` (the inputs)."""
-    target = Path(path)
-    for p in protected:
-        try:
-            if target.exists() and target.resolve() == Path(p).resolve():
-                raise OutputError(f"{target}: refusing to overwrite an input file; choose another output path")
-        except OSError:
-            continue
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write here: {exc.strerror or exc}") from None
-    os.close(fd)
-    try:
-        yield tmp
-        os.chmod(tmp, _mode_for(target))
-        os.replace(tmp, target)
-    except OSError as exc:
-        _remove(tmp)
-        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def write(session: "Session", skeleton: "Results", fmt: str, output: str | None,

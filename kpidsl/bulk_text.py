@@ -8,12 +8,10 @@ the strings to the output.  The text is byte for byte what `export.render_json` 
 `export.render_csv` write (the tests compare them):
 
 * numbers as `Results.to_json` writes them: an integral value as an integer, any
-  other as Python's `repr(float(decimal text))` — DuckDB parses the same decimal
-  text to the same double and prints its shortest round-trip form the same way
-  (checked over hundreds of thousands of values, exponents included); money as
-  the decimal text with the currency's minor digits;
+  other as its exact decimal text without trailing zeros (DECIMAL(38,12) prints
+  with no exponent); money as the decimal text with the currency's minor digits;
 * strings are encoded in Python (`json.encoder.encode_basestring`, the csv
-  module's quoting, `export.neutralise`) — the ruleset's texts once per KPI line,
+  module's quoting, `cells.neutralise`) — the ruleset's texts once per KPI line,
   the people's names once per person — and only concatenated in SQL;
 * the CSV's gates and actions cells, which depend on the row, are quoted and
   neutralised in SQL by the same rules.
@@ -32,14 +30,14 @@ from typing import TYPE_CHECKING, BinaryIO, Iterator
 
 from sqlglot import exp
 
-from .export import CSV_COLUMNS, neutralise
+from .cells import FORMULA_PATTERN, neutralise
+from .export import CSV_COLUMNS
 
 if TYPE_CHECKING:
     from .compile import LinePlan
     from .engine import Session
 
 CHUNK = 25_000  # employees per query: DuckDB holds one chunk's text at a time
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _DECIMAL = "DECIMAL(38,12)"
 
 
@@ -127,11 +125,12 @@ def encode_names(session: "Session") -> None:
 
 
 def _json_number(x: exp.Expression) -> exp.Expression:
-    """`Results.to_json`'s number for a DECIMAL(38,12) value: integer, or the double's repr."""
+    """`Results.to_json`'s number for a DECIMAL(38,12) value: an integer, or the exact decimal
+    without trailing zeros."""
     integral = exp.EQ(this=x.copy(), expression=exp.Trunc(this=x.copy()))
     as_int = exp.cast(exp.cast(x.copy(), "HUGEINT"), "VARCHAR")
-    as_double = exp.cast(exp.cast(exp.cast(x.copy(), "VARCHAR"), "DOUBLE"), "VARCHAR")
-    return _case([(x.copy().is_(exp.null()), _lit("null")), (integral, as_int)], as_double)
+    exact = _fn("rtrim", exp.cast(x.copy(), "VARCHAR"), _lit("0"))
+    return _case([(x.copy().is_(exp.null()), _lit("null")), (integral, as_int)], exact)
 
 
 def _json_bool(x: exp.Expression) -> exp.Expression:
@@ -151,7 +150,7 @@ def _plain(x: exp.Expression) -> exp.Expression:
 
 def _csv_cell(text: exp.Column) -> exp.Expression:
     """neutralise, then quote as csv.writer would (`text` is a column: it is read several times)."""
-    dangerous = _fn("regexp_matches", text.copy(), _lit("^[=+\\-@\t\r]"))
+    dangerous = _fn("regexp_matches", text.copy(), _lit(FORMULA_PATTERN))
     neutral = _case([(dangerous, _cat("'", text.copy()))], text.copy())
     special = _fn("regexp_matches", text.copy(), _lit('[,"\r\n]'))  # neutralising adds none of these
     quoted = _cat('"', _fn("replace", neutral.copy(), _lit('"'), _lit('""')), '"')

@@ -11,16 +11,19 @@ Numbers are never passed through it; they are written as numbers.
 from __future__ import annotations
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# The same test for SQL writers (kpidsl.bulk_text): optional spaces, then a trigger.
+FORMULA_PATTERN = "^ *[=+\\-@\t\r]"
 
 
-def neutralise_cell(value: object) -> object:
-    """`value` unchanged unless it is text a spreadsheet would evaluate; then `'` + text.
+def neutralise(text: str) -> str:
+    """`text` with a leading apostrophe if a spreadsheet would evaluate it.
 
     Leading spaces are looked through (`"  =1+1"` is neutralised too), because some
     spreadsheet imports trim them before deciding what a cell is.
     """
-    if not isinstance(value, str):
-        return value
-    if value.startswith(FORMULA_TRIGGERS) or value.lstrip(" ").startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_TRIGGERS) else text
+
+
+def neutralise_cell(value: object) -> object:
+    """`value` unchanged unless it is text a spreadsheet would evaluate; then `'` + text."""
+    return neutralise(value) if isinstance(value, str) else value

@@ -36,6 +36,8 @@ from .diagnostics import Diagnostic, Span, error, warning
 from .lints import lint_model
 from .load import Model
 from .suggest import did_you_mean
+
+_LIMIT = Fraction(10) ** 26  # every value of the language stays below this (DECIMAL(38, 12))
 from .units import ONE, Unit, declared_unit, describe_unit, is_concrete
 
 VALUES = Scope("a formula")
@@ -166,6 +168,11 @@ class _Checker:
                 self.out.append(error(
                     "K048", f"{decl.kind} `{decl.name}` depends on `{min(data)}`, which comes from data",
                     decl.span, f"a {decl.kind} is a constant; for a value computed from data write a metric"))
+            value = exact_value(decl.expr, self.model)
+            if value is not None and abs(value) >= _LIMIT:
+                self.out.append(error(
+                    "K005", f"{decl.kind} `{decl.name}` is {show_number(rounded(value))}: values stay below 10^26",
+                    decl.expr.span, "the language computes in exact decimals below 10^26"))
         else:
             self._card(decl)
 

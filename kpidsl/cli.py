@@ -15,6 +15,8 @@ from typing import Any
 import click
 
 from . import __version__
+from .diagnostics import shorten
+from .stdout import StdoutError, guard_stdout, release_stdout
 
 # name → one-line help, shown by `kpidsl --help` without importing the command.
 COMMANDS: dict[str, str] = {
@@ -59,14 +61,29 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console entry point: click's exit codes, and no traceback even on a bug."""
+    """Console entry point: click's exit codes, and no traceback even on a bug.
+
+    Standard output that cannot be written is the environment's problem, not a bug: a
+    full disk says so and exits 1; a reader that closed the pipe (`| head`) ends the run
+    quietly with status 141, as a Unix tool stopped by SIGPIPE does."""
+    guard_stdout()
     try:
-        return cli.main(args=argv, prog_name="kpidsl", standalone_mode=True)
-    except SystemExit:
-        raise
+        try:
+            cli.main(args=argv, prog_name="kpidsl", standalone_mode=True)
+        finally:
+            sys.stdout.flush()
+    except SystemExit as done:
+        _flush_or_exit()
+        raise done
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(2)
+    except StdoutError as exc:
+        _stdout_failed(exc)
+    except OSError as exc:  # a file the environment would not let us touch: not a bug
+        where = f"{shorten(str(exc.filename))}: " if exc.filename else ""
+        click.echo(f"kpidsl: error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(1)
     except Exception as exc:  # an internal error: say so plainly, never a traceback
         click.echo(
             f"kpidsl: internal error: {type(exc).__name__}: {exc}\n"
@@ -74,6 +91,21 @@ def main(argv: list[str] | None = None) -> Any:
             err=True,
         )
         sys.exit(2)
+
+
+def _flush_or_exit() -> None:
+    try:
+        sys.stdout.flush()
+    except StdoutError as exc:
+        _stdout_failed(exc)
+
+
+def _stdout_failed(exc: StdoutError) -> None:
+    release_stdout()
+    if exc.closed:
+        sys.exit(141)
+    click.echo(f"kpidsl: error: cannot write to standard output: {exc.reason}", err=True)
+    sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

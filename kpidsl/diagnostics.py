@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 
+def shorten(text: str, limit: int = 120) -> str:
+    """A name for a message: one longer than `limit` characters keeps its start and end
+    (a 100 KB file name must not fill the screen)."""
+    return text if len(text) <= limit else f"{text[:limit // 2]}…{text[-(limit // 2 - 10):]}"
+
+
 class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -30,7 +36,7 @@ class Span:
     end_column: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        return f"{shorten(self.file)}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +48,7 @@ class DataLocation:
     column: str | None = None
 
     def __str__(self) -> str:
-        parts = [self.file]
+        parts = [shorten(self.file)]
         if self.row is not None:
             parts.append(str(self.row))
         if self.column is not None:
@@ -100,10 +106,6 @@ class Diagnostics:
         self.items.extend(diagnostics)
 
     @property
-    def has_errors(self) -> bool:
-        return any(d.is_error for d in self.items)
-
-    @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.items if d.is_error]
 
@@ -156,14 +158,26 @@ def render_human(diagnostic: Diagnostic, sources: SourceCache | None = None) -> 
         text = sources.line(loc.file, loc.line)
         if text is not None:
             gutter = f"{loc.line:>4} | "
-            out.append(gutter + text.replace("\t", " "))
             width = 1
             if loc.end_line == loc.line and loc.end_column and loc.end_column > loc.column:
                 width = loc.end_column - loc.column
-            out.append(" " * (len(gutter) + loc.column - 1) + "^" * width)
+            shown, column, width = _window(text.replace("\t", " "), loc.column, width)
+            out.append(gutter + shown)
+            out.append(" " * (len(gutter) + column - 1) + "^" * width)
     if d.hint:
         out.append(f"  = hint: {d.hint}")
     return "\n".join(out)
+
+
+def _window(text: str, column: int, width: int, limit: int = 160) -> tuple[str, int, int]:
+    """A long source line cut to the part around the caret: (text, column, caret width)."""
+    if len(text) <= limit:
+        return text, column, width
+    start = max(0, column - 1 - 40)
+    end = start + limit
+    shown = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+    column = column - start + (1 if start else 0)
+    return shown, column, max(1, min(width, limit - (column - 1)))
 
 
 def summary_line(diagnostics: Iterable[Diagnostic]) -> str:

@@ -19,7 +19,6 @@ language's decimal rules — no Python eval: constants exactly, rounded once
 
 from __future__ import annotations
 
-import decimal
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Union
@@ -31,23 +30,25 @@ from .facts import FactRow, FactTable
 from .load import Model
 from .parse import parse
 from .periods import previous
+from .reasons import ROOT, Evaluator, FactIndex
+from .record_rows import RecordRows
 from .results import EmployeeResult, KpiResult, Results
 
 Value = Union[Decimal, bool, str, None]
-_STEP = Decimal("1e-12")
-_CONTEXT = decimal.Context(prec=60, rounding=ROUND_HALF_UP)
 
 WORDS = {
     "ru": {"no_data": "нет данных", "see_above": "см. выше", "no_row": "в файлах фактов нет строки",
            "holds": "выполнено", "fails": "не выполнено", "fires": "мера назначена",
            "quiet": "мера не нужна", "gated": "условие качества не выполнено: премия KPI = 0",
            "role_gated": "условие роли не выполнено: премия роли = 0", "no_kpis": "у роли нет KPI",
-           "settings": "параметры", "from_records": "из записей", "computed": "вычислено здесь"},
+           "settings": "параметры", "from_records": "из записей", "computed": "вычислено здесь",
+           "records_counted": "записей учтено: {count}", "where": "отбор:"},
     "en": {"no_data": "no data", "see_above": "see above", "no_row": "no row in the facts files",
            "holds": "holds", "fails": "fails", "fires": "action assigned",
            "quiet": "no action", "gated": "a quality condition failed: the KPI's bonus is 0",
            "role_gated": "a role condition failed: the role's bonus is 0", "no_kpis": "the role has no KPIs",
-           "settings": "settings", "from_records": "from records", "computed": "computed here"},
+           "settings": "settings", "from_records": "from records", "computed": "computed here",
+           "records_counted": "{count} record(s) counted", "where": "filter:"},
 }
 _OPS = {"*": "×", "-": "−", "<=": "≤", ">=": "≥", "!=": "≠"}
 _PRECEDENCE = {"or": 1, "and": 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "=": 4, "!=": 4,
@@ -62,6 +63,8 @@ class Step:
     depth: int
     text: str
     source: str | None = None
+    name: str | None = None  # the scoring value this line computes (index, bonus, a scheme step …)
+    value: "Value" = None  # its value, as the line shows it
 
     def render(self) -> str:
         line = "  " * self.depth + self.text
@@ -84,7 +87,9 @@ class Explanation:
 
 class Values:
     """The values one employee's formulas read, in any period: facts with their rows,
-    metrics and goals from the results when listed there, computed otherwise."""
+    metrics and goals from the results when listed there, computed otherwise — by the
+    evaluator with the plan's own semantics (`reasons.Evaluator`), so an unknown `if`
+    condition or `scale` bound is "no data" here exactly as in `kpidsl eval`."""
 
     def __init__(self, model: Model, results: Results, facts: FactTable, employee: str) -> None:
         self.model, self.employee = model, employee
@@ -94,6 +99,8 @@ class Values:
         self.listed: dict[tuple[str, str | None, str], Decimal | None] = {
             (m.period, m.employee, m.name): m.value for m in results.metrics}
         self._cache: dict[tuple[str, str], Value] = {}
+        periods = {*results.periods, *(r.period for r in facts.rows)}
+        self.evaluator = _Evaluator(model, FactIndex(facts.rows, periods), self)
 
     def row(self, name: str, period: str) -> FactRow | None:
         """The employee's own row, else the department-level row."""
@@ -116,107 +123,33 @@ class Values:
             if (period, who, name) in self.listed:
                 return self.listed[(period, who, name)]
         if isinstance(decl, (ast.Metric, ast.Goal)):
-            return self.eval(decl.formula if isinstance(decl, ast.Metric) else decl.expr, period, {})
+            formula = decl.formula if isinstance(decl, ast.Metric) else decl.expr
+            return self.evaluator.eval(formula, ROOT, period, self.employee)
         if isinstance(decl, ast.KpiCard) and decl.indicator is not None:
             return self.value(decl.indicator.text, period)
         return None
 
     def eval(self, e: ast.Expr, period: str, env: dict[str, Value]) -> Value:
-        """The language's semantics: constants exact and rounded once, other arithmetic
-        rounded to 12 places at every step, NULL (None) for missing data and division
-        by zero, SQL's three-valued logic."""
-        if isinstance(e, (ast.Number, ast.Name, ast.Unary, ast.Binary, ast.Call)):
-            try:
-                known = constants.fold(e, self._goal(env))
-            except (constants.NotConstant, constants.OutOfRange):
-                pass  # reads data: evaluated step by step below
-            else:
-                return None if known is None else constants.rounded(known)
-        if isinstance(e, ast.Number):
-            return e.value
-        if isinstance(e, ast.String):
-            return e.value
-        if isinstance(e, ast.Name):
-            return env[e.name] if e.name in env else self.value(e.name, period)
-        if isinstance(e, ast.Unary):
-            v = self.eval(e.operand, period, env)
-            if v is None:
-                return None
-            return (not v) if e.op == "not" else _q(-_num(v))
-        if isinstance(e, ast.Binary):
-            return self._binary(e, period, env)
-        if isinstance(e, ast.IfThen):
-            c = self.eval(e.condition, period, env)
-            return self.eval(e.then if c is True else e.otherwise, period, env)
-        if isinstance(e, ast.Scale):
-            x = self.eval(e.subject, period, env)
-            if x is None:
-                return None
-            for row in e.rows:
-                bound = self.eval(row.below, period, env)
-                if bound is not None and _num(x) < _num(bound):
-                    return self.eval(row.value, period, env)
-            return self.eval(e.otherwise, period, env)
-        if isinstance(e, ast.Call):
-            return self._call(e, period, env)
-        return None
+        """`e` in `period` with the names of `env` bound to their values (a KPI's scoring
+        inputs, the scheme's earlier steps), with the plan's semantics."""
+        return self.evaluator.eval_in(e, env, period, self.employee)
 
-    def _goal(self, env: dict[str, Value]) -> constants.Lookup:
-        """The formula of each goal and param a constant may read (scoring names shadow them)."""
-        goals = constants.goal_lookup(self.model.values)
-        return lambda name: None if name in env else goals(name)
 
-    def _binary(self, e: ast.Binary, period: str, env: dict[str, Value]) -> Value:
-        a, b = self.eval(e.left, period, env), self.eval(e.right, period, env)
-        if e.op == "and":
-            return False if a is False or b is False else (None if a is None or b is None else True)
-        if e.op == "or":
-            return True if a is True or b is True else (None if a is None or b is None else False)
-        if a is None or b is None:
-            return None
-        if e.op in ("=", "!="):
-            same = a == b
-            return same if e.op == "=" else not same
-        x, y = _num(a), _num(b)
-        if e.op in ast.COMPARISON_OPS:
-            return {"<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[e.op]
-        if e.op == "/":
-            return None if y == 0 else _q(_CONTEXT.divide(x, y))
-        return _q({"+": _CONTEXT.add, "-": _CONTEXT.subtract, "*": _CONTEXT.multiply}[e.op](x, y))
+class _Evaluator(Evaluator):
+    """The plan's evaluator reading the values explain shows (the file rows, the results)."""
 
-    def _call(self, e: ast.Call, period: str, env: dict[str, Value]) -> Value:
-        if e.function in ("prev", "growth"):
-            before = self.eval(e.args[0], previous(period), env)
-            if e.function == "prev":
-                return before
-            now = self.eval(e.args[0], period, env)
-            if now is None or before is None or _num(before) == 0:
-                return None
-            return _q(_CONTEXT.divide(_q(_num(now) - _num(before)), _num(before)))
-        args = [self.eval(a, period, env) for a in e.args]
-        if any(a is None for a in args):
-            return None
-        nums = [_num(a) for a in args]
-        if e.function == "min":
-            return min(nums)
-        if e.function == "max":
-            return max(nums)
-        if e.function == "abs":
-            return abs(nums[0])
-        if e.function == "round":
-            places = int(nums[1]) if len(nums) > 1 else 0
-            return nums[0].quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-        return None
+    def __init__(self, model: Model, facts: FactIndex, values: Values) -> None:
+        super().__init__(model, facts)
+        self._values = values
+
+    def value(self, name: str, period: str, employee: str | None) -> Value:
+        return self._values.value(name, period)
 
 
 def _num(v: Value) -> Decimal:
     if isinstance(v, bool):
         return Decimal(int(v))
     return v if isinstance(v, Decimal) else Decimal(0)
-
-
-def _q(v: Decimal) -> Decimal:
-    return v.quantize(_STEP, ROUND_HALF_UP, context=_CONTEXT)
 
 
 # ------------------------------------------------------------------ printing
@@ -297,13 +230,15 @@ class Printer:
 
 
 def explain(model: Model, results: Results, facts: FactTable, employee: str, period: str,
-            locale: str | None = None) -> Explanation:
-    """The derivation of `employee`'s result in `period` (which the results must hold)."""
+            locale: str | None = None, records: RecordRows | None = None) -> Explanation:
+    """The derivation of `employee`'s result in `period` (which the results must hold).
+    `records`: the files, filters and counts behind facts aggregated from records."""
     result = next(r for r in results.results if r.employee == employee and r.period == period)
     loc = locale or results.locale
     lang = _lang(loc)
     values = Values(model, results, facts, employee)
-    return _Tracer(model, results, values, Printer(values, Numbers(loc), lang), lang).employee(result)
+    tracer = _Tracer(model, results, values, Printer(values, Numbers(loc), lang), lang, records or RecordRows())
+    return tracer.employee(result)
 
 
 def equation(*parts: str | None) -> str:
@@ -334,15 +269,18 @@ def _is_literal(e: ast.Expr | None) -> bool:
 
 
 class _Tracer:
-    def __init__(self, model: Model, results: Results, values: Values, printer: Printer, lang: str) -> None:
+    def __init__(self, model: Model, results: Results, values: Values, printer: Printer, lang: str,
+                 records: RecordRows) -> None:
         self.model, self.results, self.values, self.p = model, results, values, printer
+        self.records = records
         self.lang, self.words = lang, WORDS[lang]
         self.steps: list[Step] = []
         self.seen: set[tuple[str, str]] = set()
         self.digits = results.minor_digits
 
-    def add(self, depth: int, text: str, source: str | None = None) -> None:
-        self.steps.append(Step(depth, text, source))
+    def add(self, depth: int, text: str, source: str | None = None, name: str | None = None,
+            value: Value = None) -> None:
+        self.steps.append(Step(depth, text, source, name, value))
 
     def money(self, v: Value) -> str:
         return self.words["no_data"] if v is None else self.p.n.money(_num(v), self.digits)
@@ -422,7 +360,8 @@ class _Tracer:
         for a, before, value in reversed(computed):
             refs: list[tuple[str, str]] = []
             shown = self.money(value) if a.name == "bonus" else self.p.result(value, a.name)
-            self.add(1, equation(a.name, self.p.expr(a.expr), self.p.expr(a.expr, period, before, refs), shown))
+            self.add(1, equation(a.name, self.p.expr(a.expr), self.p.expr(a.expr, period, before, refs), shown),
+                     name=a.name, value=value)
             if a.name == "bonus" and not paid:
                 reason = (self.words["role_gated"] if any(g.passed is not True for g in r.gates)
                           else self.words["gated"] if k.status == "gated" else self.words["no_data"])
@@ -484,6 +423,18 @@ class _Tracer:
         self.add(depth, text)
         self.derive_all(refs, depth + 1)
 
+    def _records_source(self, fact: str, agg: ast.Aggregation, period: str) -> str:
+        """The records file actually read, how many of its records counted, and the filter."""
+        file = self.records.files.get(fact) or agg.records.text
+        count = self.records.count(fact, period, self.values.employee)
+        text = f"{self.words['from_records']} {file}"
+        if count is not None:
+            text += f": {self.words['records_counted'].format(count=count)}"
+        where = self.records.filters.get(fact)
+        if where is not None:
+            text += f" ({self.words['where']} {where})"
+        return text
+
     # -- the values a formula read, down to the file rows
 
     def derive_all(self, refs: list[tuple[str, str]], depth: int) -> None:
@@ -505,12 +456,10 @@ class _Tracer:
             if row is not None:
                 who = f"{name} ({period}, {row.employee})" if row.employee else label
                 self.add(depth, equation(who, self.p.result(row.value)), _row_source(row))
-            elif value is not None and decl.aggregation is not None:
+            elif decl.aggregation is not None:
                 agg = decl.aggregation
-                records = self.model.records.get(agg.records.text)
                 what = f"{agg.function} {agg.column.text + ' ' if agg.column else ''}from {agg.records.text}"
-                self.add(depth, equation(label, what, self.p.result(value)),
-                         f"{self.words['from_records']} {records.file if records and records.file else agg.records.text}")
+                self.add(depth, equation(label, what, self.p.result(value)), self._records_source(name, agg, period))
             else:
                 self.add(depth, equation(label, self.p.result(value)),
                          self.words["no_row"] if value is None else None)

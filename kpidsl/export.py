@@ -13,10 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from json.encoder import encode_basestring
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Iterable, Sequence
 
+from .cells import neutralise
 from .diagnostics import Diagnostic
 from .results import EmployeeResult, Gate, KpiResult, Results
 
@@ -201,7 +203,27 @@ def render_json(results: Results, diagnostics: Iterable[Diagnostic] = ()) -> str
             entry.pop("hint", None)  # keep the entry shape of Results.to_json
             entries.append(entry)
         data["diagnostics"] = entries
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return dumps(data) + "\n"
+
+
+def dumps(value: object, indent: int = 2, _level: int = 0) -> str:
+    """JSON laid out as `json.dumps(value, ensure_ascii=False, indent=2)` does, except that
+    a `Decimal` is written digit for digit (`plain`): no float ever rounds a ratio."""
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = "\n" + " " * (indent * (_level + 1))
+        items = (f"{encode_basestring(str(k))}: {dumps(v, indent, _level + 1)}" for k, v in value.items())
+        return "{" + inner + ("," + inner).join(items) + "\n" + " " * (indent * _level) + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        inner = "\n" + " " * (indent * (_level + 1))
+        return "[" + inner + ("," + inner).join(dumps(v, indent, _level + 1) for v in value) + \
+            "\n" + " " * (indent * _level) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 # ------------------------------------------------------------------ CSV
@@ -209,12 +231,6 @@ def render_json(results: Results, diagnostics: Iterable[Diagnostic] = ()) -> str
 CSV_COLUMNS = ("period", "employee", "role", "role_title", "kpi", "title", "better", "unit", "kind",
                "weight", "baseline", "target", "fact", "attainment", "index", "index_plan",
                "deviation", "plan_bonus", "bonus", "status", "gates", "actions")
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    return "'" + text if text.startswith(_DANGEROUS) else text
 
 
 def plain(value: Decimal | None) -> str:

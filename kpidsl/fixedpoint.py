@@ -72,8 +72,13 @@ def py_mul(a: Decimal | None, b: Decimal | None) -> Decimal | None:
 
 
 def py_div(a: Decimal | None, b: Decimal | None) -> Decimal | None:
-    """The quotient exactly as the SQL computes it: None for a zero, NULL or too large divisor."""
-    if a is None or b is None or b == 0 or b.copy_abs() >= MAX_DIVISOR:
+    """The quotient exactly as the SQL computes it: None for a zero, NULL or too large divisor.
+    Operands are values of the engine, rounded to SCALE digits first: a divisor below
+    0.5·10⁻¹² is zero there, so it is zero here."""
+    if a is None or b is None:
+        return None
+    a, b = quantize(a), quantize(b)
+    if b == 0 or b.copy_abs() >= MAX_DIVISOR:
         return None
     big_a, big_b = int(a.copy_abs().scaleb(SCALE, _CTX)), int(b.copy_abs().scaleb(SCALE, _CTX))
     q, r = divmod(big_a, big_b)
@@ -89,7 +94,7 @@ def division_problem(a: Decimal | None, b: Decimal | None) -> str | None:
     """Why `a / b` is NULL although both operands have values (None: it is not)."""
     if a is None or b is None:
         return None
-    if b == 0:
+    if quantize(b) == 0:
         return "zero"
     if b.copy_abs() >= MAX_DIVISOR:
         return "divisor_range"

@@ -1,20 +1,27 @@
 """Load: a ruleset file and everything it imports → one `Model` of declarations.
 
-Imports resolve relative to the importing file (`import "../common/base.kpi"`, the
+Imports resolve relative to the importing file (`import "common/base.kpi"`, the
 `.kpi` suffix may be left out), or by name from the bundled standard library
-(`import std/marketing`).  A declaration in an importing file replaces an imported
-one of the same name — so a client can redefine one standard metric — while two
-declarations of one name in the same file are an error.  Missing and cyclic
-imports are diagnostics, never exceptions.
+(`import std/marketing`).  Rulesets are untrusted, so an import may only reach a
+`.kpi` file inside the project: the folder of the top-level ruleset and below, the
+folders given as import roots (`--import-path`), or the standard library.  An
+absolute path, a path (or a link) that leads out of those folders, or a file that is
+not a `.kpi` ruleset is error K014, which quotes nothing of the target.
+
+A declaration in an importing file replaces an imported one of the same name — so a
+client can redefine one standard metric — while two declarations of one name in the
+same file are an error.  Missing and cyclic imports are diagnostics, never exceptions.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from . import ast
-from .diagnostics import Diagnostic, SourceCache, Span, error
+from .diagnostics import Diagnostic, SourceCache, Span, error, shorten
 from .parse import parse, parse_file
 from .resources import resource_dir
 
@@ -79,31 +86,69 @@ def stdlib_path(name: str) -> Path | None:
     """`std/marketing` → the bundled file, or None."""
     stem = name.removeprefix("std/").removesuffix(".kpi")
     candidate = resource_dir("rulesets") / "std" / f"{stem}.kpi"
-    return candidate if candidate.is_file() else None
+    try:
+        return candidate if "/" not in stem and candidate.is_file() else None
+    except (OSError, ValueError):  # a name too long to be a file
+        return None
 
 
-def resolve_import(path: str, importing_file: str) -> Path | None:
+def import_roots(main_file: str | Path, extra: Sequence[str | Path] = ()) -> tuple[Path, ...]:
+    """The folders imports may reach: the top-level ruleset's folder, `extra`, the standard library."""
+    folders = [Path(main_file).parent, *(Path(e) for e in extra), resource_dir("rulesets") / "std"]
+    return tuple(Path(os.path.realpath(f)) for f in folders)
+
+
+def resolve_import(path: str, importing_file: str, roots: Sequence[Path]) -> Path | str:
+    """The file `import path` names, or why it cannot be imported: `missing`,
+    `absolute`, `outside` (the project's folders) or `not a ruleset`."""
+    if os.path.isabs(path) or path.startswith("~") or "\0" in path:
+        return "absolute"
     base = Path(importing_file).parent
-    for candidate in (base / path, base / f"{path}.kpi"):
-        if candidate.is_file():
-            return candidate
+    name = path if path.endswith(".kpi") else f"{path}.kpi"
+    try:
+        real = Path(os.path.realpath(base / name))
+        inside = any(real.is_relative_to(root) for root in roots)
+        found = inside and real.is_file()
+        plain = Path(os.path.realpath(base / path))
+        other = not found and path != name and any(plain.is_relative_to(r) for r in roots) and plain.is_file()
+    except (OSError, ValueError):
+        return "missing"
+    if found:
+        return base / name  # as written (diagnostics name it so); its real path was checked
     if path.startswith("std/"):
-        return stdlib_path(path)
-    return None
+        library = stdlib_path(path)
+        if library is not None:
+            return library
+    if not inside:
+        return "outside"
+    return "not a ruleset" if other else "missing"
 
 
-def load(path: str | Path, sources: SourceCache | None = None,
-         text: str | None = None) -> tuple[Model | None, list[Diagnostic]]:
-    """Parse `path` (or `text` given for it) and its imports into one Model."""
-    loader = _Loader(sources if sources is not None else SourceCache())
+REFUSED = {
+    "absolute": ("an import names a file by an absolute path",
+                 "import a file by its path relative to this ruleset's folder"),
+    "outside": ("an import leads out of the ruleset's project folder",
+                "imports reach `.kpi` files in the top-level ruleset's folder and below, and `std/NAME`; "
+                "give another folder with --import-path DIR"),
+    "not a ruleset": ("an import names a file that is not a ruleset",
+                      "only `.kpi` ruleset files can be imported"),
+}
+
+
+def load(path: str | Path, sources: SourceCache | None = None, text: str | None = None,
+         import_paths: Sequence[str | Path] = ()) -> tuple[Model | None, list[Diagnostic]]:
+    """Parse `path` (or `text` given for it) and its imports into one Model.
+    `import_paths`: more folders imports may reach (see `import_roots`)."""
+    loader = _Loader(sources if sources is not None else SourceCache(), import_roots(path, import_paths))
     model = Model(file=str(path))
     ok = loader.load_into(model, str(path), chain=(), text=text)
     return (model if ok else None), loader.diagnostics
 
 
 class _Loader:
-    def __init__(self, sources: SourceCache) -> None:
+    def __init__(self, sources: SourceCache, roots: tuple[Path, ...]) -> None:
         self.sources = sources
+        self.roots = roots
         self.diagnostics: list[Diagnostic] = []
         self.done: set[str] = set()
 
@@ -118,7 +163,7 @@ class _Loader:
 
     def load_into(self, model: Model, file: str, chain: tuple[str, ...],
                   text: str | None = None, at: Span | None = None) -> bool:
-        key = str(Path(file).resolve()) if text is None else file
+        key = os.path.realpath(file) if text is None else file
         if key in chain:
             cycle = " → ".join(Path(c).name for c in (*chain[chain.index(key):], key))
             self.diagnostics.append(error("K013", f"import cycle: {cycle}", at,
@@ -133,12 +178,16 @@ class _Loader:
         model.files.append(file)
         ok = True
         for imp in tree.imports:
-            target = resolve_import(imp.path, file)
-            if target is None:
-                self.diagnostics.append(error(
-                    "K012", f"cannot find import `{imp.path}`", imp.span,
-                    "imports resolve relative to this file, or `std/NAME` from the standard library "
-                    "(std/marketing)"))
+            target = resolve_import(imp.path, file, self.roots)
+            if isinstance(target, str):
+                if target == "missing":
+                    self.diagnostics.append(error(
+                        "K012", f"cannot find import `{shorten(imp.path)}`", imp.span,
+                        "imports resolve relative to this file, or `std/NAME` from the standard library "
+                        "(std/marketing)"))
+                else:
+                    message, hint = REFUSED[target]
+                    self.diagnostics.append(error("K014", message, imp.span, hint))
                 ok = False
                 continue
             ok = self.load_into(model, str(target), (*chain, key), at=imp.span) and ok

@@ -160,7 +160,10 @@ class Lowerer:
             value = value if isinstance(value, Fraction) else constants.exact(value)
         except constants.OutOfRange as exc:
             raise CompileError(str(exc)) from None
-        return Operand(fp.literal(constants.rounded(value)), const=value)
+        shown = constants.rounded(value)
+        if abs(shown) >= fp.MAX_VALUE:
+            raise CompileError(f"a constant ({shown:.6E}) is 10^26 or more, beyond exact arithmetic")
+        return Operand(fp.literal(shown), const=value)
 
     # -- arithmetic: constants exactly, everything else with the fixed-point SQL
     def arith(self, op: str, left: Operand, right: Operand) -> Operand:

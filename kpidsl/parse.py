@@ -269,6 +269,15 @@ def _unquote(token: Token) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
+_MAX_ADJUSTED = 26  # a number's decimal exponent from 10^26 up: beyond exact arithmetic (DECIMAL(38, 12))
+
+
+def _shown(token: Token) -> str:
+    """A number as the message quotes it (a 5 000-digit one shortened)."""
+    text = str(token)
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-10:]}"
+
+
 def _number(text: str) -> Decimal:
     digits = text.rstrip("%").replace("_", "")
     value = Decimal(digits)
@@ -531,7 +540,10 @@ class _Builder(Transformer[Token, Any]):
         try:
             value = _number(str(tok))
         except InvalidOperation:
-            raise _BuildError(error("K005", f"`{tok}` is not a number", self._span_tok(tok))) from None
+            raise _BuildError(error("K005", f"`{_shown(tok)}` is not a number", self._span_tok(tok))) from None
+        if value and value.adjusted() >= _MAX_ADJUSTED:
+            raise _BuildError(error("K005", f"`{_shown(tok)}` is too large: values stay below 10^26", self._span_tok(tok),
+                                    "the language computes in exact decimals below 10^26; write a smaller number"))
         return ast.Number(value, str(tok), self._span_tok(tok))
 
     percent = number

@@ -27,7 +27,9 @@ from decimal import Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from .diagnostics import DataLocation, Diagnostic, error
+from .diagnostics import DataLocation, Diagnostic, error, shorten
+from .files import kind
+from .files import problem as cannot_open
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -78,11 +80,14 @@ def read_file(path: str, *, encoding: str | None, delimiter: str | None,
     where = DataLocation(path)
     p = Path(path)
     suffix = p.suffix.lower()
-    if not p.exists():
-        return [], [error("D001", f"file not found: {path}", where,
+    what = kind(p)
+    if what == "error":
+        return [], [error("D001", cannot_open(p), where, "check the path")]
+    if what == "missing":
+        return [], [error("D001", f"file not found: {shorten(path)}", where,
                           "check the path; relative paths are relative to the current folder")]
-    if p.is_dir():
-        return [], [error("D001", f"{path} is a folder, not a data file", where,
+    if what == "dir":
+        return [], [error("D001", f"{shorten(path)} is a folder, not a data file", where,
                           "name the files themselves, e.g. data/*.csv")]
     if suffix not in SUFFIXES:
         tip = ("save the workbook as .xlsx or CSV (old .xls files are not supported)" if suffix == ".xls"
@@ -346,11 +351,15 @@ def _read_json(path: str, text: str, lines: bool) -> tuple[list[RawTable], list[
                 items.append((number, load(line)))
             except json.JSONDecodeError as exc:
                 return [], [_json_error(path, exc, number)]
+            except RecursionError:
+                return [], [_too_deep(path, number)]
     else:
         try:
             data = load(text)
         except json.JSONDecodeError as exc:
             return [], [_json_error(path, exc, exc.lineno)]
+        except RecursionError:
+            return [], [_too_deep(path, None)]
         if isinstance(data, dict):
             key = next((k for k in ("rows", "facts", "data") if isinstance(data.get(k), list)), None)
             if key is None:
@@ -367,6 +376,9 @@ def _read_json(path: str, text: str, lines: bool) -> tuple[list[RawTable], list[
     problems = []
     for number, item in items:
         if isinstance(item, dict):
+            bad = _not_text(path, number, item)
+            if bad is not None:
+                return [], [bad]
             columns.update((str(k), None) for k in item)
         else:
             problems.append(error("D005", f"expected an object with named fields, found `{_short(item)}`",
@@ -374,6 +386,26 @@ def _read_json(path: str, text: str, lines: bool) -> tuple[list[RawTable], list[
     names = list(columns)
     rows = [(number, [item.get(k) for k in names]) for number, item in items if isinstance(item, dict)]
     return [RawTable(path, rows, columns=names)], problems
+
+
+def _too_deep(path: str, line: int | None) -> Diagnostic:
+    return error("D005", f"{shorten(path)} is nested too deeply to be a table of facts", DataLocation(path, line),
+                 'write a list of flat objects: [{"period": "2026Q3", "fact": "leads", "value": 400}, …]')
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _not_text(path: str, number: int, item: dict[object, object]) -> Diagnostic | None:
+    """A field name or text value with a lone UTF-16 surrogate (`"\\ud800"`): not text."""
+    for key, value in item.items():
+        for part, what in ((key, "field name"), (value, "value")):
+            if isinstance(part, str) and _SURROGATE.search(part):
+                column = _SURROGATE.sub("\ufffd", str(key))
+                return error("D005", f"the {what} is not valid text: it contains a lone UTF-16 surrogate "
+                             f"(an escape such as \\ud800 without its pair)", DataLocation(path, number, column),
+                             "fix the export: write the character itself, or both halves of its \\u escape")
+    return None
 
 
 def _json_error(path: str, exc: json.JSONDecodeError, line: int) -> Diagnostic:

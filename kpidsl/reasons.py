@@ -73,6 +73,13 @@ class Scope:
 ROOT = Scope()
 
 
+@dataclass(frozen=True, eq=False)
+class Known:
+    """A value already known (a KPI's result, a scheme step explain computed), bound to a name."""
+
+    value: "Value"
+
+
 class Evaluator:
     def __init__(self, model: Model, facts: FactIndex) -> None:
         self.model = model
@@ -112,8 +119,15 @@ class Evaluator:
         self._memo[key] = (e, scope, result)  # holding e and scope keeps their ids from being reused
         return result
 
+    def eval_in(self, e: ast.Expr, known: dict[str, Value], period: str, employee: str | None) -> Value:
+        """`e` with the names of `known` bound to those values."""
+        scope = ROOT.bind(**{name: (Known(v), ROOT) for name, v in known.items()})  # type: ignore[misc]
+        return self.eval(e, scope, period, employee)
+
     def _eval(self, e: ast.Expr, scope: Scope, period: str, employee: str | None) -> Value:
         ev = self.eval
+        if isinstance(e, Known):
+            return e.value
         if isinstance(e, (ast.Number, ast.Name, ast.Unary, ast.Binary, ast.Call)):
             try:  # constants are exact and rounded once, as the plan folds them
                 known = constants.fold(e, lambda name: None if self._lookup(name, scope) else self._goals(name))

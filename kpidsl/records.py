@@ -47,7 +47,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from . import ast
-from .diagnostics import DataLocation, Diagnostic, Span, error, warning
+from .diagnostics import DataLocation, Diagnostic, Span, error, shorten, warning
+from .files import kind
 
 if TYPE_CHECKING:  # heavy imports stay inside the functions that use them
     import duckdb
@@ -120,8 +121,8 @@ def resolve_files(model: "Model", overrides: Mapping[str, str] | None = None,
             diags.append(error("K053", f"records `{name}` has no file", decl.span,
                                f'add `file "{name}.csv"` to the records, or pass --source {name}=FILE'))
             continue
-        if must_exist and not Path(path).is_file():
-            diags.append(error("K054", f"records `{name}`: file not found: {path}", where,
+        if must_exist and kind(path) != "file":
+            diags.append(error("K054", f"records `{name}`: file not found: {shorten(path)}", where,
                                "check the path; a ruleset's `file` is relative to the ruleset file, "
                                "--source paths to the current folder"))
             continue

@@ -19,6 +19,8 @@ from types import TracebackType
 from typing import Any
 
 from .analysis import REPORTS, build_context, choose_period
+from .diagnostics import shorten
+from .files import kind, named_problem
 from .i18n import Formatter, LocaleError
 from .resources import resource_dir
 from .results import Results
@@ -113,12 +115,13 @@ def md_ticks(value: object) -> MdSafe:
 
 
 def _environment(fmt: str, extra: Path | None) -> Any:
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import StrictUndefined
+
+    from .sandbox import sandbox
 
     folders = ([str(extra)] if extra is not None else []) + [str(resource_dir("reports"))]
-    env = SandboxedEnvironment(
-        loader=FileSystemLoader(folders), autoescape=fmt == "html", undefined=StrictUndefined,
+    env = sandbox(
+        folders, autoescape=fmt == "html", undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
         finalize=md_escape if fmt == "md" else None)
     env.filters["raw"] = MdSafe  # Markdown: print a macro's (already escaped) output as is
@@ -130,15 +133,20 @@ def _environment(fmt: str, extra: Path | None) -> Any:
 def _render_template(context: dict[str, Any], fmt: str, template: str | None) -> str:
     from jinja2 import TemplateNotFound, TemplateSyntaxError
 
+    from .sandbox import render_capped
+
     if template is not None:
         path = Path(template)
-        if not path.is_file():
-            raise RenderError(f"{template}: template not found")
+        found = kind(path)
+        if found == "error":
+            raise RenderError(named_problem(path))
+        if found != "file":
+            raise RenderError(f"{shorten(template)}: template not found")
         env, name = _environment(fmt, path.resolve().parent), path.name
     else:
         env, name = _environment(fmt, None), f"report.{fmt}.j2"
     try:
-        return str(env.get_template(name).render(context))
+        return render_capped(env.get_template(name).generate(context))
     except TemplateSyntaxError as exc:
         where = exc.filename or (template or name)
         raise RenderError(f"{where}:{exc.lineno}: template syntax error: {exc.message}") from None

@@ -9,10 +9,13 @@ machine contract documented in docs/eval.md.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Literal
 
 from .diagnostics import Diagnostic
+
+_TWELVE = Decimal("1e-12")
+_WIDE = Context(prec=80)
 
 Status = Literal["met", "missed", "gated", "no_data"]
 Better = Literal["higher", "lower"]
@@ -109,10 +112,15 @@ class Results:
         return [r for r in self.results if r.period == period]
 
     def to_json(self) -> dict[str, object]:
-        def num(value: Decimal | None) -> float | int | None:
+        def num(value: Decimal | None) -> Decimal | int | None:
+            """Exact: an integer when whole, else the decimal rounded to 12 places, trailing
+            zeros dropped (`export.dumps` writes it as a JSON number, digit for digit)."""
             if value is None:
                 return None
-            return int(value) if value == value.to_integral_value() else float(value)
+            if value == value.to_integral_value():
+                return int(value)
+            exact = value.quantize(_TWELVE, rounding=ROUND_HALF_UP, context=_WIDE)
+            return int(exact) if exact == exact.to_integral_value() else exact
 
         return {
             "ruleset": self.ruleset,

@@ -103,13 +103,28 @@ def compile_roles(c: "_Compiler") -> exp.Expression | None:
         branches.extend(exp.select(*columns).from_(_table(frame.last_alias())) for columns in outputs)
         ctes.extend(frame.ctes())
     if not branches:
-        return None
+        return _no_kpis(c)
     query: exp.Query = branches[0]
     for branch in branches[1:]:
         query = exp.union(query, branch, distinct=False, copy=False)
     for alias, cte in ctes:
         query = query.with_(exp.to_identifier(alias, quoted=True), as_=cte, copy=False)
     return query
+
+
+def _no_kpis(c: "_Compiler") -> exp.Select:
+    """The KPI rows of a ruleset without KPI lines (rules only): none, in the usual columns,
+    so every writer finds the table it reads."""
+    text, value = exp.cast(exp.Null(), "VARCHAR"), fp.null_value()
+    columns = [exp.alias_(text.copy(), "period", quoted=True), exp.alias_(text.copy(), "employee", quoted=True),
+               exp.alias_(exp.cast(exp.Null(), "INTEGER"), "line", quoted=True),
+               *(exp.alias_(value.copy(), name, quoted=True) for name in ("fact", "target", "baseline", "weight")),
+               exp.alias_(fp.to_money(value.copy(), c.minor), "plan_bonus", quoted=True),
+               *(exp.alias_(value.copy(), name, quoted=True) for name in ("attainment", "index", "deviation")),
+               exp.alias_(text.copy(), "status", quoted=True),
+               exp.alias_(fp.to_money(value.copy(), c.minor), "bonus", quoted=True),
+               exp.alias_(value.copy(), "previous_fact", quoted=True)]
+    return exp.select(*columns).where(exp.false())
 
 
 def _line(c: "_Compiler", frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast.KpiLine, i: int,

@@ -422,7 +422,7 @@ employee "A" role rep
 
 def test_absurd_constant_is_an_error_not_a_hang() -> None:
     model = model_from(BASE + """
-goal huge = 1e999999999 * 1e-999999999
+goal huge = 99999999999999999999999999 * 99999999999999999999999999 * 99999999999999999999999999
 role rep "Менеджер" { kpi sales weight 1 target 1 bonus 100 }
 employee "A" role rep
 """)

@@ -617,14 +617,19 @@ def test_python_and_duckdb_layouts_write_the_same_bytes(edges: Path, fmt: str) -
                             max_value=Decimal("99999999999999999999999999.999999999999"), places=12,
                             allow_nan=False, allow_infinity=False), min_size=1, max_size=40))
 def test_duckdb_writes_json_numbers_as_results_to_json_does(values: list[Decimal]) -> None:
-    """The JSON layout in DuckDB relies on DuckDB printing a decimal's double like Python's repr."""
+    """DuckDB lays out JSON numbers exactly: an integer, or every decimal digit (no float)."""
     import duckdb
     from sqlglot import exp
 
     from kpidsl.bulk_text import _json_number
 
-    def num(value: Decimal) -> str:  # Results.to_json's rule, through json.dumps
-        return json.dumps(int(value) if value == value.to_integral_value() else float(value))
+    def num(value: Decimal) -> str:  # an independent reference: the digits, trailing zeros dropped
+        sign, digits, exponent = value.as_tuple()
+        text = "".join(map(str, digits)).rjust(-exponent + 1, "0") if exponent < 0 else str(int(value))
+        if exponent >= 0 or not text[exponent:].strip("0"):
+            return str(int(value))
+        whole, fraction = text[:exponent], text[exponent:].rstrip("0")
+        return ("-" if sign else "") + whole.lstrip("0").rjust(1, "0") + "." + fraction
 
     wide = Context(prec=60)
     values = [v.quantize(Decimal("1e-12"), context=wide) for v in values if abs(v) < Decimal(10) ** 26]

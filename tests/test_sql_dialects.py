@@ -127,6 +127,6 @@ def test_printed_duckdb_plan_gives_the_engines_numbers() -> None:
 def test_plan_without_roles_or_rules_still_runs() -> None:
     model = model_from('ruleset "x" { }\nfact a\nmetric twice = a * 2\n')
     plan = compile_model(model)
-    assert list(plan.statements) == ["values", "metrics"]
+    assert list(plan.statements) == ["values", "kpis", "metrics"]  # kpis: empty, in the usual columns
     results, _ = evaluate(model, facts(("2026Q1", None, "a", "1.5")))
     assert [(m.name, m.value) for m in results.metrics] == [("a", D("1.5")), ("twice", D(3))]

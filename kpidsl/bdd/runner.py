@@ -32,6 +32,10 @@ class UsageError(Exception):
     """The command cannot start: no such path, or no features in it."""
 
 
+class InputError(Exception):
+    """A path that was named cannot be opened (exit 1, like any input problem)."""
+
+
 @dataclass
 class FeatureProblem:
     """A feature file that cannot be run at all (bad Gherkin)."""
@@ -92,12 +96,17 @@ class Run:
 
 def find_features(paths: Sequence[str | Path]) -> list[Path]:
     """Every `.feature` file in `paths` (files or folders, searched recursively), in order."""
+    from ..files import kind, named_problem
+
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
+        what = kind(path)
+        if what == "error":
+            raise InputError(named_problem(path))
+        if what == "missing":
             raise UsageError(f"{path}: no such file or folder")
-        if path.is_dir():
+        if what == "dir":
             found.extend(sorted(p for p in path.rglob("*.feature") if p.is_file()))
         elif path.suffix == ".feature":
             found.append(path)

@@ -23,7 +23,10 @@ from ..diagnostics import Diagnostic, Severity, Span, render_human, summary_line
 @click.option("--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True,
               help="human: file:line:col, the source line and a caret; json: one object for tools.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only on errors.")
-def command(files: tuple[str, ...], fmt: str, strict: bool) -> None:
+@click.option("--import-path", "import_paths", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=str),
+              help="A folder of shared rulesets the imports may reach, besides each ruleset's own folder; repeatable.")
+def command(files: tuple[str, ...], fmt: str, strict: bool, import_paths: tuple[str, ...]) -> None:
     """Check rulesets (files, or folders of .kpi files) without reading any data.
 
     Reports syntax errors, unknown names (with "did you mean"), dependency
@@ -34,7 +37,7 @@ def command(files: tuple[str, ...], fmt: str, strict: bool) -> None:
 
     Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 usage error.
     """
-    results = [(path, check_file(path)) for path in expand_rulesets(files)]
+    results = [(path, check_file(path, import_paths=import_paths)) for path in expand_rulesets(files)]
     everything = [d for _, checked in results for d in checked.diagnostics]
     failed = any(d.is_error or (strict and d.severity is Severity.WARNING) for d in everything)
     if fmt == "json":

@@ -88,6 +88,7 @@ class Inputs:
     locale: str | None
     encoding: str | None
     delimiter: str | None
+    import_paths: tuple[str, ...] = ()
 
     @property
     def files(self) -> list[str]:
@@ -95,8 +96,14 @@ class Inputs:
         return [self.ruleset, *self.facts, *([self.roster] if self.roster else []), *self.sources.values()]
 
 
+import_path_option = click.option(
+    "--import-path", "import_paths", multiple=True, metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, path_type=str),
+    help="A folder of shared rulesets the imports may reach, besides the ruleset's own folder; repeatable.")
+
+
 def input_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--facts, --source, --roster, --period, --employee, --locale, --encoding, --delimiter."""
+    """--facts, --source, --roster, --period, --employee, --locale, --encoding, --delimiter, --import-path."""
     for option in reversed([
         click.option("--facts", "facts", multiple=True, metavar="FILE",
                      help="A facts file (CSV, XLSX, JSON, Parquet); repeat for several.  "
@@ -109,6 +116,7 @@ def input_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--locale", type=click.Choice(["ru", "en"]), help="Language and number format (default: the ruleset's)."),
         click.option("--encoding", metavar="ENC", callback=_encoding, help="The facts files' encoding (default: detect; e.g. cp1251)."),
         click.option("--delimiter", metavar="D", callback=_delimiter, help="The CSV delimiter (default: detect; `;` `,` `tab`)."),
+        import_path_option,
     ]):
         command = option(command)
     return command
@@ -162,8 +170,8 @@ def preview(inputs: Inputs) -> Preview:
     from ..facts import load_roster
     from ..load import load
 
-    model, _ = load(inputs.ruleset)
-    if model is None:
+    model, diagnostics = load(inputs.ruleset, import_paths=inputs.import_paths)
+    if model is None or any(d.is_error for d in diagnostics):
         return Preview()
     names = [e.name for e in model.employees]
     if inputs.roster is not None and inputs.employee is not None:
@@ -264,6 +272,7 @@ def _options(inputs: Inputs, all_periods: bool, tuning: Tuning) -> tuple[Any, st
 
     seen = preview(inputs) if (inputs.period or inputs.employee or not inputs.facts) else Preview()
     if not inputs.facts and not seen.has_records:
+        _stop_on_ruleset_errors(inputs)  # what the ruleset needs is known only once it reads
         raise click.UsageError("Missing option '--facts': give the facts file(s) to evaluate "
                                "(only a ruleset with `records` computes its facts without them).")
     key = canonical_period(inputs.period, seen.period_kind) if inputs.period else None
@@ -276,8 +285,20 @@ def _options(inputs: Inputs, all_periods: bool, tuning: Tuning) -> tuple[Any, st
     options = EvalOptions(period=None if all_periods else key, employee=wanted, roster=inputs.roster,
                           encoding=inputs.encoding, delimiter=inputs.delimiter, locale=inputs.locale,
                           records=dict(inputs.sources), memory_limit=tuning.memory_limit, threads=tuning.threads,
-                          progress=tuning.progress, engine=tuning.engine, spark_master=tuning.spark_master)
+                          progress=tuning.progress, engine=tuning.engine, spark_master=tuning.spark_master,
+                          import_paths=inputs.import_paths)
     return options, key, wanted, seen.employees
+
+
+def _stop_on_ruleset_errors(inputs: Inputs) -> None:
+    """Show the ruleset's errors and exit 1 if it has any (before a usage error that
+    depends on what the ruleset declares)."""
+    from ..api import check_file
+
+    checked = check_file(inputs.ruleset, import_paths=inputs.import_paths)
+    if not checked.ok:
+        report_diagnostics([d for d in checked.diagnostics if d.is_error], checked.sources)
+        click.get_current_context().exit(1)
 
 
 def _check_facts(model: Any, table: Any, roles: set[str]) -> None:
@@ -429,7 +450,7 @@ def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roste
             period: str | None, employee: str | None, locale: str | None, encoding: str | None,
             delimiter: str | None, fmt: str | None, report: str | None, template: str | None,
             output: str | None, memory_limit: str | None, threads: int | None, quiet: bool,
-            engine: str, spark_master: str | None) -> None:
+            engine: str, spark_master: str | None, import_paths: tuple[str, ...]) -> None:
     """Evaluate RULESET over the facts: every KPI, index and bonus.
 
     Errors and warnings go to stderr.  Exit 0 ok (warnings allowed), 1 errors in the
@@ -442,7 +463,7 @@ def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roste
     if fmt not in REPORT_FORMATS and (report or template):
         raise click.UsageError(f"--report and --template apply to html, md and xlsx, not to --format {fmt}")
 
-    inputs = Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter)
+    inputs = Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter, import_paths)
     progress = Progress(quiet=quiet)
     if spark_master is not None and engine != "spark":
         raise click.UsageError("--spark-master applies to --engine spark")

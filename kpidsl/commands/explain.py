@@ -17,7 +17,7 @@ from .eval import Inputs, evaluate, fail, input_options
 @input_options
 def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roster: str | None,
             period: str | None, employee: str | None, locale: str | None, encoding: str | None,
-            delimiter: str | None) -> None:
+            delimiter: str | None, import_paths: tuple[str, ...]) -> None:
     """Show every number of one employee's result with its formula.
 
     Each value is shown with its formula, the values substituted, and where each
@@ -27,8 +27,10 @@ def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roste
         raise click.UsageError("Missing option '--employee': whose result should be explained?")
     from ..explain import explain
     from ..periods import ordinal
+    from ..record_rows import record_rows
 
-    run = evaluate(Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter))
+    run = evaluate(Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter,
+                          import_paths))
     mine = run.results.results
     if not mine:
         fail(f"no results for `{run.employee}`" + (f" in {period}" if period else ""))
@@ -36,7 +38,8 @@ def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roste
     assert model is not None and table is not None  # an evaluation with results had both
     latest = max((r.period for r in mine), key=ordinal) if period is None else None
     chosen = [r for r in mine if latest is None or r.period == latest]
-    texts = [explain(model, run.results, table, r.employee, r.period, locale).render() for r in chosen]
+    records = record_rows(model, sources, run.employee)
+    texts = [explain(model, run.results, table, r.employee, r.period, locale, records).render() for r in chosen]
     if latest is not None and len({r.period for r in mine}) > 1:
         click.echo(f"(the latest period, {latest}; choose another with --period)", err=True)
     click.echo("\n".join(texts), nl=False)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import click
 
-from .eval import _sources
+from .eval import _sources, import_path_option
 
 DIALECTS = ("duckdb", "spark", "postgres", "bigquery", "snowflake", "trino")
 
@@ -26,7 +26,8 @@ DIALECTS = ("duckdb", "spark", "postgres", "bigquery", "snowflake", "trino")
 @click.option("--source", "sources", multiple=True, metavar="NAME=FILE|TABLE", callback=_sources,
               help="Read the ruleset's records NAME from this file (DuckDB) or table (other engines; "
                    "schema.table allowed) instead of its `file` / its name; repeatable.")
-def command(ruleset: str, dialect: str, sources: dict[str, str]) -> None:
+@import_path_option
+def command(ruleset: str, dialect: str, sources: dict[str, str], import_paths: tuple[str, ...]) -> None:
     """Print the SQL that evaluates RULESET, for DuckDB or another engine.
 
     The plan computes every KPI of every employee in every period at once, with
@@ -41,7 +42,7 @@ def command(ruleset: str, dialect: str, sources: dict[str, str]) -> None:
     from ..engine import minor_digits
     from ..lower import CompileError
 
-    checked = check_file(ruleset)
+    checked = check_file(ruleset, import_paths=import_paths)
     ctx = click.get_current_context()
     if not checked.ok or checked.model is None:
         for d in checked.diagnostics:

@@ -39,12 +39,15 @@ def command(paths: tuple[str, ...], fmt: str, output: Path | None, steps: str | 
     if not paths:
         raise click.UsageError("give a .feature file or a folder with features (e.g. `kpidsl test clients/acme`)")
 
-    from ..bdd.runner import UsageError, find_features, render_junit, render_text, run_features
+    from ..bdd.runner import InputError, UsageError, find_features, render_junit, render_text, run_features
 
     try:
         files = find_features(paths)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
+    except InputError as exc:
+        click.echo(f"kpidsl test: {exc}", err=True)
+        ctx.exit(1)
     try:
         run = run_features(files)
     except RuntimeError as exc:

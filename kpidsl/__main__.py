@@ -1,0 +1,5 @@
+"""`python -m kpidsl …`: the same command line as the `kpidsl` console script."""
+
+from kpidsl.cli import main
+
+main()
