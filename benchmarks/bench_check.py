@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_ruleset import generate
 
 from kpidsl.api import check_file
-from kpidsl.parse import parse
+from kpidsl.language.parse import parse
 
 _TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\d[\d_.]*%?|[^\W\d]\w*|->|[<>=!]=|\S')
 

@@ -91,7 +91,7 @@ KPIDSL = ("kpidsl", "kpidsl_json")  # kpidsl eval end to end, writing Parquet / 
 
 def kpidsl_command(data: Path, out: Path, memory_limit: str | None = None) -> list[str]:
     fmt = "json" if out.suffix == ".json" else "parquet"
-    return [sys.executable, "-m", "kpidsl.cli", "eval", str(SHOWCASE), "--roster", str(data / "roster.csv"),
+    return [sys.executable, "-m", "kpidsl", "eval", str(SHOWCASE), "--roster", str(data / "roster.csv"),
             "--source", f"deals={data / 'deals.parquet'}", "--source", f"lead_log={data / 'leads.parquet'}",
             "--source", f"ad_costs={data / 'ad_spend.parquet'}", "--format", fmt, "-o", str(out), "--quiet",
             *(["--memory-limit", memory_limit] if memory_limit else [])]
@@ -99,7 +99,7 @@ def kpidsl_command(data: Path, out: Path, memory_limit: str | None = None) -> li
 
 def kpidsl_unavailable() -> str | None:
     """Why the kpidsl contenders cannot run, or None."""
-    wall, _, code, out, err = run_child([sys.executable, "-m", "kpidsl.cli", "eval", "--help"])
+    wall, _, code, out, err = run_child([sys.executable, "-m", "kpidsl", "eval", "--help"])
     if code != 0:
         return f"`kpidsl eval --help` failed: {err.strip()[:200]}"
     for needed in ("--source", "parquet", "--memory-limit"):
@@ -261,7 +261,7 @@ def small_case(repeat: int) -> dict[str, str]:
     out = folder / "seed.json"
     evals, failure = [], None
     for _ in range(max(repeat, 3)):
-        wall, _, code, _, err = run_child([sys.executable, "-m", "kpidsl.cli", "eval", str(SEED), "--facts",
+        wall, _, code, _, err = run_child([sys.executable, "-m", "kpidsl", "eval", str(SEED), "--facts",
                                            str(SEED_FACTS), "--format", "json", "-o", str(out)])
         if code != 0:
             failure = err.strip().splitlines()[-1] if err.strip() else f"exit {code}"

@@ -1,5 +1,5 @@
 """`python -m kpidsl …`: the same command line as the `kpidsl` console script."""
 
-from kpidsl.cli import main
+from kpidsl.cli.main import main
 
 main()

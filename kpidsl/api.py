@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from .diagnostics import Diagnostic, SourceCache
-from .load import Model, load
+from kpidsl.base.diagnostics import Diagnostic, SourceCache
+from kpidsl.language.load import Model, load
 
 if TYPE_CHECKING:
-    from .engine import Session
-    from .facts import FactTable
-    from .progress import Progress
-    from .results import Results
+    from kpidsl.engine.session import Session
+    from kpidsl.data.facts import FactTable
+    from kpidsl.base.progress import Progress
+    from kpidsl.results.model import Results
 
 
 @dataclass
@@ -41,7 +41,7 @@ def check_file(path: str | Path, text: str | None = None, sources: SourceCache |
                import_paths: Sequence[str | Path] = ()) -> Checked:
     """Load `path` with its imports and run every static check on it.  `import_paths`:
     folders beyond the ruleset's own that its imports may reach (`load.import_roots`)."""
-    from .check import check_model
+    from kpidsl.check.checker import check_model
 
     sources = sources if sources is not None else SourceCache()
     model, diagnostics = load(path, sources, text=text, import_paths=import_paths)
@@ -63,8 +63,8 @@ class EvalOptions:
     threads: int | None = None  # DuckDB's threads (default: every core)
     progress: "Progress | None" = field(default=None, repr=False, compare=False)  # stages on stderr
     metrics: bool = True  # every fact and metric per period (reports); False: only what the results read
-    stream: bool = False  # evaluate_with_facts leaves the outputs in DuckDB (Traced.started) for kpidsl.bulk
-    engine: str = "duckdb"  # "spark": the plan is scored on Spark (kpidsl.spark), its outputs come back to DuckDB
+    stream: bool = False  # evaluate_with_facts leaves the outputs in DuckDB (Traced.started) for kpidsl.output.bulk
+    engine: str = "duckdb"  # "spark": the plan is scored on Spark (kpidsl.engine.spark), its outputs come back to DuckDB
     spark_master: str | None = None  # for engine "spark" (default: $KPIDSL_SPARK_MASTER, else local[2])
     import_paths: tuple[str, ...] = ()  # more folders the ruleset's imports may reach (--import-path)
 
@@ -113,7 +113,7 @@ def evaluate_with_facts(ruleset: str | Path, facts: Sequence[str | Path], option
 @dataclass
 class Started:
     """An evaluation whose outputs wait in DuckDB (`engine.Session`), for bulk output
-    (`kpidsl.bulk`): JSON, CSV or Parquet streamed without a Python object per value.
+    (`kpidsl.output.bulk`): JSON, CSV or Parquet streamed without a Python object per value.
     `session` is None when nothing could be evaluated; `diagnostics` then say why.
     The session's diagnostics grow as its outputs are explained, so read
     `diagnostics` after the bulk stage."""
@@ -138,11 +138,11 @@ def start(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions
           text: str | None = None) -> Started:
     """Check the ruleset, load the facts, aggregate the records and run the plan, leaving
     the outputs in DuckDB.  The caller fetches (`session.results()`) or streams them
-    (`kpidsl.bulk`), then closes the session."""
+    (`kpidsl.output.bulk`), then closes the session."""
     from contextlib import nullcontext
 
-    from .engine import start as start_engine
-    from .facts import load_facts
+    from kpidsl.engine.session import start as start_engine
+    from kpidsl.data.facts import load_facts
 
     options = options or EvalOptions()
     stage = options.progress.stage if options.progress is not None else (lambda name: nullcontext())

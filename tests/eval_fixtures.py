@@ -13,9 +13,9 @@ import csv
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from kpidsl.diagnostics import DataLocation
-from kpidsl.facts import FactRow, FactTable
-from kpidsl.results import EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
+from kpidsl.base.diagnostics import DataLocation
+from kpidsl.data.facts import FactRow, FactTable
+from kpidsl.results.model import EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_RULESET = ROOT / "rulesets" / "seed_marketing.kpi"

@@ -7,11 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from kpidsl.api import EvalOptions
-from kpidsl.diagnostics import DataLocation, Diagnostic
-from kpidsl.engine import run
-from kpidsl.facts import FactRow, FactTable, RosterRow
-from kpidsl.load import Model, load
-from kpidsl.results import Results
+from kpidsl.base.diagnostics import DataLocation, Diagnostic
+from kpidsl.engine.session import run
+from kpidsl.data.facts import FactRow, FactTable, RosterRow
+from kpidsl.language.load import Model, load
+from kpidsl.results.model import Results
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_RULESET = ROOT / "rulesets" / "seed_marketing.kpi"

@@ -23,7 +23,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-from kpidsl.results import EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
+from kpidsl.results.model import EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
 
 D = Decimal
 PERIODS = ["2026Q1", "2026Q2", "2026Q3"]
@@ -253,7 +253,7 @@ def engine_results() -> Results:
     """The same case run through the real pipeline: the seed ruleset over the seed data
     plus OVERRIDES_CSV (evaluated once per test session)."""
     from kpidsl.api import evaluate
-    from kpidsl.resources import resource_dir
+    from kpidsl.base.resources import resource_dir
 
     rulesets = resource_dir("rulesets")
     with tempfile.TemporaryDirectory() as folder:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from kpidsl.cli import cli
+from kpidsl.cli.main import cli
 
 RULESET = """\
 ruleset "Премия менеджера" { client "Тест" currency RUB period quarter locale ru }

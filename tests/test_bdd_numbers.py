@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpidsl.bdd.numbers import (NumberError, format_like, format_number, money_matches, parse_number,
-                                ratio_matches)
+from kpidsl.specs.numbers import NumberError, format_like, format_number, money_matches, parse_number, ratio_matches
 
 
 @pytest.mark.parametrize("text, value, decimals", [

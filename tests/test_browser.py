@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from kpidsl.render import render_report
+from kpidsl.output.render import render_report
 from report_fixtures import HEAD_ROMI_ACTION, Elements, engine_results, expected_chart_counts
 
 APT = "apt-get install -y --no-install-recommends chromium fonts-dejavu-core"

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpidsl import ast
+from kpidsl.language import ast
 from kpidsl.api import check_file
-from kpidsl.diagnostics import Diagnostic, Severity, render_human
+from kpidsl.base.diagnostics import Diagnostic, Severity, render_human
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "diagnostics"
@@ -44,7 +44,7 @@ def test_golden_diagnostic(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert rendered == expected.read_text(encoding="utf-8")
 
 
-CHECK_STAGES = ("parse.py", "load.py", "check.py", "check_expr.py", "lints.py")
+CHECK_STAGES = ("language/parse.py", "language/load.py", "check/checker.py", "check/expressions.py", "check/lints.py")
 DOCS = ROOT / "docs" / "language.md"
 
 
@@ -551,7 +551,7 @@ def test_ast_is_not_mutated_by_checking() -> None:
     checked = check_file(str(ROOT / "rulesets" / "seed_marketing.kpi"))
     assert checked.model is not None
     before = repr(checked.model.values)
-    from kpidsl.check import check_model
+    from kpidsl.check.checker import check_model
 
     check_model(checked.model)
     assert repr(checked.model.values) == before

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kpidsl.cli import cli
+from kpidsl.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "rulesets" / "seed_marketing.kpi"
@@ -227,7 +227,7 @@ def test_check_does_not_import_heavy_stages() -> None:
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from kpidsl.cli import cli\n"
+        "from kpidsl.cli.main import cli\n"
         f"result = CliRunner().invoke(cli, ['check', {str(SEED)!r}])\n"
         "assert result.exit_code == 0, result.output\n"
         "heavy = sorted(m for m in ('duckdb', 'sqlglot', 'openpyxl', 'jinja2') if m in sys.modules)\n"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from kpidsl.cli import cli
+from kpidsl.cli.main import cli
 
 GOOD = ('ruleset "x" {\n  currency RUB\n  period   quarter\n  locale   ru\n}\n\n'
         'fact revenue "Выручка" unit RUB\n')  # in canonical format

@@ -376,7 +376,7 @@ def test_sql_division_and_multiplication_are_exact(pairs) -> None:  # type: igno
     import duckdb
     from sqlglot import exp
 
-    from kpidsl import fixedpoint as fp
+    from kpidsl.engine import fixedpoint as fp
 
     pairs = [(a, b) for a, b in pairs] + [(D("1000.01"), D("0.5")), (D("-0.000000000001"), D(2)), (D(1), D(3))]
     con = duckdb.connect()
@@ -409,7 +409,7 @@ def test_sql_division_and_multiplication_are_exact(pairs) -> None:  # type: igno
 @given(st.decimals(min_value=-D(10) ** 25, max_value=D(10) ** 25, places=30, allow_nan=False, allow_infinity=False),
        st.integers(-3, 12))
 def test_constants_round_half_away_from_zero_like_decimal(x: Decimal, digits: int) -> None:
-    from kpidsl import constants
+    from kpidsl.language import constants
 
     with localcontext(Context(prec=100)):
         want = x.quantize(D(1).scaleb(-digits), rounding=ROUND_HALF_UP)

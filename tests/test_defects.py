@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kpidsl.cli import cli
+from kpidsl.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "rulesets" / "seed_marketing.kpi"
@@ -85,7 +85,7 @@ def test_1_output_to_dev_stdout_and_dev_null(tmp_path: Path) -> None:
 
 
 def test_1_fmt_write_onto_a_fifo_keeps_the_fifo(tmp_path: Path) -> None:
-    from kpidsl.output import write_atomic
+    from kpidsl.output.atomic import write_atomic
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -97,7 +97,7 @@ def test_1_fmt_write_onto_a_fifo_keeps_the_fifo(tmp_path: Path) -> None:
 
 
 def test_1_output_onto_a_folder_is_refused(tmp_path: Path) -> None:
-    from kpidsl.output import OutputError, write_atomic
+    from kpidsl.output.atomic import OutputError, write_atomic
 
     with pytest.raises(OutputError, match="it is a folder"):
         write_atomic(tmp_path, "x")
@@ -319,7 +319,7 @@ def test_9_json_numbers_are_exact_decimals(tmp_path: Path) -> None:
 
 def _render_json(ruleset: Path, facts: Path) -> str:
     from kpidsl.api import evaluate
-    from kpidsl.export import render_json
+    from kpidsl.output.export import render_json
 
     evaluation = evaluate(ruleset, [facts])
     assert evaluation.results is not None
@@ -357,7 +357,7 @@ def test_11_csv_neutralises_a_formula_after_leading_spaces(tmp_path: Path) -> No
             text = invoke("eval", str(ruleset), "--facts", str(facts), "--format", "csv").stdout
         else:
             from kpidsl.api import evaluate
-            from kpidsl.export import render_csv
+            from kpidsl.output.export import render_csv
 
             results = evaluate(ruleset, [facts]).results
             assert results is not None
@@ -445,9 +445,9 @@ def test_14_explain_names_the_records_file_actually_read_and_its_count(tmp_path:
 
 
 def test_15_a_killed_run_leaves_a_temp_file_the_next_run_removes(tmp_path: Path) -> None:
-    from kpidsl.output import write_atomic
+    from kpidsl.output.atomic import write_atomic
 
-    code = ("import sys, time; from kpidsl.output import atomic\n"
+    code = ("import sys, time; from kpidsl.output.atomic import atomic\n"
             "with atomic(sys.argv[1]) as tmp:\n    print(tmp, flush=True); time.sleep(60)\n")
     target = tmp_path / "out.json"
     child = subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True)

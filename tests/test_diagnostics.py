@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpidsl.diagnostics import SourceCache, Span, error, render_human
+from kpidsl.base.diagnostics import SourceCache, Span, error, render_human
 
 
 def test_quoted_line_counts_newlines_like_the_parser() -> None:

@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 
 from helpers_engine import evaluate, facts, kpi, model_from, person
-from kpidsl import ast
-from kpidsl import fixedpoint as fp
+from kpidsl.language import ast
+from kpidsl.engine import fixedpoint as fp
 from kpidsl.api import EvalOptions
-from kpidsl.compile import compile_model
-from kpidsl.diagnostics import Span
-from kpidsl.engine import run
-from kpidsl.load import Model
+from kpidsl.engine.compile import compile_model
+from kpidsl.base.diagnostics import Span
+from kpidsl.engine.session import run
+from kpidsl.language.load import Model
 
 D = Decimal
 
@@ -432,7 +432,7 @@ employee "A" role rep
 
 
 def test_results_only_keeps_every_value_the_results_read() -> None:
-    from kpidsl.engine import results_only
+    from kpidsl.engine.session import results_only
 
     model = model_from(BASE + """
 fact spare "Запас"
@@ -464,7 +464,7 @@ rule cheap "Дешёвые лиды" { when cost < 20  level info  message "Дё
 
 
 def test_memory_limit_and_threads_reach_duckdb() -> None:
-    from kpidsl.engine import start
+    from kpidsl.engine.session import start
 
     model = model_from(BASE + 'role rep "Менеджер" { kpi sales weight 1 target 10 bonus 100 }\nemployee "A" role rep\n')
     session, _ = start(model, facts(("2026Q1", None, "sales", 5)), EvalOptions(memory_limit="300MB", threads=1))

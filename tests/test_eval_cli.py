@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from eval_fixtures import ROOT, manager_q3, pr_q3, seed_fact_table, seed_results
 from kpidsl import api
-from kpidsl.cli import cli
-from kpidsl.diagnostics import DataLocation, Diagnostic, SourceCache, error, warning
-from kpidsl.load import load
+from kpidsl.cli.main import cli
+from kpidsl.base.diagnostics import DataLocation, Diagnostic, SourceCache, error, warning
+from kpidsl.language.load import load
 
 NBSP = "\u00a0"
 SEED = "rulesets/seed_marketing.kpi"
@@ -480,8 +480,8 @@ EDGE_FACTS = '''period,employee,fact,value
 
 def object_path(fmt: str, *args: str) -> bytes:
     """What `kpidsl eval` wrote before bulk output: Results objects, then render_json / render_csv."""
-    from kpidsl.commands import eval as eval_cmd
-    from kpidsl.export import render_csv, render_json
+    from kpidsl.cli import eval as eval_cmd
+    from kpidsl.output.export import render_csv, render_json
 
     @click.command()
     @click.argument("ruleset")
@@ -569,7 +569,7 @@ def test_parquet_needs_an_output_file_and_limits_are_checked(at_root: Path) -> N
 
 
 def test_progress_shows_each_stage_on_a_terminal_only(at_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kpidsl import progress as progress_module
+    from kpidsl.base import progress as progress_module
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -595,7 +595,8 @@ def test_progress_shows_each_stage_on_a_terminal_only(at_root: Path, monkeypatch
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_python_and_duckdb_layouts_write_the_same_bytes(edges: Path, fmt: str) -> None:
     """bulk.py formats in Python when the outputs are not the expected decimals; both layouts agree."""
-    from kpidsl import api, bulk
+    from kpidsl import api
+    from kpidsl.output import bulk
 
     written = {}
     for layout in ("sql", "python"):
@@ -621,7 +622,7 @@ def test_duckdb_writes_json_numbers_as_results_to_json_does(values: list[Decimal
     import duckdb
     from sqlglot import exp
 
-    from kpidsl.bulk_text import _json_number
+    from kpidsl.output.bulk_text import _json_number
 
     def num(value: Decimal) -> str:  # an independent reference: the digits, trailing zeros dropped
         sign, digits, exponent = value.as_tuple()

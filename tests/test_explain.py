@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 from eval_fixtures import (ROOT, SEED_FACTS, SEED_RULESET, manager_q3, metric_values, pr_q3, seed_fact_table,
                            seed_results, targetologist_q3)
-from kpidsl import ast
-from kpidsl.explain import Printer, Values, explain
-from kpidsl.export import MINUS, Numbers
-from kpidsl.facts import FactRow, FactTable
-from kpidsl.load import Model, load
-from kpidsl.parse import parse
+from kpidsl.language import ast
+from kpidsl.results.explain import Printer, Values, explain
+from kpidsl.output.export import MINUS, Numbers
+from kpidsl.data.facts import FactRow, FactTable
+from kpidsl.language.load import Model, load
+from kpidsl.language.parse import parse
 
 NBSP = "\u00a0"
 CSV = "rulesets/data/seed_marketing.csv"

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kpidsl.api import evaluate_with_facts
-from kpidsl.explain import explain
+from kpidsl.results.explain import explain
 
 CTX = Context(prec=80, rounding=ROUND_HALF_UP)
 STEP = Decimal("1e-12")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from kpidsl.diagnostics import DataLocation, Diagnostic, Severity, SourceCache
-from kpidsl.facts import FactRow, FactTable, load_facts, load_roster
-from kpidsl.load import load
+from kpidsl.base.diagnostics import DataLocation, Diagnostic, Severity, SourceCache
+from kpidsl.data.facts import FactRow, FactTable, load_facts, load_roster
+from kpidsl.language.load import load
 
 DATA = Path(__file__).parent / "data" / "facts"
 ROOT = Path(__file__).parent.parent
@@ -638,7 +638,7 @@ def test_fact_rows_are_frozen_and_decimal() -> None:
 
 def test_heavy_libraries_load_lazily() -> None:
     code = (
-        "import sys; from kpidsl.facts import load_facts; "
+        "import sys; from kpidsl.data.facts import load_facts; "
         f"load_facts([{str(SEED_CSV)!r}]); "
         "print(sorted(m for m in ('duckdb', 'openpyxl', 'sqlglot') if m in sys.modules))"
     )
@@ -651,7 +651,7 @@ def test_heavy_libraries_load_lazily() -> None:
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from kpidsl.readers import decimal_from_float, parse_number  # noqa: E402
+from kpidsl.data.readers import decimal_from_float, parse_number  # noqa: E402
 
 exact_decimals = st.builds(lambda n, places: Decimal(n).scaleb(-places),
                            st.integers(-10**15 + 1, 10**15 - 1), st.integers(0, 6))
@@ -726,7 +726,7 @@ def test_not_numbers(text: str) -> None:
 def test_every_code_is_documented() -> None:
     import re
 
-    source = "".join((ROOT / "kpidsl" / name).read_text(encoding="utf-8") for name in ("facts.py", "readers.py"))
+    source = "".join((ROOT / "kpidsl" / name).read_text(encoding="utf-8") for name in ("data/facts.py", "data/readers.py"))
     used = set(re.findall(r'"(D\d{3})"', source))
     documented = set(re.findall(r"^\| (D\d{3}) \|", (ROOT / "docs" / "data.md").read_text(encoding="utf-8"), re.M))
     assert used and used == documented

@@ -21,12 +21,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpidsl import ast
-from kpidsl.cli import cli
-from kpidsl.diagnostics import Span
-from kpidsl.fmt import format_expr, format_ruleset, quote, same_ruleset
-from kpidsl.parse import parse
-from kpidsl.resources import resource_dir
+from kpidsl.language import ast
+from kpidsl.cli.main import cli
+from kpidsl.base.diagnostics import Span
+from kpidsl.language.fmt import format_expr, format_ruleset, quote, same_ruleset
+from kpidsl.language.parse import parse
+from kpidsl.base.resources import resource_dir
 
 GOLDEN = Path(__file__).parent / "golden" / "fmt"
 RULESETS = resource_dir("rulesets")
@@ -39,7 +39,7 @@ def fmt(text: str) -> str:
 
 
 def bare(node: Any) -> Any:
-    """The test's own span-stripping view of an AST (independent of kpidsl.fmt)."""
+    """The test's own span-stripping view of an AST (independent of kpidsl.language.fmt)."""
     if is_dataclass(node) and not isinstance(node, type):
         return (type(node).__name__,) + tuple(
             bare(getattr(node, f.name)) for f in fields(node) if f.name not in ("span", "file", "comments"))
@@ -409,7 +409,7 @@ def test_every_printed_parenthesis_is_needed(text: str) -> None:
         elif ch == ")":
             j = stack.pop()
             if printed[j - 1:j + 2] == "-(-":
-                continue  # `-(-a)`, not `--a`: the one deliberate extra pair (see kpidsl.fmt)
+                continue  # `-(-a)`, not `--a`: the one deliberate extra pair (see kpidsl.language.fmt)
             without = printed[:j] + printed[j + 1:i] + printed[i + 1:]
             tree, diagnostics = parse(f"metric m = {without}")
             changed = tree is None or bool(diagnostics) or bare(tree.items[0].formula) != meaning  # type: ignore[union-attr]
@@ -555,7 +555,7 @@ def test_fmt_command_does_not_import_heavy_libraries() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from kpidsl.cli import main\n"
+    code = ("import sys; from kpidsl.cli.main import main\n"
             "try:\n    main(['fmt', '-'])\nexcept SystemExit:\n    pass\n"
             "heavy = [m for m in ('duckdb', 'sqlglot', 'openpyxl', 'jinja2') if m in sys.modules]\n"
             "print(heavy, file=sys.stderr)")

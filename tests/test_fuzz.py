@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpidsl.api import Checked, check_file
-from kpidsl.diagnostics import Diagnostic, Severity, Span, render_human
+from kpidsl.base.diagnostics import Diagnostic, Severity, Span, render_human
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PATH = ROOT / "rulesets" / "seed_marketing.kpi"

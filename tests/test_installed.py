@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_installed(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from kpidsl.cli import main; sys.argv[0] = 'kpidsl'; main()"
+    code = "import sys; from kpidsl.cli.main import main; sys.argv[0] = 'kpidsl'; main()"
     return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True,
                           text=True, timeout=120)
 

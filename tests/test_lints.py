@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kpidsl.api import check_file
-from kpidsl.diagnostics import Diagnostic, Severity
+from kpidsl.base.diagnostics import Diagnostic, Severity
 
 ROOT = Path(__file__).resolve().parent.parent
 

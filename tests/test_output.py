@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kpidsl.output import OutputError, write_atomic
+from kpidsl.output.atomic import OutputError, write_atomic
 
 
 def test_a_new_file_gets_the_usual_permissions_not_the_temporary_files(tmp_path: Path) -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from lark import Tree
 
-from kpidsl import ast
-from kpidsl.diagnostics import SourceCache, Span, render_human
-from kpidsl.parse import _keyword_as_name, _parser, parse
+from kpidsl.language import ast
+from kpidsl.base.diagnostics import SourceCache, Span, render_human
+from kpidsl.language.parse import _keyword_as_name, _parser, parse
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "parse"
 NAMES = sorted(p.stem for p in GOLDEN.glob("*.kpi"))

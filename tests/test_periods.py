@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpidsl.periods import (KINDS, example, key_for_date, kind_of, ordinal, parse_period, previous,
-                            sort_periods, written_kind)
+from kpidsl.data.periods import KINDS, example, key_for_date, kind_of, ordinal, parse_period, previous, sort_periods, written_kind
 
 
 @pytest.mark.parametrize("text", [

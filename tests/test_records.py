@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpidsl import ast
-from kpidsl.diagnostics import Span
-from kpidsl.load import Model, load
-from kpidsl.periods import key_for_date
-from kpidsl.records import aggregate_records, records_sql, resolve_files
+from kpidsl.language import ast
+from kpidsl.base.diagnostics import Span
+from kpidsl.language.load import Model, load
+from kpidsl.data.periods import key_for_date
+from kpidsl.engine.records import aggregate_records, records_sql, resolve_files
 
 Q12 = Decimal("1e-12")
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from benchmarks import scoring
 from kpidsl import api
-from kpidsl.cli import cli
+from kpidsl.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOWCASE = ROOT / "rulesets" / "crm_showcase.kpi"

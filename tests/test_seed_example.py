@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from helpers_engine import evaluate, kpi, person, read_long_csv, seed_model
-from kpidsl import fixedpoint as fp
+from kpidsl.engine import fixedpoint as fp
 
 D = Decimal
 MANAGER = "Смирнова Анна"
@@ -97,8 +97,8 @@ def test_head_pipeline_target_cascades_from_goals(seed) -> None:  # type: ignore
 
 
 def test_explain_derives_the_pipeline_target_with_exact_constants(seed) -> None:  # type: ignore[no-untyped-def]
-    from kpidsl.explain import Values, explain
-    from kpidsl.parse import parse
+    from kpidsl.results.explain import Values, explain
+    from kpidsl.language.parse import parse
 
     results, _ = seed
     model, table = seed_model(), read_long_csv()

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from kpidsl.api import check_file
-from kpidsl.fmt import format_ruleset
-from kpidsl.parse import parse
+from kpidsl.language.fmt import format_ruleset
+from kpidsl.language.parse import parse
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = sorted([*ROOT.glob("rulesets/**/*.kpi"), *ROOT.glob("kpidsl/bdd/scaffold/**/*.kpi")])
+SHIPPED = sorted([*ROOT.glob("rulesets/**/*.kpi"), *ROOT.glob("kpidsl/specs/scaffold/**/*.kpi")])
 
 
 def test_the_shipped_rulesets_are_found() -> None:

@@ -23,20 +23,20 @@ import pytest
 from click.testing import CliRunner
 
 from helpers_engine import SEED_FACTS, SEED_RULESET, facts, model_from, read_long_csv, seed_model
-from kpidsl import fixedpoint as fp
+from kpidsl.engine import fixedpoint as fp
 from kpidsl.api import EvalOptions
-from kpidsl.cli import cli
-from kpidsl.diagnostics import DataLocation
-from kpidsl.engine import run
-from kpidsl.facts import FactRow, FactTable, RosterRow
-from kpidsl.load import Model
-from kpidsl.results import Results
+from kpidsl.cli.main import cli
+from kpidsl.base.diagnostics import DataLocation
+from kpidsl.engine.session import run
+from kpidsl.data.facts import FactRow, FactTable, RosterRow
+from kpidsl.language.load import Model
+from kpidsl.results.model import Results
 
 if importlib.util.find_spec("pyspark") is None and os.environ.get("CI") != "true":
     pytest.skip("pyspark is not installed (pip install 'kpidsl[spark]'); CI installs it and runs these tests",
                 allow_module_level=True)
 
-from kpidsl import spark as kspark  # noqa: E402  (after the skip: the module needs no pyspark to import)
+from kpidsl.engine import spark as kspark  # noqa: E402  (after the skip: the module needs no pyspark to import)
 
 D = Decimal
 ROOT = Path(__file__).resolve().parent.parent

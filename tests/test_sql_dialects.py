@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from sqlglot import exp
 
 from helpers_engine import SEED_RULESET, evaluate, facts, model_from, read_long_csv, seed_model
-from kpidsl.cli import cli
-from kpidsl.compile import FACTS_TABLE, ROSTER_TABLE, compile_model, input_insert, input_tables
-from kpidsl.commands.sql import DIALECTS
+from kpidsl.cli.main import cli
+from kpidsl.engine.compile import FACTS_TABLE, ROSTER_TABLE, compile_model, input_insert, input_tables
+from kpidsl.cli.sql import DIALECTS
 
 D = Decimal
 
@@ -49,8 +49,8 @@ metric доля = выручка / 3
 role менеджер "М" { kpi доля weight 1 target 1 bonus 100 }
 employee "A" role менеджер
 """)
-    from kpidsl import ast
-    from kpidsl.diagnostics import Span
+    from kpidsl.language import ast
+    from kpidsl.base.diagnostics import Span
 
     evil = 'x"; DROP TABLE kpidsl_facts; --`\''
     span = Span("x.kpi", 1, 1)

@@ -1,6 +1,6 @@
 """The step library, its documentation and the features agree with each other.
 
-docs/specs.md lists every step (generated from kpidsl/bdd/steps.py); these tests
+docs/specs.md lists every step (generated from kpidsl/specs/steps.py); these tests
 fail when the list drifts from the library, when a documented step does not
 exist or a library step is undocumented, when two steps could match the same
 sentence, or when a step leaks programming words into the business language.
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kpidsl.bdd import docs
-from kpidsl.bdd.steps import PLACEHOLDERS, STEPS, compile_template, display
+from kpidsl.specs import docs
+from kpidsl.specs.steps import PLACEHOLDERS, STEPS, compile_template, display
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "specs.md"
@@ -53,7 +53,7 @@ def documented_steps() -> list[tuple[str, str, str]]:
 
 def test_docs_step_list_is_generated_from_the_library() -> None:
     section = docs.current_section(DOCS.read_text(encoding="utf-8"))
-    assert section == docs.steps_section(), "docs/specs.md is out of date: run `python -m kpidsl.bdd.docs`"
+    assert section == docs.steps_section(), "docs/specs.md is out of date: run `python -m kpidsl.specs.docs`"
 
 
 def test_every_documented_step_exists_and_every_step_is_documented() -> None:
@@ -129,7 +129,7 @@ def test_feature_steps_all_exist_in_the_library() -> None:
 def test_steps_command_prints_the_library() -> None:
     from click.testing import CliRunner
 
-    from kpidsl.cli import cli
+    from kpidsl.cli.main import cli
 
     result = CliRunner().invoke(cli, ["test", "--steps", "ru"])
     assert result.exit_code == 0

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from kpidsl.cells import neutralise_cell
-from kpidsl.render import render_report
-from kpidsl.xlsx import sheet_title
+from kpidsl.output.cells import neutralise_cell
+from kpidsl.output.render import render_report
+from kpidsl.output.xlsx import sheet_title
 from report_fixtures import HOSTILE_ACTION, HOSTILE_NAME, engine_results, hostile_results
 
 RU_SHEETS = ["Аналитический отчёт", "Дашборд", "Расчёт премии", "Пояснение к премии"]

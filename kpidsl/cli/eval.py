@@ -1,0 +1,505 @@
+"""`kpidsl eval`: evaluate a ruleset over fact data and print or write the results.
+
+The command is thin: it checks its options, runs `api.evaluate_with_facts`, prints
+the diagnostics compiler-style on stderr and hands the results to an exporter
+(text) or to the report renderer (HTML, Markdown, XLSX).  JSON, CSV and Parquet
+go through `kpidsl.output.bulk`, which streams them from the engine's DuckDB session
+without a Python object per value (the same bytes as the exporters, for any
+size).  Long runs show their stages on stderr when it is a terminal (`--quiet`
+silences them).  Exit codes: 0 results written (warnings allowed), 1 errors in
+the input (ruleset, data, an unknown period or employee, an output path that
+cannot be written), 2 usage.  The helpers here are shared with `kpidsl explain`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import difflib
+import re
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Any, Callable, NoReturn, Sequence
+
+import click
+
+from kpidsl.base.diagnostics import Diagnostic, Diagnostics, Severity, SourceCache, render_human, summary_line
+from kpidsl.output.export import BINARY_FORMATS, FORMATS, REPORT_FORMATS, SUFFIXES
+
+REPORTS = ("analytical", "bonus", "statement", "dashboard", "all")
+BULK_FORMATS = ("json", "csv", "parquet")  # streamed by kpidsl.output.bulk
+EVAL_FORMATS = (*FORMATS, "parquet")
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+
+
+# ------------------------------------------------------------------ shared options
+
+
+def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise click.BadParameter(f"unknown text encoding `{value}` (try utf-8, cp1251)") from None
+
+
+def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(value.lower(), value)
+    if len(value) != 1 or value in "\"\r\n" or value.isalnum():
+        raise click.BadParameter(f"a delimiter is one character such as `;` `,` `|` or `tab`, not `{value}`")
+    return value
+
+
+def _sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+    sources: dict[str, str] = {}
+    for item in value:
+        name, sep, file = item.partition("=")
+        if not sep or not name.strip() or not file.strip():
+            raise click.BadParameter(f"write NAME=FILE (the records' name in the ruleset, then the file), not `{item}`")
+        if name.strip() in sources:
+            raise click.BadParameter(f"records `{name.strip()}` are given twice")
+        sources[name.strip()] = file.strip()
+    return sources
+
+
+def _memory_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not _MEMORY.match(value):
+        raise click.BadParameter(f"write an amount of memory such as 2GB, 500MB or 1.5GiB, not `{value}`")
+    return value.replace(" ", "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Inputs:
+    """What a command evaluates: the ruleset, its data and the narrowing asked for."""
+
+    ruleset: str
+    facts: tuple[str, ...]
+    roster: str | None
+    sources: dict[str, str]  # records name → file, replacing the ruleset's `file`
+    period: str | None
+    employee: str | None
+    locale: str | None
+    encoding: str | None
+    delimiter: str | None
+    import_paths: tuple[str, ...] = ()
+
+    @property
+    def files(self) -> list[str]:
+        """Every input file given on the command line (outputs must never replace one)."""
+        return [self.ruleset, *self.facts, *([self.roster] if self.roster else []), *self.sources.values()]
+
+
+import_path_option = click.option(
+    "--import-path", "import_paths", multiple=True, metavar="DIR",
+    type=click.Path(exists=True, file_okay=False, path_type=str),
+    help="A folder of shared rulesets the imports may reach, besides the ruleset's own folder; repeatable.")
+
+
+def input_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--facts, --source, --roster, --period, --employee, --locale, --encoding, --delimiter, --import-path."""
+    for option in reversed([
+        click.option("--facts", "facts", multiple=True, metavar="FILE",
+                     help="A facts file (CSV, XLSX, JSON, Parquet); repeat for several.  "
+                          "Required unless the ruleset computes its facts from records."),
+        click.option("--source", "sources", multiple=True, metavar="NAME=FILE", callback=_sources,
+                     help="Read the ruleset's records NAME from FILE instead of its `file`; repeatable."),
+        click.option("--roster", metavar="FILE", help="A file of employee and role columns, adding to the ruleset's employees."),
+        click.option("--period", metavar="PERIOD", help="Only this period: 2026Q3, 2026-09, 2026, \"3 кв. 2026\" …"),
+        click.option("--employee", metavar="NAME", help="Only this employee."),
+        click.option("--locale", type=click.Choice(["ru", "en"]), help="Language and number format (default: the ruleset's)."),
+        click.option("--encoding", metavar="ENC", callback=_encoding, help="The facts files' encoding (default: detect; e.g. cp1251)."),
+        click.option("--delimiter", metavar="D", callback=_delimiter, help="The CSV delimiter (default: detect; `;` `,` `tab`)."),
+        import_path_option,
+    ]):
+        command = option(command)
+    return command
+
+
+# ------------------------------------------------------------------ running
+
+
+def report_diagnostics(diagnostics: Sequence[Diagnostic], sources: SourceCache) -> None:
+    """Errors and warnings on stderr, compiler style.  Hints are `kpidsl check`'s business."""
+    shown = [d for d in Diagnostics(list(diagnostics)).sorted() if d.severity is not Severity.HINT]
+    for d in shown:
+        click.echo(render_human(d, sources), err=True)
+    if any(d.is_error for d in shown):
+        click.echo(summary_line(shown), err=True)
+
+
+def fail(message: str, hint: str | None = None) -> NoReturn:
+    """An input problem the pipeline cannot know about (a period, an employee, an output path)."""
+    click.echo(f"error: {message}", err=True)
+    if hint:
+        click.echo(f"  = hint: {hint}", err=True)
+    click.get_current_context().exit(1)
+    raise AssertionError("unreachable")  # Context.exit raises
+
+
+def _normal(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", name).casefold().replace("ё", "е").split())
+
+
+def resolve_employee(name: str, known: Sequence[str]) -> str | None:
+    """`name` as the data spells it: exact, or the one name equal up to case, ё/е and spaces."""
+    if name in known:
+        return name
+    matches = {k for k in known if _normal(k) == _normal(name)}
+    return matches.pop() if len(matches) == 1 else None
+
+
+@dataclasses.dataclass
+class Preview:
+    """The ruleset read without checking — cheap — so that a missing --facts, a period in
+    the wrong kind or a mistyped name is caught before the evaluation runs.  Empty when
+    the ruleset cannot be read: the evaluation will say why."""
+
+    period_kind: str | None = None
+    employees: list[str] = dataclasses.field(default_factory=list)
+    has_records: bool = False
+
+
+def preview(inputs: Inputs) -> Preview:
+    from kpidsl.data.facts import load_roster
+    from kpidsl.language.load import load
+
+    model, diagnostics = load(inputs.ruleset, import_paths=inputs.import_paths)
+    if model is None or any(d.is_error for d in diagnostics):
+        return Preview()
+    names = [e.name for e in model.employees]
+    if inputs.roster is not None and inputs.employee is not None:
+        rows, _ = load_roster(inputs.roster, encoding=inputs.encoding, delimiter=inputs.delimiter)
+        names += [r.employee for r in rows]
+    return Preview(model.period_kind, names, bool(model.records))
+
+
+def canonical_period(text: str, kind: str | None) -> str:
+    from kpidsl.data.periods import KINDS, example, parse_period
+
+    kinds = [kind] if kind else list(KINDS)
+    for k in kinds:
+        key = parse_period(text, k)
+        if key is not None:
+            return key
+    shown = f"a {kind} period" if kind else "a period"
+    raise click.BadParameter(f"`{text}` is not {shown}; write it like {example(kind or 'quarter')}",
+                             param_hint="'--period'")
+
+
+def unknown_employee(name: str, known: Sequence[str]) -> NoReturn:
+    names = sorted(set(known))
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    hint = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else \
+        ("employees: " + ", ".join(names)) if names else None
+    fail(f"no employee `{name}` in the ruleset or the roster", hint)
+
+
+def absent_facts(model: Any, table: Any, roles: set[str]) -> dict[str, list[str]]:
+    """Facts the KPIs of `roles` need that no facts file has for any period, with the
+    KPIs that need them.  A fact missing in some periods is the engine's `no data`
+    warning; missing from every file it is a data file that does not match the ruleset
+    (a renamed column, the wrong export), and no bonus should be computed from it."""
+    from kpidsl.language import ast
+
+    present = {row.fact for row in table.rows}
+    needs: dict[str, list[str]] = {}
+
+    def reach(name: str, seen: set[str]) -> set[str]:
+        decl = model.values.get(name)
+        if decl is None or name in seen:
+            return set()
+        seen.add(name)
+        if isinstance(decl, ast.Fact):
+            return {name} if decl.aggregation is None else set()
+        parts: list[ast.Expr | None] = []
+        if isinstance(decl, ast.Metric):
+            parts = [decl.formula]
+        elif isinstance(decl, ast.Goal):
+            parts = [decl.expr]
+        elif isinstance(decl, ast.KpiCard):
+            parts = [decl.goal] + ([ast.Name(decl.indicator.text, decl.indicator.span)] if decl.indicator else [])
+        found: set[str] = set()
+        for e in parts:
+            for n in ast.names_in(e) if e is not None else ():
+                found |= reach(n.name, seen)
+        return found
+
+    for role_name in sorted(roles):
+        role = model.roles.get(role_name)
+        for line in role.kpis if role else ():
+            exprs = [line.weight, line.target, line.bonus, line.baseline, *line.requires, *role.requires]
+            names = [line.indicator.text] + [n.name for e in exprs if e is not None for n in ast.names_in(e)]
+            found: set[str] = set()
+            for name in names:
+                found |= reach(name, set())
+            for fact in sorted(found - present):
+                needs.setdefault(fact, []).append(f"`{line.indicator.text}` of role `{role_name}`")
+    return needs
+
+
+@dataclasses.dataclass
+class Run:
+    """A finished evaluation narrowed to the requested period and employee."""
+
+    traced: Any  # api.Traced
+    results: Any  # results.Results
+    employee: str | None
+    period: str | None  # the canonical key of --period
+
+
+@dataclasses.dataclass(frozen=True)
+class Tuning:
+    """How the evaluation runs, not what it computes."""
+
+    memory_limit: str | None = None  # DuckDB's memory_limit; beyond it DuckDB spills to disk
+    threads: int | None = None
+    progress: Any = None  # progress.Progress
+    engine: str = "duckdb"  # "spark": the plan runs on Spark (kpidsl.engine.spark)
+    spark_master: str | None = None
+
+
+def _options(inputs: Inputs, all_periods: bool, tuning: Tuning) -> tuple[Any, str | None, str | None, list[str]]:
+    """EvalOptions for the inputs, after the checks a cheap look at the ruleset allows:
+    (options, the canonical --period, the employee as the data spells it, known employees)."""
+    from kpidsl.api import EvalOptions
+
+    seen = preview(inputs) if (inputs.period or inputs.employee or not inputs.facts) else Preview()
+    if not inputs.facts and not seen.has_records:
+        _stop_on_ruleset_errors(inputs)  # what the ruleset needs is known only once it reads
+        raise click.UsageError("Missing option '--facts': give the facts file(s) to evaluate "
+                               "(only a ruleset with `records` computes its facts without them).")
+    key = canonical_period(inputs.period, seen.period_kind) if inputs.period else None
+    wanted = None
+    if inputs.employee is not None:
+        wanted = resolve_employee(inputs.employee, seen.employees)
+        if wanted is None and seen.employees:
+            unknown_employee(inputs.employee, seen.employees)
+        wanted = wanted or inputs.employee  # the ruleset could not be read: the evaluation says why
+    options = EvalOptions(period=None if all_periods else key, employee=wanted, roster=inputs.roster,
+                          encoding=inputs.encoding, delimiter=inputs.delimiter, locale=inputs.locale,
+                          records=dict(inputs.sources), memory_limit=tuning.memory_limit, threads=tuning.threads,
+                          progress=tuning.progress, engine=tuning.engine, spark_master=tuning.spark_master,
+                          import_paths=inputs.import_paths)
+    return options, key, wanted, seen.employees
+
+
+def _stop_on_ruleset_errors(inputs: Inputs) -> None:
+    """Show the ruleset's errors and exit 1 if it has any (before a usage error that
+    depends on what the ruleset declares)."""
+    from kpidsl.api import check_file
+
+    checked = check_file(inputs.ruleset, import_paths=inputs.import_paths)
+    if not checked.ok:
+        report_diagnostics([d for d in checked.diagnostics if d.is_error], checked.sources)
+        click.get_current_context().exit(1)
+
+
+def _check_facts(model: Any, table: Any, roles: set[str]) -> None:
+    """Stop (exit 1) when facts the KPIs of `roles` need are in none of the facts files."""
+    missing = absent_facts(model, table, roles)
+    files = ", ".join(table.files) if table is not None and table.files else "none given"
+    for fact, kpis in missing.items():
+        click.echo(f"error: fact `{fact}` is in none of the facts files ({files}), "
+                   f"and KPI {', KPI '.join(kpis)} needs it", err=True)
+    if missing:
+        fail(f"{len(missing)} fact(s) the KPIs need are missing from the data",
+             "add their values, named by the fact's name or title as the ruleset declares it, "
+             "or correct a misspelled column (a warning above lists names that are not facts of this ruleset)")
+
+
+def evaluate(inputs: Inputs, all_periods: bool = False, tuning: Tuning = Tuning()) -> Run:
+    """Run the pipeline; on errors print them and exit 1.  Narrows to the period and
+    employee asked for; `all_periods` keeps every period (reports show dynamics) and
+    only checks that the period asked for is in the data."""
+    from kpidsl.api import evaluate_with_facts
+
+    options, key, wanted, employees = _options(inputs, all_periods, tuning)
+    traced = evaluate_with_facts(inputs.ruleset, list(inputs.facts), options)
+    return _narrow(traced, key, wanted, employees, all_periods)
+
+
+def _narrow(traced: Any, key: str | None, wanted: str | None, employees: list[str], all_periods: bool) -> Run:
+    """The diagnostics on stderr (exit 1 on errors), the checks on the results, the narrowing."""
+    evaluation = traced.evaluation
+    report_diagnostics(evaluation.diagnostics, evaluation.sources)
+    if not evaluation.ok:
+        click.get_current_context().exit(1)
+    results = evaluation.results
+    if key is not None and key not in results.periods:
+        fail(f"period {key} is not in the data",
+             "periods in the data: " + (", ".join(results.periods) or "none"))
+    rows = [r for r in results.results if key is None or all_periods or r.period == key]
+    if wanted is not None:
+        rows = [r for r in rows if r.employee == wanted]
+        if not rows:
+            unknown_employee(wanted, [*employees, *(r.employee for r in results.results)])
+    _check_facts(traced.model, traced.facts, {r.role for r in rows})
+    findings = [f for f in results.findings if key is None or all_periods or f.period == key]
+    narrowed = dataclasses.replace(results, results=rows, findings=findings)
+    return Run(traced, narrowed, wanted, key)
+
+
+def evaluate_bulk(inputs: Inputs, fmt: str, output: str | None, tuning: Tuning) -> None:
+    """`evaluate` for JSON, CSV and Parquet, streamed by kpidsl.output.bulk: the same checks, the
+    same diagnostics and the same bytes as the exporters, for any number of employees."""
+    from kpidsl import api
+    from kpidsl.output import bulk
+    from kpidsl.output.atomic import OutputError
+
+    options, key, wanted, employees = _options(inputs, False, tuning)
+    options.metrics = False  # no bulk format shows them
+    options.stream = True
+    traced = api.evaluate_with_facts(inputs.ruleset, list(inputs.facts), options)
+    started = traced.started
+    if started is None:  # nothing to stream: a failure (reported here), or results as objects
+        run = _narrow(traced, key, wanted, employees, False)
+        if fmt == "parquet":
+            fail("Parquet is written from the engine's session, and this evaluation returned no session")
+        from kpidsl.output.export import render_csv, render_json
+
+        data = render_json(run.results, traced.evaluation.diagnostics) if fmt == "json" else render_csv(run.results)
+        write_output(data, output, [*inputs.files, *(traced.model.files if traced.model is not None else [])])
+        return
+    try:
+        session = started.session
+        skeleton = None
+        if session is not None:
+            with session.stage("explain"):
+                skeleton = bulk.prepare(session)
+        report_diagnostics(started.diagnostics, started.sources)
+        if session is None or skeleton is None or any(d.is_error for d in started.diagnostics):
+            click.get_current_context().exit(1)
+            return
+        if key is not None and key not in session.periods:
+            fail(f"period {key} is not in the data",
+                 "periods in the data: " + (", ".join(session.periods) or "none"))
+        shown = [(e, r) for e, r in session.roster if wanted is None or e == wanted] \
+            if any(key is None or p == key for p in session.periods) else []
+        if wanted is not None and not shown:
+            unknown_employee(wanted, [*employees, *(e for e, _ in session.roster)])
+        _check_facts(started.model, started.facts, {r for _, r in shown})
+        protected = [*inputs.files, *(started.model.files if started.model is not None else [])]
+        with session.stage("write"):
+            try:
+                bulk.write(session, skeleton, fmt, output, started.diagnostics, protected)
+            except OutputError as exc:
+                fail(str(exc))
+    finally:
+        started.close()
+
+
+def write_output(data: bytes | str, output: str | None, protected: Sequence[str]) -> None:
+    """To `output` atomically (never over an input), or to stdout."""
+    from kpidsl.output.atomic import OutputError, write_atomic
+
+    if output is None:
+        if isinstance(data, bytes):
+            sys.stdout.flush()
+            stream = getattr(sys.stdout, "buffer", sys.stdout)
+            stream.write(data)
+            stream.flush()
+        else:
+            click.echo(data, nl=False)
+        return
+    try:
+        write_atomic(output, data, protected=tuple(protected))
+    except OutputError as exc:
+        fail(str(exc))
+
+
+# ------------------------------------------------------------------ the command
+
+
+def _default_format(output: str | None) -> str:
+    """By the output's suffix; to a terminal a table; to a pipe or file JSON."""
+    if output is not None:
+        return {**SUFFIXES, ".parquet": "parquet", ".pq": "parquet"}.get(Path(output).suffix.lower(), "json")
+    return "text" if sys.stdout.isatty() else "json"
+
+
+@click.command("eval")
+@click.argument("ruleset", type=click.Path(dir_okay=False))
+@input_options
+@click.option("--format", "fmt", type=click.Choice(EVAL_FORMATS), default=None,
+              help="text, json, csv, parquet, html, md or xlsx (default: by -o's suffix, else text to a terminal, "
+                   "json otherwise).")
+@click.option("--report", type=click.Choice(REPORTS), default=None,
+              help="Which report for html/md/xlsx (default: all).")
+@click.option("--template", type=click.Path(dir_okay=False), default=None,
+              help="Your own Jinja template for html/md.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (atomically; never over an input) instead of stdout.")
+@click.option("--memory-limit", metavar="SIZE", callback=_memory_limit, default=None,
+              help="Memory DuckDB may use (e.g. 2GB); beyond it, it spills to a temporary folder.")
+@click.option("--threads", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Threads DuckDB may use (default: every core).")
+@click.option("--quiet", is_flag=True, default=False,
+              help="No progress on stderr (it is shown only on a terminal, for runs over half a second).")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="Where the plan runs: in-process DuckDB, or Spark through PySpark (same results).")
+@click.option("--spark-master", metavar="URL", default=None,
+              help="The Spark master for --engine spark: local[4], spark://host:7077, yarn … "
+                   "(default: $KPIDSL_SPARK_MASTER, else local[2]).")
+def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roster: str | None,
+            period: str | None, employee: str | None, locale: str | None, encoding: str | None,
+            delimiter: str | None, fmt: str | None, report: str | None, template: str | None,
+            output: str | None, memory_limit: str | None, threads: int | None, quiet: bool,
+            engine: str, spark_master: str | None, import_paths: tuple[str, ...]) -> None:
+    """Evaluate RULESET over the facts: every KPI, index and bonus.
+
+    Errors and warnings go to stderr.  Exit 0 ok (warnings allowed), 1 errors in the
+    input, 2 usage error."""
+    from kpidsl.base.progress import Progress
+
+    fmt = fmt or _default_format(output)
+    if fmt in (*BINARY_FORMATS, "parquet") and output is None:
+        raise click.UsageError(f"--format {fmt} is a binary file: give an output path with -o")
+    if fmt not in REPORT_FORMATS and (report or template):
+        raise click.UsageError(f"--report and --template apply to html, md and xlsx, not to --format {fmt}")
+
+    inputs = Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter, import_paths)
+    progress = Progress(quiet=quiet)
+    if spark_master is not None and engine != "spark":
+        raise click.UsageError("--spark-master applies to --engine spark")
+    tuning = Tuning(memory_limit, threads, progress, engine, spark_master)
+    if fmt in BULK_FORMATS:
+        evaluate_bulk(inputs, fmt, output, tuning)
+        progress.finish()
+        return
+    run = evaluate(inputs, all_periods=fmt in REPORT_FORMATS, tuning=tuning)
+    results = run.results
+    data: bytes | str
+    with progress.stage("render"):
+        if fmt == "text":
+            from kpidsl.output.export import render_text
+
+            data = render_text(results, locale)
+        else:
+            data = _render_report(results, fmt, report or "all", locale, template, run.period)
+    protected = [*inputs.files, *([template] if template else [])]
+    if run.traced.model is not None:
+        protected += run.traced.model.files  # the ruleset's imports
+    with progress.stage("write"):
+        write_output(data, output, protected)
+    progress.finish()
+
+
+def _render_report(results: Any, fmt: str, report: str, locale: str | None, template: str | None,
+                   period: str | None) -> bytes:
+    try:
+        from kpidsl.output.render import RenderError, render_report
+    except ImportError as exc:  # a broken installation, not the user's input: exit 2
+        click.echo(f"kpidsl: internal error: the {fmt} reports are not available: {exc}", err=True)
+        click.get_current_context().exit(2)
+        raise AssertionError("unreachable")
+    try:
+        return render_report(results, fmt, report=report, locale=locale, template=template, period=period)
+    except RenderError as exc:  # a bad template or report choice: the user's input
+        fail(str(exc))

@@ -1,0 +1,529 @@
+"""Facts: the client's exported data → validated fact rows.
+
+Reads CSV, XLSX, JSON and Parquet in long form (period, employee?, fact, value) or
+wide form (one row per period[/employee], one column per fact), including Russian
+spreadsheet exports.  Every bad cell becomes a diagnostic with file:row:column, and
+all of them are reported in one run.  File formats and number spellings live in
+`readers.py`; this module maps columns, checks cells and keys, and reads the roster.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import enum
+from dataclasses import dataclass, field
+from functools import cached_property
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable, Sequence
+
+from kpidsl.data import periods
+from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, warning
+from kpidsl.data.readers import Cell, RawTable, decimal_from_float, find_header, is_blank, parse_number, plain, read_file
+
+
+@dataclass(frozen=True, slots=True)
+class FactRow:
+    period: str  # canonical period key ("2026Q3")
+    employee: str | None  # None: department level, applies to everyone
+    fact: str  # the fact's name in the ruleset
+    value: Decimal
+    location: DataLocation  # where the value came from (file, row, column)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    employee: str
+    role: str
+    location: DataLocation
+
+
+@dataclass
+class FactTable:
+    rows: list[FactRow] = field(default_factory=list)
+    roster: list[RosterRow] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- column names
+
+def norm(text: object) -> str:
+    """How header cells and fact names are compared: casefolded, `ё` = `е`, spaces
+    collapsed, a trailing `:` or `*` dropped."""
+    s = " ".join(str(text).replace("\ufeff", "").casefold().replace("ё", "е").split())
+    return s.strip(" :*")
+
+
+PERIOD_NAMES = frozenset({"period", "период", "отчетный период", "date", "дата",
+                          "quarter", "квартал", "month", "месяц", "year", "год"})
+EMPLOYEE_NAMES = frozenset({"employee", "сотрудник", "работник", "фио", "ф.и.о.", "person"})
+FACT_NAMES = frozenset({"fact", "metric", "indicator", "kpi", "показатель", "метрика", "индикатор"})
+VALUE_NAMES = frozenset({"value", "значение", "величина"})
+# In Russian "факт" is both the DSL's word for a fact and the actual value ("план/факт"):
+# it names whichever of the two long-form columns the header is missing.
+EITHER_NAME = "факт"
+ROLE_NAMES = frozenset({"role", "роль", "должность", "position"})
+TOTAL_WORDS = ("итого", "всего", "итог", "total", "grand total")
+_EXPECTED = ("long form: period, employee (optional), fact, value; wide form: period, employee "
+             "(optional), then one column per fact.  Russian names work too: период, сотрудник, "
+             "показатель, значение")
+
+
+def is_total(text: str) -> bool:
+    """`Итого`, `Всего по отделу`, `Total:` — a spreadsheet's total row, not data."""
+    key = norm(text)
+    return any(key == word or key.startswith(word + " ") for word in TOTAL_WORDS)
+
+
+def _is_facts_header(cells: Sequence[Cell]) -> bool:
+    return any(isinstance(c, str) and norm(c) in PERIOD_NAMES for c in cells)
+
+
+def _is_roster_header(cells: Sequence[Cell]) -> bool:
+    names = {norm(c) for c in cells if isinstance(c, str)}
+    return bool(names & EMPLOYEE_NAMES) and bool(names & ROLE_NAMES)
+
+
+@dataclass
+class _Header:
+    found: bool
+    row: int | None  # its row number; None where the format names its columns (JSON, Parquet)
+    cells: list[Cell]  # the header (if not found: the first non-empty row, to show in the error)
+    start: int  # index in `table.rows` of the first row after it
+
+
+def _locate_header(table: RawTable, test: Callable[[Sequence[Cell]], bool]) -> _Header:
+    if table.columns is not None:
+        return _Header(test(table.columns), None, list(table.columns), 0)
+    h = find_header(table.rows, test)
+    if h is not None:
+        return _Header(True, table.rows[h][0], list(table.rows[h][1]), h + 1)
+    first = next(((n, c) for n, c in table.rows if not all(is_blank(x) for x in c)), (1, []))
+    return _Header(False, first[0], list(first[1]), len(table.rows))
+
+
+@dataclass
+class _Layout:
+    period: int
+    employee: int | None
+    fact: int | None = None  # long form: the fact-name column …
+    value: int | None = None  # … and the value column
+    facts: dict[int, str] = field(default_factory=dict)  # wide form: column → fact name
+    names: list[str] = field(default_factory=list)  # header cells as written
+
+    @property
+    def long(self) -> bool:
+        return self.fact is not None
+
+    @cached_property
+    def unnamed(self) -> list[int]:
+        return [i for i, name in enumerate(self.names) if not name]
+
+
+class _Known:
+    """The ruleset's facts by every accepted spelling (name or title), for lookups and
+    did-you-mean; None-like (accepts everything) when there is no ruleset."""
+
+    def __init__(self, known: dict[str, str] | None) -> None:
+        self.open = known is None
+        self.by_norm: dict[str, str] = {}
+        self.spelling: dict[str, str] = {}
+        for name in (known or {}).values():
+            self.by_norm[norm(name)] = name
+        for key, name in (known or {}).items():
+            self.by_norm.setdefault(norm(key), name)
+            self.spelling.setdefault(norm(key), key)
+
+    def lookup(self, text: str) -> str | None:
+        return " ".join(text.split()) if self.open else self.by_norm.get(norm(text))
+
+    def suggest(self, text: str) -> str:
+        close = difflib.get_close_matches(norm(text), list(self.by_norm), n=3, cutoff=0.6)
+        shown = []
+        for key in close:
+            name = self.by_norm[key]
+            label = f"`{name}`" if key == norm(name) else f"`{self.spelling.get(key, key)}` (`{name}`)"
+            if label not in shown:
+                shown.append(label)
+        return f"; did you mean {' or '.join(shown)}?" if shown else ""
+
+
+# ---------------------------------------------------------------- cells
+
+class _Missing(enum.Enum):
+    EMPTY = "empty"
+    MARKED = "marked"  # an explicit "no data" mark: н/д, n/a, -, —
+
+
+@dataclass(frozen=True)
+class _Problem:
+    message: str
+    hint: str
+
+
+NO_DATA_MARKS = frozenset({"-", "–", "—", "n/a", "na", "н/д", "нд", "нет данных"})
+_NUMBER_HINT = "write a number such as 1926000, 1 926 000,00, 1,5 or 15%"
+
+
+def show(value: object, limit: int = 60) -> str:
+    """A cell's text for a message: one line, control characters escaped, shortened."""
+    text = text_of(value).translate({10: "\\n", 13: "\\r", 9: "\\t"})
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def text_of(cell: Cell) -> str:
+    """A cell as text: integral numbers without `.0`, dates in ISO form, text trimmed."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return str(cell).upper()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, float):
+        return format(cell, ".15g")
+    if isinstance(cell, Decimal):
+        exact = plain(cell)
+        return str(exact) if exact is not None else str(cell)
+    if isinstance(cell, (_dt.date, _dt.datetime)):
+        return cell.isoformat()
+    return str(cell).strip()
+
+
+def cell_number(cell: Cell) -> Decimal | _Missing | _Problem:
+    """A value cell → an exact Decimal, a missing value, or what is wrong with it."""
+    if cell is None:
+        return _Missing.EMPTY
+    if isinstance(cell, bool):
+        return _Problem(f"`{show(cell)}` is a yes/no value, not a number", "write 1 or 0")
+    if isinstance(cell, int):
+        return Decimal(cell)
+    if isinstance(cell, (float, Decimal)):
+        value = decimal_from_float(cell) if isinstance(cell, float) else plain(cell)
+        return value if value is not None else _Problem(f"`{show(cell)}` is not a number", _NUMBER_HINT)
+    if isinstance(cell, (_dt.date, _dt.datetime)):
+        return _Problem(f"`{show(cell)}` is a date, not a number",
+                        "the cell is formatted as a date in the spreadsheet: format it as a number")
+    if not isinstance(cell, str):
+        return _Problem(f"`{show(cell)}` is not a number", "write a single number in the cell")
+    text = cell.strip()
+    if not text:
+        return _Missing.EMPTY
+    if norm(text) in NO_DATA_MARKS:
+        return _Missing.MARKED
+    value = parse_number(text)
+    if value is not None:
+        return value
+    if text.startswith("#"):
+        return _Problem(f"`{show(text)}` is a spreadsheet error, not a number",
+                        "fix the formula in the source spreadsheet, or clear the cell if there is no data")
+    if any(ch.isalpha() for ch in text):
+        return _Problem(f"`{show(text)}` is not a number",
+                        _NUMBER_HINT + "; units and words belong in the ruleset (`unit RUB`), not in the cell")
+    return _Problem(f"`{show(text)}` is not a number",
+                    _NUMBER_HINT + " (thousands grouped by three, one decimal separator)")
+
+
+def _period_problem(cell: Cell, kind: str) -> tuple[str, _Problem]:
+    text = text_of(cell)
+    accepted = {"quarter": "2026Q3, 2026-Q3, Q3 2026, 3 кв. 2026, III квартал 2026",
+                "month": "2026-09, 09.2026, сентябрь 2026, Sep 2026",
+                "year": "2026, 2026 г."}[kind]
+    written = periods.written_kind(text)
+    if written is not None:
+        return "D021", _Problem(f"`{show(text)}` is a {written}, but this ruleset counts periods by {kind}",
+                                f"write {kind}s like {periods.example(kind)}, or change the ruleset's "
+                                f"`period {kind}` setting to `period {written}`")
+    if is_total(text):
+        return "D020", _Problem(f"`{show(text)}` is a total row, not a period",
+                                "delete total rows from the export: facts are read row by row")
+    return "D020", _Problem(f"`{show(text)}` is not a {kind}",
+                            f"write {kind}s like {accepted}, or a date inside the {kind} (2026-09-30, 30.09.2026)")
+
+
+# ---------------------------------------------------------------- the loader
+
+class _Loader:
+    """State of one `load_facts` call: rows read so far (for duplicates) and diagnostics."""
+
+    def __init__(self, kind: str, known: dict[str, str] | None) -> None:
+        self.kind = kind
+        self.known = _Known(known)
+        self.rows: dict[tuple[str, str | None, str], FactRow] = {}
+        self.diagnostics: list[Diagnostic] = []
+
+    def read(self, path: str, encoding: str | None, delimiter: str | None) -> bool:
+        tables, problems = read_file(path, encoding=encoding, delimiter=delimiter,
+                                     is_header=_is_facts_header)
+        self.diagnostics += problems
+        headers = [(table, _locate_header(table, _is_facts_header)) for table in tables]
+        for table, header in headers:
+            if header.found:  # a workbook's sheets without a header (notes, lookups) are skipped
+                self._table(table, header)
+        if tables and not any(h.found for _, h in headers):  # report on the first table (first sheet)
+            table, header = headers[0]
+            found = ", ".join(f"`{show(c)}`" for c in header.cells if not is_blank(c)) or "nothing"
+            where = f" (sheets {', '.join(t.name for t in tables)})" if len(tables) > 1 else ""
+            tip = "rename the columns, e.g. `period;employee;fact;value` or `период;показатель;значение`"
+            if any(periods.written_kind(text_of(c)) for c in header.cells):
+                tip = ("periods across the columns are not supported: transpose the table so that "
+                       "periods go down one `period` column; or " + tip)
+            self.diagnostics.append(error(
+                "D010", f"no recognizable header{where}: expected a `period` column ({_EXPECTED}); "
+                f"{'the columns are' if table.columns is not None else 'the first row has'} {found}",
+                DataLocation(table.name, header.row), tip))
+        return any(h.found for _, h in headers)
+
+    def _layout(self, table: RawTable, header: _Header) -> _Layout | None:
+        header_row = header.row
+        names = [text_of(c) for c in header.cells]
+        at = lambda i: DataLocation(table.name, header_row, names[i] or f"column {i + 1}")  # noqa: E731
+        roles: dict[str, list[int]] = {}
+        either: list[int] = []
+        for i, name in enumerate(names):
+            key = norm(name)
+            role = ("period" if key in PERIOD_NAMES else "employee" if key in EMPLOYEE_NAMES
+                    else "fact" if key in FACT_NAMES else "value" if key in VALUE_NAMES else None)
+            if role:
+                roles.setdefault(role, []).append(i)
+            elif key == EITHER_NAME:
+                either.append(i)
+        for i in either:
+            if "value" in roles and "fact" not in roles:
+                roles["fact"] = [i]
+            elif "fact" in roles and "value" not in roles:
+                roles["value"] = [i]
+        ok = True
+        for role, columns in roles.items():
+            if len(columns) > 1:
+                ok = False
+                listed = " and ".join(f"`{show(names[i])}`" for i in columns)
+                self.diagnostics.append(error("D011", f"columns {listed} both mean the {role}", at(columns[1]),
+                                              "keep one of them, or rename the other"))
+        if ("fact" in roles) != ("value" in roles):
+            ok = False
+            has, lacks = ("fact", "value") if "fact" in roles else ("value", "fact")
+            self.diagnostics.append(error(
+                "D012", f"a long-form file needs a {lacks} column next to its {has} column "
+                f"`{show(names[roles[has][0]])}`", at(roles[has][0]),
+                "name the columns period, employee, fact, value (период, сотрудник, показатель, значение), "
+                "or remove the column to use wide form (one column per fact)"))
+        if not ok:
+            return None
+        layout = _Layout(roles["period"][0], roles.get("employee", [None])[0],
+                         roles.get("fact", [None])[0], roles.get("value", [None])[0], names=names)
+        used = {layout.period, layout.employee, layout.fact, layout.value}
+        for i, name in enumerate(names):
+            if i in used or not name:
+                continue
+            if layout.long:
+                self.diagnostics.append(warning(
+                    "D014", f"column `{show(name)}` is ignored: a long-form file uses period, employee, fact "
+                    "and value", at(i), "delete the column, or ignore this warning"))
+                continue
+            fact = self.known.lookup(name)
+            if fact is None:
+                self.diagnostics.append(warning(
+                    "D040", f"column `{show(name)}` is not a fact of this ruleset, so it is ignored"
+                    f"{self.known.suggest(name)}", at(i),
+                    "name the column by a fact's name or title, or ignore this warning if the column is not needed"))
+            elif fact in layout.facts.values():
+                other = next(j for j, f in layout.facts.items() if f == fact)
+                self.diagnostics.append(error(
+                    "D015", f"columns `{show(names[other])}` and `{show(name)}` both mean the fact `{fact}`", at(i),
+                    "keep one of the two columns"))
+                ok = False
+            else:
+                layout.facts[i] = fact
+        if not layout.long and not layout.facts and all(not n for i, n in enumerate(names) if i not in used):
+            self.diagnostics.append(error("D012", "the file has a period column but no fact columns",
+                                          at(layout.period), _EXPECTED))
+            return None
+        return layout if ok else None
+
+    def _table(self, table: RawTable, header: _Header) -> None:
+        layout = self._layout(table, header)
+        if layout is None:
+            return
+        unknown: dict[str, list] = {}  # long form: unknown fact → [first row, count, as written]
+        unnamed: set[int] = set()  # columns without a header already reported
+        data_rows = 0
+        for number, cells in table.rows[header.start:]:
+            if not all(is_blank(c) for c in cells):
+                data_rows += 1
+                self._row(table.name, number, cells, layout, unknown, unnamed)
+        for first_row, count, written in unknown.values():
+            rows = f"{count} rows" if count > 1 else "1 row"
+            self.diagnostics.append(warning(
+                "D040", f"`{show(written)}` is not a fact of this ruleset ({rows} ignored)"
+                f"{self.known.suggest(written)}",
+                DataLocation(table.name, first_row, layout.names[layout.fact or 0]),
+                "write a fact's name or title as the ruleset declares it, or ignore this warning "
+                "if the data is not needed"))
+        if not data_rows:
+            self.diagnostics.append(warning("D007", "the file has a header but no data rows",
+                                            DataLocation(table.name), "export the data again"))
+
+    def _row(self, name: str, number: int, cells: list[Cell], layout: _Layout,
+             unknown: dict[str, list], unnamed: set[int]) -> None:
+        """Check one data row; every bad cell is reported, good cells become fact rows."""
+        width = len(layout.names)
+
+        def cell(i: int | None) -> Cell:
+            return cells[i] if i is not None and i < len(cells) else None
+
+        def here(column: str | None) -> DataLocation:
+            return DataLocation(name, number, column)
+
+        if len(cells) > width and any(not is_blank(c) for c in cells[width:]):
+            self.diagnostics.append(error(
+                "D023", f"the row has {len(cells)} cells but the header has {width}", here(None),
+                "a cell probably contains the delimiter: quote it, or name the delimiter with --delimiter"))
+        for i in layout.unnamed:
+            if i < len(cells) and not is_blank(cells[i]) and i not in unnamed:
+                unnamed.add(i)
+                self.diagnostics.append(warning(
+                    "D013", f"column {i + 1} has values but no header, so it is ignored",
+                    here(f"column {i + 1}"), "give the column a header (a fact's name) or delete it"))
+        period = self._period(cell(layout.period), here(layout.names[layout.period]))
+        employee = " ".join(text_of(cell(layout.employee)).split()) or None
+        if employee is not None and norm(employee) in NO_DATA_MARKS:  # `—`: nobody, department level
+            employee = None
+        if employee is not None and is_total(employee):
+            self.diagnostics.append(error(
+                "D024", f"`{show(employee)}` in the employee column is a total row, not an employee",
+                here(layout.names[layout.employee or 0]),
+                "delete total rows; a department-level value goes in a row with the employee cell empty"))
+            return
+        if not layout.long:
+            for i, fact in layout.facts.items():
+                self._value(here(layout.names[i]), period, employee, fact, cell_number(cell(i)), long=False)
+            return
+        assert layout.fact is not None and layout.value is not None
+        fact_text = " ".join(text_of(cell(layout.fact)).split())
+        value = cell_number(cell(layout.value))
+        if not fact_text:
+            if value is not _Missing.EMPTY:
+                self.diagnostics.append(error("D041", "the row has a value but no fact name",
+                                              here(layout.names[layout.fact]), "fill in the fact's name, e.g. `leads`"))
+            return
+        fact = self.known.lookup(fact_text)
+        if fact is None:  # reported once per name, after the table
+            unknown.setdefault(norm(fact_text), [number, 0, fact_text])[1] += 1
+            return
+        self._value(here(layout.names[layout.value]), period, employee, fact, value, long=True)
+
+    def _period(self, cell: Cell, where: DataLocation) -> str | None:
+        """The row's period key, or None after reporting why there is none."""
+        if is_blank(cell):
+            self.diagnostics.append(error("D022", "the row has data but no period", where,
+                                          f"fill in the period, e.g. {periods.example(self.kind)}"))
+            return None
+        as_written = cell if isinstance(cell, (_dt.date, _dt.datetime)) else text_of(cell)
+        key = periods.parse_period(as_written, self.kind)
+        if key is None:
+            code, problem = _period_problem(cell, self.kind)
+            self.diagnostics.append(error(code, problem.message, where, problem.hint))
+        return key
+
+    def _value(self, where: DataLocation, period: str | None, employee: str | None, fact: str,
+               value: Decimal | _Missing | _Problem, long: bool) -> None:
+        if isinstance(value, _Problem):
+            self.diagnostics.append(error("D030", value.message, where, value.hint))
+            return
+        if period is None:
+            return
+        if value is _Missing.EMPTY and long:
+            self.diagnostics.append(warning(
+                "D031", f"`{show(fact)}` has no value for {period}; the row is ignored", where,
+                "fill in the value, delete the row, or write н/д (n/a) to mark missing data on purpose"))
+        if isinstance(value, _Missing):
+            return
+        row = FactRow(period, employee, fact, value, where)
+        key = (period, employee, fact)
+        first = self.rows.get(key)
+        if first is None:
+            self.rows[key] = row
+            return
+        who = f"employee `{show(employee)}`" if employee else "department level"
+        same = "the same value" if first.value == value else f"values {first.value} and {value}"
+        self.diagnostics.append(error(
+            "D050", f"`{show(fact)}` for {period} ({who}) is given twice ({same}): "
+            f"{_at(first.location)} and {_at(where)}", where,
+            "keep one of the two rows; a per-employee value needs the employee column filled in"))
+
+
+def _at(location: DataLocation) -> str:
+    return f"{location.file}:{location.row}" if location.row is not None else location.file
+
+
+def load_facts(paths: list[str], *, encoding: str | None = None, delimiter: str | None = None,
+               period_kind: str = "quarter", roster: str | None = None,
+               known_facts: dict[str, str] | None = None) -> tuple[FactTable, list[Diagnostic]]:
+    """Read every facts file (and the roster).  `known_facts` maps accepted column/fact
+    spellings (casefolded names and titles) to fact names; None accepts any fact name."""
+    if period_kind not in periods.KINDS:
+        raise ValueError(f"unknown period kind {period_kind!r}")
+    loader = _Loader(period_kind, known_facts)
+    table = FactTable()
+    seen: dict[Path, str] = {}
+    for path in map(str, paths):
+        resolved = Path(path).resolve()
+        if resolved in seen:
+            loader.diagnostics.append(warning("D008", f"{path} is given twice; it is read once",
+                                              DataLocation(path), f"it was already read as {seen[resolved]}"))
+            continue
+        seen[resolved] = path
+        if loader.read(path, encoding, delimiter):
+            table.files.append(path)
+    table.rows = list(loader.rows.values())
+    diagnostics = loader.diagnostics
+    if roster is not None:
+        table.roster, roster_diagnostics = load_roster(roster, encoding=encoding, delimiter=delimiter)
+        diagnostics += roster_diagnostics
+    return table, diagnostics
+
+
+def load_roster(path: str, *, encoding: str | None = None,
+                delimiter: str | None = None) -> tuple[list[RosterRow], list[Diagnostic]]:
+    """A file of (employee, role) rows — сотрудник, роль — in any supported format."""
+    tables, diagnostics = read_file(str(path), encoding=encoding, delimiter=delimiter,
+                                    is_header=_is_roster_header)
+    if not tables:
+        return [], diagnostics
+    located = [(table, _locate_header(table, _is_roster_header)) for table in tables]
+    table, header = next(((t, h) for t, h in located if h.found), located[0])  # first sheet with a header
+    if not header.found:
+        found = ", ".join(f"`{show(c)}`" for c in header.cells if not is_blank(c)) or "nothing"
+        return [], diagnostics + [error(
+            "D010", f"no recognizable roster header: expected columns employee and role "
+            f"(сотрудник, роль); the first row has {found}", DataLocation(table.name, header.row),
+            "name the columns `employee;role` or `сотрудник;роль`")]
+    names = [norm(text_of(c)) for c in header.cells]
+    emp_col = next(i for i, n in enumerate(names) if n in EMPLOYEE_NAMES)
+    role_col = next(i for i, n in enumerate(names) if n in ROLE_NAMES)
+    written = [text_of(c) for c in header.cells]
+    rows: list[RosterRow] = []
+    by_name: dict[str, RosterRow] = {}
+    for number, cells in table.rows[header.start:]:
+        employee = " ".join(text_of(cells[emp_col] if emp_col < len(cells) else None).split())
+        role = " ".join(text_of(cells[role_col] if role_col < len(cells) else None).split())
+        if not employee and not role:
+            continue
+        if not employee or not role:
+            missing, column = ("employee", emp_col) if not employee else ("role", role_col)
+            diagnostics.append(error("D060", f"the roster row has no {missing}",
+                                     DataLocation(table.name, number, written[column]),
+                                     "fill in both the employee and the role's name from the ruleset"))
+            continue
+        row = RosterRow(employee, role, DataLocation(table.name, number, written[emp_col]))
+        first = by_name.get(employee.casefold())
+        if first is not None:
+            diagnostics.append(error(
+                "D061", f"employee `{show(employee)}` is listed twice in the roster: "
+                f"{_at(first.location)} ({first.role}) and {_at(row.location)} ({role})", row.location,
+                "keep one row per employee; someone with two roles needs two names or a ruleset `employee` line"))
+            continue
+        by_name[employee.casefold()] = row
+        rows.append(row)
+    return rows, diagnostics

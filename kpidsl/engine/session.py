@@ -1,0 +1,573 @@
+"""Engine: run the compiled plan on in-process DuckDB and collect the results.
+
+    run(model, facts, options)   → (Results | None, diagnostics)
+    start(model, facts, options) → (Session | None, diagnostics)   for bulk output (bulk.py)
+
+1. the roster: the ruleset's `employee` lines, then the roster file's rows (a later
+   row for the same person wins, with a warning); an unknown role is an error
+   for that person only;
+2. the fact rows are checked (period kind, magnitude, conflicting duplicates) and
+   loaded into `kpidsl_facts` as exact decimals — data goes into tables, never
+   into SQL text;
+3. facts the ruleset aggregates from raw records (`records.py`) are computed on the
+   same connection and added to `kpidsl_facts`, their periods with them;
+4. the plan (`compile.py`) runs: `values`, then `kpis` and `rules` into temporary
+   tables, all periods and employees at once;
+5. either `assemble.py` turns the rows into `Results` and explains every unknown
+   value (`run`), or the session stays open and `bulk.py` streams the rows straight
+   into JSON, CSV or Parquet (`start`), explaining the same unknowns.
+
+DuckDB runs with `preserve_insertion_order` off (every output is ordered
+explicitly), an optional memory limit and thread count (EvalOptions) and a private
+temporary folder to spill into, removed when the session closes.  DuckDB's own
+errors become diagnostics; nothing here raises on bad input.
+
+Diagnostic codes of evaluation (errors stop nothing but the affected part, except
+E030/E040/E099, which leave no results):
+
+    E001 error    an employee's role is not defined (the roster row / ruleset line)
+    E002 warning  an employee listed twice with different roles (the later wins)
+    E003 warning  fact rows (or records) for employees not on the roster (ignored
+                  per employee; records still count in department totals)
+    E004 error    a period that is not of the ruleset's kind (its rows skipped)
+    E005 error    a fact value of magnitude 10^26 or more (the row skipped)
+    E006 error    two different values for one (period, employee, fact) (the first kept)
+    E007 warning  facts-file rows for a fact the ruleset aggregates from records (ignored)
+    E010 error    the requested period is not in the data
+    E011 error    the requested employee is not on the roster
+    E012 warning  no fact rows at all
+    E020 warning  a KPI has no data: the missing fact value (fact, period, employee or
+                  department), the missing previous period, or the missing target
+    E021 warning  a KPI has no data: a divisor is zero (which one, in which period)
+    E022 warning  a KPI has no data: a divisor of 10^13 or more, or a quotient of 10^26 or more
+    E023 warning  a quality condition could not be evaluated (counts as failed) and why
+    E024 warning  a rule could not be evaluated in a period, and why
+    E030 error    the ruleset cannot be compiled (what `kpidsl check` should have caught)
+    E040 error    a sum or product reached 10^26 (beyond exact arithmetic)
+    E098 error    the Spark engine cannot start (--engine spark: pyspark, Java, the master)
+    E099 error    DuckDB (or Spark) failed (a bug)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+import weakref
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Iterator
+
+from kpidsl.engine import fixedpoint as fp
+from kpidsl.base.diagnostics import DataLocation, Diagnostic, Location, error, warning
+from kpidsl.data.facts import FactRow, FactTable
+from kpidsl.language.load import Model
+from kpidsl.data.periods import kind_of, parse_period, sort_periods
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from kpidsl.api import EvalOptions
+    from kpidsl.engine.compile import Plan
+    from kpidsl.results.reasons import FactIndex
+    from kpidsl.results.model import Results
+
+Roster = list[tuple[str, str]]  # (employee, role) in display order
+Fetched = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
+KPIS_TABLE = "kpidsl_out_kpis"
+RULES_TABLE = "kpidsl_out_rules"
+
+
+def minor_digits(currency: str) -> int:
+    """Digits of the currency's minor unit (RUB, USD, EUR: 2; JPY: 0)."""
+    from babel.numbers import get_currency_precision
+
+    try:
+        return int(get_currency_precision(currency))
+    except Exception:  # an unknown code: Babel's default is 2 for most; be explicit
+        return 2
+
+
+def run(model: Model, table: FactTable, options: "EvalOptions | None" = None) -> tuple["Results | None", list[Diagnostic]]:
+    """Evaluate `model` over `table`; every problem is a diagnostic, never an exception."""
+    session, diagnostics = start(model, table, options)
+    if session is None:
+        return None, diagnostics
+    with session:
+        results = session.results()
+    return results, session.diagnostics
+
+
+# ------------------------------------------------------------------ the session
+
+
+@dataclass
+class Session:
+    """An evaluated plan whose outputs wait in DuckDB: `kpidsl_out_kpis`, `kpidsl_out_rules`.
+
+    `results()` fetches and assembles them (every value a Python object); bulk.py
+    streams them instead.  Close it (or use `with`) to free the connection and
+    the spill folder."""
+
+    model: Model
+    plan: "Plan"
+    connection: "duckdb.DuckDBPyConnection"
+    roster: Roster
+    rows: list[FactRow]  # the facts files' rows that went in
+    periods: list[str] = field(default_factory=list)
+    period: str | None = None  # narrowing asked for (EvalOptions.period, canonical)
+    employee: str | None = None
+    locale: str = "ru"
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    records: str | None = None  # the table of facts aggregated from records
+    spill: str | None = None  # DuckDB's temporary folder
+    progress: Any = None  # progress.Progress
+
+    def __post_init__(self) -> None:
+        if self.spill:  # a session its caller never closed still leaves no spill folder behind
+            weakref.finalize(self, shutil.rmtree, self.spill, True)
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self.connection.close()
+        finally:
+            if self.spill:
+                shutil.rmtree(self.spill, ignore_errors=True)
+                self.spill = None
+
+    def stage(self, name: str) -> Any:
+        from contextlib import nullcontext
+
+        return self.progress.stage(name) if self.progress is not None else nullcontext()
+
+    # -- fetching
+    def fetch(self, name: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """One output (kpis, rules, metrics) as rows, decimals as exact `Decimal`s."""
+        from kpidsl.engine.compile import DECIMAL_OUTPUTS
+
+        decimals = DECIMAL_OUTPUTS.get(name, ())
+        if name == "metrics":
+            result = self.connection.execute(_as_text(self.plan, name))
+        else:
+            result = self.connection.execute(select_as_text(self.connection, _out_table(name), decimals))
+        names = [d[0] for d in result.description or []]
+        return names, _decimals(result.fetchall(), names, decimals)
+
+    def fact_index(self, employees: set[str]) -> "FactIndex":
+        """Every fact value of the department and of `employees` (for explaining unknowns)."""
+        from kpidsl.results.assemble import FactValues
+
+        rows = [r for r in self.rows if r.employee is None or r.employee in employees]
+        aggregated: list[tuple[str, str | None, str, Decimal | None]] = []
+        if self.records is not None:
+            from sqlglot import exp
+
+            people = exp.select(exp.Unnest(expressions=[exp.cast(exp.Placeholder(), "VARCHAR[]")]))
+            query = (exp.select("period", "employee", "fact", exp.cast(exp.column("value", quoted=True), "VARCHAR"))
+                     .from_(exp.to_table(self.records, quoted=True))
+                     .where(exp.or_(exp.column("employee", quoted=True).is_(exp.null()),
+                                    exp.In(this=exp.column("employee", quoted=True), query=people.subquery()))))
+            fetched = self.connection.execute(query.sql(dialect="duckdb", identify=True), [sorted(employees)]).fetchall()
+            aggregated = [(p, e, f, None if v is None else Decimal(v)) for p, e, f, v in fetched]
+        return FactValues(rows, self.periods, aggregated)
+
+    def results(self) -> "Results | None":
+        """Fetch every output and assemble `Results` (None, with a diagnostic, if DuckDB fails)."""
+        import duckdb
+
+        from kpidsl.results.assemble import assemble
+
+        try:
+            with self.stage("assemble"):
+                fetched: Fetched = {name: self.fetch(name) for name in self.plan.statements if name != "values"}
+                results = assemble(self.plan, fetched, self.fact_index, self.periods, self.roster, self.period,
+                                   self.employee, self.locale, self.diagnostics)
+        except duckdb.Error as exc:
+            self.diagnostics.append(_duckdb_failure(exc))
+            return None
+        results.diagnostics = list(self.diagnostics)
+        return results
+
+
+def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) -> tuple[Session | None, list[Diagnostic]]:
+    """Load the inputs, aggregate records and run the plan; the session holds the outputs.
+
+    Returns None (and the diagnostics saying why) when nothing can be evaluated."""
+    import duckdb
+
+    from kpidsl.api import EvalOptions
+    from kpidsl.engine.compile import compile_model
+    from kpidsl.engine.lower import CompileError
+    from kpidsl.engine.records import aggregated_facts
+
+    options = options or EvalOptions()
+    diagnostics: list[Diagnostic] = []
+    roster = build_roster(model, table, diagnostics)
+    aggregated = {name for facts in aggregated_facts(model).values() for name, _ in facts}
+    rows = clean_rows(model, table, {e for e, _ in roster}, diagnostics, aggregated)
+    computed = model if options.metrics else results_only(model)
+    try:
+        connection, spill = connect(options)
+    except duckdb.Error as exc:  # a memory limit or thread count DuckDB refuses
+        diagnostics.append(error("E099", f"DuckDB refused the settings: {_first_line(exc)}", None,
+                                 "check --memory-limit (e.g. 2GB) and --threads"))
+        return None, diagnostics
+    session = Session(model, None, connection, roster, rows, locale=options.locale or model.locale,  # type: ignore[arg-type]
+                      diagnostics=diagnostics, spill=spill, progress=options.progress)
+    try:
+        with session.stage("aggregate"):
+            _load_inputs(connection, rows, roster)
+            record_periods = _add_records(session, options, computed)
+        if record_periods is None:
+            session.close()
+            return None, diagnostics
+        session.periods = periods = sort_periods([*{r.period for r in rows}, *record_periods])
+        if not rows and not record_periods:
+            diagnostics.append(warning("E012", "there are no fact values to evaluate",
+                                       DataLocation(table.files[0]) if table.files else None,
+                                       "check that the facts file has rows and that its fact names match the ruleset"))
+        session.period, session.employee = _filters(model, options, periods, roster, diagnostics)
+        try:
+            session.plan = compile_model(computed, minor_digits(model.currency))
+        except CompileError as exc:
+            diagnostics.append(error("E030", f"the ruleset cannot be evaluated: {exc}", exc.span,  # type: ignore[arg-type]
+                                     "run `kpidsl check` on the ruleset and fix its errors"))
+            session.close()
+            return None, diagnostics
+        with session.stage("score"):
+            if options.engine == "spark":  # kpidsl.engine.spark scores the plan and leaves the outputs here
+                from kpidsl.engine.spark import score as score_on_spark
+
+                if not score_on_spark(session, options):
+                    session.close()
+                    return None, diagnostics
+            else:
+                _score(session)
+    except duckdb.Error as exc:
+        diagnostics.append(_duckdb_failure(exc))
+        session.close()
+        return None, diagnostics
+    except BaseException:
+        session.close()
+        raise
+    return session, diagnostics
+
+
+def results_only(model: Model) -> Model:
+    """`model` with only the values the results read — through KPI lines and their cards,
+    quality conditions, actions, schemes and rules — for outputs without the metrics
+    table: an aggregated fact or a metric nothing scores is neither read nor computed."""
+    import dataclasses
+
+    from kpidsl.check.depgraph import names_of, reachable, value_graph
+
+    parts: list[Any] = [rule.when for rule in model.rules.values()]
+    parts += [a.expr for scheme in model.schemes.values() for a in scheme.assignments]
+    for role in model.roles.values():
+        parts += role.requires
+        for line in role.kpis:
+            parts += [line.indicator, line.weight, line.baseline, line.target, line.bonus, *line.requires,
+                      *(a.condition for a in line.actions)]
+    starts = [n for n in names_of(p for p in parts if p is not None) if n in model.values]
+    keep = reachable(value_graph(model), starts)
+    return dataclasses.replace(model, values={n: d for n, d in model.values.items() if n in keep})
+
+
+def connect(options: "EvalOptions") -> tuple["duckdb.DuckDBPyConnection", str]:
+    """A fresh in-memory DuckDB with the run's limits and a private folder to spill into."""
+    import duckdb
+
+    # A folder of our own, not yet created: DuckDB creates it only if it spills (and removes
+    # it when the connection closes); Session.close removes whatever is left.
+    spill = os.path.join(tempfile.gettempdir(), f"kpidsl-spill-{os.getpid()}-{uuid.uuid4().hex[:12]}")
+    config: dict[str, Any] = {"preserve_insertion_order": False, "temp_directory": spill}
+    if options.memory_limit:
+        config["memory_limit"] = options.memory_limit
+    if options.threads:
+        config["threads"] = int(options.threads)
+    try:
+        return duckdb.connect(":memory:", config=config), spill
+    except BaseException:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise
+
+
+def _duckdb_failure(exc: Exception) -> Diagnostic:
+    import duckdb
+
+    if isinstance(exc, duckdb.OutOfRangeException):
+        return error("E040", f"a value exceeds the exact range (magnitude below 10^26): {exc}", None,
+                     "check the data's units; products and sums must stay below 10^26")
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return error("E099", f"DuckDB ran out of memory: {_first_line(exc)}", None,
+                     "give --memory-limit a value DuckDB can spill within, or more memory")
+    return error("E099", f"the evaluation failed inside DuckDB: {exc}", None,
+                 "this is a bug in kpidsl; please report it with the ruleset")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def build_roster(model: Model, table: FactTable, diagnostics: list[Diagnostic]) -> Roster:
+    chosen: dict[str, tuple[str, Location]] = {}
+    entries: list[tuple[str, str, Location, str]] = [
+        (e.name, e.role.text, e.role.span, f"ruleset line {e.span.line}") for e in model.employees]
+    entries += [(r.employee, r.role, r.location, f"roster row {r.location.row}") for r in table.roster]
+    for name, role, location, where in entries:
+        if name in chosen and chosen[name][0] != role:
+            diagnostics.append(warning(
+                "E002", f"{name} is listed with role `{chosen[name][0]}` and again with role `{role}` ({where}); "
+                        f"the later entry, `{role}`, is used", location,
+                "list each employee once, or keep the roles consistent"))
+        chosen[name] = (role, location)
+    roster: Roster = []
+    for name, (role, location) in chosen.items():
+        if role not in model.roles:
+            known = ", ".join(sorted(model.roles)) or "none"
+            diagnostics.append(error("E001", f"{name} has role `{role}`, which the ruleset does not define; "
+                                             "this employee is not evaluated", location,
+                                     f"use one of the ruleset's roles: {known}"))
+            continue
+        roster.append((name, role))
+    return roster
+
+
+def clean_rows(model: Model, table: FactTable, employees: set[str], diagnostics: list[Diagnostic],
+               aggregated: set[str] = frozenset()) -> list[FactRow]:  # type: ignore[assignment]
+    """The rows the plan can use: right period kind, exact range, no conflicting duplicates,
+    and not a fact the ruleset computes from records (`aggregated`)."""
+    kind = model.period_kind
+    good_periods: set[str] = set()
+    bad_periods: set[str] = set()
+    strangers: set[str] = set()
+    shadowed: set[str] = set()
+    limit = fp.MAX_VALUE
+    seen: dict[tuple[str, str | None, str], FactRow] = {}
+    for row in table.rows:
+        if row.fact in aggregated:
+            if row.fact not in shadowed:
+                shadowed.add(row.fact)
+                agg = model.facts[row.fact].aggregation
+                diagnostics.append(warning(
+                    "E007", f"`{row.fact}` is aggregated from records `{agg.records.text}`; "  # type: ignore[union-attr]
+                            "its rows in the facts files are ignored", row.location,
+                    "remove the rows from the facts file, or declare the fact without `= … from …`"))
+            continue
+        if row.period not in good_periods:  # each distinct period is checked once
+            if row.period in bad_periods:
+                continue
+            if kind_of(row.period) != kind or parse_period(row.period, kind) != row.period:
+                bad_periods.add(row.period)
+                diagnostics.append(error("E004", f"`{row.period}` is not a {kind} period; rows with it are skipped",
+                                         row.location, f"the ruleset counts in {kind}s: write periods like "
+                                                       f"{ {'quarter': '2026Q3', 'month': '2026-09', 'year': '2026'}[kind] }"))
+                continue
+            good_periods.add(row.period)
+        if not row.value.is_finite() or abs(row.value) >= limit:
+            diagnostics.append(error("E005", f"the value {row.value} of `{row.fact}` is beyond the exact range "
+                                             "(magnitude below 10^26); the row is skipped", row.location,
+                                     "check the value and its unit"))
+            continue
+        if row.employee is not None and row.employee not in employees and row.employee not in strangers:
+            strangers.add(row.employee)
+            diagnostics.append(warning("E003", f"facts for {row.employee}, who is not on the roster, are ignored",
+                                       row.location, "add an `employee` line to the ruleset or a roster row"))
+        key = (row.period, row.employee, row.fact)
+        first = seen.get(key)
+        if first is not None:
+            if first.value != row.value:
+                diagnostics.append(error(
+                    "E006", f"`{row.fact}` in {row.period}{' for ' + row.employee if row.employee else ''} has two "
+                            f"values: {first.value} (at {first.location}) and {row.value}; the first is used",
+                    row.location, "keep one row per period, employee and fact"))
+            continue
+        seen[key] = row
+    return list(seen.values())
+
+
+def _filters(model: Model, options: "EvalOptions", periods: list[str], roster: Roster,
+             diagnostics: list[Diagnostic]) -> tuple[str | None, str | None]:
+    period = None
+    if options.period is not None:
+        period = parse_period(options.period, model.period_kind)
+        if period is None or period not in periods:
+            shown = ", ".join(periods) or "none"
+            diagnostics.append(error("E010", f"period `{options.period}` is not in the data (periods: {shown})",
+                                     None, "choose one of the periods in the facts file"))
+    employee = options.employee
+    if employee is not None and employee not in {e for e, _ in roster}:
+        diagnostics.append(error("E011", f"employee `{employee}` is not on the roster", None,
+                                 "use the name exactly as the ruleset's `employee` line or the roster writes it"))
+    return period if period is not None else options.period, employee
+
+
+# ------------------------------------------------------------------ execution
+
+
+def _load_inputs(connection: "duckdb.DuckDBPyConnection", rows: list[FactRow], roster: Roster) -> None:
+    """The plan's two input tables; values travel as exact decimal text in list parameters."""
+    from kpidsl.engine.compile import FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
+
+    for create in input_tables():
+        connection.execute(create.sql(dialect="duckdb", identify=True))
+    if rows:  # DuckDB's text → DECIMAL cast rounds half away from zero
+        connection.execute(input_insert(FACTS_TABLE).sql(dialect="duckdb", identify=True),
+                           [[r.period for r in rows], [r.employee for r in rows], [r.fact for r in rows],
+                            [str(r.value) for r in rows]])
+    if roster:
+        connection.execute(input_insert(ROSTER_TABLE).sql(dialect="duckdb", identify=True),
+                           [[e for e, _ in roster], [r for _, r in roster]])
+
+
+def _add_records(session: Session, options: "EvalOptions", model: Model) -> list[str] | None:
+    """Aggregate the ruleset's records into `kpidsl_facts`; their periods, or None on errors.
+
+    Who gets own values (docs/scale.md): everyone who appears in the records, and
+    everyone on the roster whose role someone appearing in the records has — a
+    manager without a single deal or lead gets 0, not the department's total —
+    while a role nobody of whom appears (the head of sales) reads the department's
+    values.  Records of people not on the roster count in department totals only,
+    with a warning."""
+    from sqlglot import exp
+
+    from kpidsl.engine.compile import FACTS_TABLE, ROSTER_TABLE
+    from kpidsl.engine.records import aggregate_records, aggregated_facts, resolve_files
+
+    con, diagnostics = session.connection, session.diagnostics
+    if not aggregated_facts(model):
+        unused = resolve_files(model, options.records, must_exist=False)[1] if options.records else []
+        diagnostics.extend(unused)  # a --source for records nothing uses: still say if the name is wrong
+        return None if any(d.is_error for d in unused) else []
+    table, found = aggregate_records(model, options.records, con, roster=ROSTER_TABLE)
+    diagnostics.extend(found)
+    if table is None:
+        return None if any(d.is_error for d in found) else []
+    session.records = table
+
+    def col(name: str) -> exp.Column:
+        return exp.column(name, quoted=True)
+
+    def run_sql(query: exp.Expression) -> list[tuple[Any, ...]]:
+        return con.execute(query.sql(dialect="duckdb", identify=True)).fetchall()
+
+    source = exp.to_table(table, quoted=True)
+    on_roster = exp.select(col("employee")).from_(exp.to_table(ROSTER_TABLE, quoted=True))
+    strangers = [r[0] for r in run_sql(
+        exp.select(col("employee")).distinct().from_(source)
+        .where(exp.and_(exp.not_(col("employee").is_(exp.null())),
+                        exp.not_(exp.In(this=col("employee"), query=on_roster.subquery()))))
+        .order_by(col("employee")))]
+    if strangers and session.roster:
+        shown = ", ".join(strangers[:5]) + (f" and {len(strangers) - 5} more" if len(strangers) > 5 else "")
+        span = next((model.records[n].employee_column.span for n in aggregated_facts(model)  # type: ignore[union-attr]
+                     if model.records[n].employee_column is not None), None)
+        diagnostics.append(warning(
+            "E003", f"the records name {len(strangers)} employee(s) who are not on the roster ({shown}); "
+                    "their records count in department totals only", span,
+            "add them to the roster (--roster) or the ruleset's `employee` lines"))
+    insert = exp.insert(
+        exp.select(col("period"), col("employee"), col("fact"), col("value")).from_(source.copy())
+        .where(exp.or_(col("employee").is_(exp.null()), exp.In(this=col("employee"), query=on_roster.subquery()))),
+        exp.to_table(FACTS_TABLE, quoted=True))
+    con.execute(insert.sql(dialect="duckdb", identify=True))
+    return [r[0] for r in run_sql(exp.select(col("period")).distinct().from_(source.copy()))]
+
+
+def _out_table(name: str) -> str:
+    return {"kpis": KPIS_TABLE, "rules": RULES_TABLE}[name]
+
+
+def _score(session: Session) -> None:
+    """Run `values`, then keep `kpis` and `rules` as temporary tables for fetching or streaming."""
+    from sqlglot import exp
+
+    plan, con = session.plan, session.connection
+    con.execute(plan.sql("values"))
+    for name in ("kpis", "rules"):
+        if name not in plan.statements:
+            continue
+        create = exp.Create(this=exp.to_table(_out_table(name), quoted=True), kind="TABLE",
+                            expression=fp.for_dialect(plan.statements[name], "duckdb"),
+                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+        con.execute(create.sql(dialect="duckdb", identify=True))
+
+
+def select_as_text(connection: "duckdb.DuckDBPyConnection", table: str, decimals: tuple[str, ...]) -> str:
+    """SELECT every column of `table`, its decimal columns cast to text: DuckDB converts DECIMAL
+    to Python `Decimal` several times slower than text, and `Decimal(text)` is exact."""
+    from sqlglot import exp
+
+    described = connection.execute(exp.select(exp.Star()).from_(exp.to_table(table, quoted=True)).limit(0)
+                                   .sql(dialect="duckdb", identify=True)).description or []
+    items = [exp.cast(exp.column(d[0], quoted=True), "VARCHAR").as_(d[0], quoted=True) if d[0] in decimals
+             else exp.column(d[0], quoted=True) for d in described]
+    return exp.select(*items).from_(exp.to_table(table, quoted=True)).sql(dialect="duckdb", identify=True)
+
+
+def _as_text(plan: "Plan", name: str) -> str:
+    """A statement with its decimal columns cast to text (see `select_as_text`)."""
+    from sqlglot import exp
+
+    from kpidsl.engine.compile import DECIMAL_OUTPUTS
+
+    statement = plan.statements[name]
+    decimals = DECIMAL_OUTPUTS.get(name, ())
+    if not decimals:
+        return plan.sql(name)
+    outputs = statement.named_selects
+    items = [exp.cast(exp.column(n, quoted=True), "VARCHAR").as_(n, quoted=True) if n in decimals
+             else exp.column(n, quoted=True) for n in outputs]
+    order = statement.args.get("order")
+    inner = fp.for_dialect(statement, "duckdb").copy()
+    inner.set("order", None)
+    query = exp.select(*items).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("q", quoted=True))))
+    if order is not None:
+        query.set("order", order.copy())
+    return query.sql(dialect="duckdb", identify=True)
+
+
+def _decimals(records: list[tuple[Any, ...]], names: list[str], decimals: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Text back to exact `Decimal`s (a cache: weights, targets and zeros repeat a lot)."""
+    positions = [i for i, n in enumerate(names) if n in decimals]
+    if not positions:
+        return records
+    cache: dict[str, Decimal] = {}
+
+    def dec(text: str | None) -> Decimal | None:
+        if text is None:
+            return None
+        value = cache.get(text)
+        if value is None:
+            value = cache[text] = Decimal(text)
+        return value
+
+    out = []
+    for record in records:
+        row = list(record)
+        for i in positions:
+            row[i] = dec(row[i])
+        out.append(tuple(row))
+    return out
+
+
+def batches(connection: "duckdb.DuckDBPyConnection", query: str, size: int = 20_000,
+            parameters: list[Any] | None = None) -> Iterator[list[tuple[Any, ...]]]:
+    """A query's rows in batches (bulk output never holds every row at once)."""
+    result = connection.execute(query, parameters) if parameters is not None else connection.execute(query)
+    while True:
+        chunk = result.fetchmany(size)
+        if not chunk:
+            return
+        yield chunk

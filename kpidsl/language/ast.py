@@ -1,0 +1,324 @@
+"""The typed AST of a ruleset: frozen dataclasses, each with its source span.
+
+The parser builds these from Lark's parse tree; nothing after the parser sees a
+`lark.Tree`.  A declaration's `span` points at its name, so diagnostics about it
+land where a reader looks.  References to other declarations are `Ident`s so
+"unknown name" errors can point at the reference itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal, Union
+
+from kpidsl.base.diagnostics import Span
+
+# ------------------------------------------------------------------ expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Ident:
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    value: Decimal  # `20%` is Decimal("0.20")
+    text: str  # as written, for the formatter: "10_000_000", "20%"
+    span: Span
+
+    @property
+    def is_percent(self) -> bool:
+        return self.text.endswith("%")
+
+
+@dataclass(frozen=True, slots=True)
+class String:
+    value: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    function: str
+    args: tuple[Expr, ...]
+    span: Span
+
+
+UnaryOp = Literal["-", "not"]
+BinaryOp = Literal["+", "-", "*", "/", "<", "<=", ">", ">=", "=", "!=", "and", "or"]
+ARITHMETIC_OPS = ("+", "-", "*", "/")
+COMPARISON_OPS = ("<", "<=", ">", ">=", "=", "!=")
+LOGICAL_OPS = ("and", "or")
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: UnaryOp
+    operand: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: BinaryOp
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class IfThen:
+    condition: Expr
+    then: Expr
+    otherwise: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleRow:
+    below: Expr
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """A stepped table: the value of the first row whose `below` bound exceeds the subject."""
+
+    subject: Expr
+    rows: tuple[ScaleRow, ...]
+    otherwise: Expr
+    span: Span
+
+
+Expr = Union[Number, String, Name, Call, Unary, Binary, IfThen, Scale]
+
+# ------------------------------------------------------------------ declarations
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    title: str
+    client: str | None
+    currency: Ident | None
+    period_kind: Ident | None
+    locale: Ident | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    path: str  # as written: "std/marketing", "../common/base.kpi"
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregation:
+    """`= sum amount from deals where status = "won"`: a fact computed from records."""
+
+    function: Literal["sum", "count", "avg", "min", "max"]
+    distinct: bool
+    column: Ident | None  # None only for `count`
+    records: Ident
+    where: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    name: str
+    title: str | None
+    unit: Ident | None
+    source: Ident | None
+    area: Ident | None
+    aggregation: Aggregation | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    """A source of raw records (deals, leads, ad spend rows) that facts aggregate."""
+
+    name: str
+    title: str | None
+    file: str | None
+    date_column: Ident | None
+    employee_column: Ident | None
+    span: Span
+
+
+Direction = Literal["higher", "lower"]
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    name: str
+    title: str | None
+    formula: Expr
+    unit: Ident | None
+    better: Direction | None  # None: not written (higher)
+    kind: Ident | None  # "result" | "process"; None: not written (result)
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class KpiCard:
+    """The seed's "logic of building an indicator": a KPI with its passport."""
+
+    name: str
+    title: str | None
+    measures: str | None
+    audience: str | None
+    access: str | None
+    source: str | None
+    frequency: Ident | None
+    owner: str | None
+    indicator: Ident | None
+    goal: Expr | None
+    goal_by: str | None  # ISO date
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    name: str
+    expr: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    name: str
+    title: str | None
+    assignments: tuple[Assignment, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    condition: Expr
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class KpiLine:
+    """One KPI of a role: `kpi roas weight 0.3 baseline 15 target 20 bonus 10000`."""
+
+    indicator: Ident  # a metric, fact or KPI card
+    weight: Expr | None
+    baseline: Expr | None
+    target: Expr | None
+    bonus: Expr | None
+    requires: tuple[Expr, ...]
+    actions: tuple[Action, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str
+    title: str | None
+    scheme: Ident | None
+    controls: tuple[Ident, ...]
+    requires: tuple[Expr, ...]  # role-wide quality conditions
+    kpis: tuple[KpiLine, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Employee:
+    name: str
+    role: Ident
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """A company goal or a parameter: a named constant that targets cascade from."""
+
+    kind: Literal["goal", "param"]
+    name: str
+    title: str | None
+    expr: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    title: str | None
+    when: Expr | None
+    level: Ident | None
+    actions: tuple[str, ...]
+    message: str | None
+    span: Span
+
+
+Declaration = Union[Fact, Records, Metric, KpiCard, Scheme, Role, Employee, Goal, Rule]
+Item = Union[Header, Import, Declaration]
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    text: str  # including the leading '#'
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    """One parsed file: its items in source order, and its comments (for `fmt`)."""
+
+    file: str
+    items: tuple[Item, ...]
+    comments: tuple[Comment, ...] = ()
+
+    @property
+    def header(self) -> Header | None:
+        return next((i for i in self.items if isinstance(i, Header)), None)
+
+    @property
+    def imports(self) -> tuple[Import, ...]:
+        return tuple(i for i in self.items if isinstance(i, Import))
+
+    @property
+    def declarations(self) -> tuple[Declaration, ...]:
+        return tuple(i for i in self.items if not isinstance(i, (Header, Import)))
+
+
+def walk(expr: Expr):  # type: ignore[no-untyped-def]
+    """Every sub-expression of `expr`, itself first."""
+    yield expr
+    if isinstance(expr, Call):
+        for a in expr.args:
+            yield from walk(a)
+    elif isinstance(expr, Unary):
+        yield from walk(expr.operand)
+    elif isinstance(expr, Binary):
+        yield from walk(expr.left)
+        yield from walk(expr.right)
+    elif isinstance(expr, IfThen):
+        yield from walk(expr.condition)
+        yield from walk(expr.then)
+        yield from walk(expr.otherwise)
+    elif isinstance(expr, Scale):
+        yield from walk(expr.subject)
+        for row in expr.rows:
+            yield from walk(row.below)
+            yield from walk(row.value)
+        yield from walk(expr.otherwise)
+
+
+def names_in(expr: Expr) -> list[Name]:
+    """The names an expression refers to, in order (function names excluded)."""
+    return [e for e in walk(expr) if isinstance(e, Name)]

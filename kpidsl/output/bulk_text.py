@@ -1,0 +1,387 @@
+"""Bulk JSON and CSV text, laid out by DuckDB itself.
+
+For 100 000 employees the JSON is most of a gigabyte; fetching 1.2 million KPI rows
+into Python tuples and formatting them there takes longer than the whole
+evaluation.  So DuckDB writes the text: one string per employee result (JSON) or
+per KPI row (CSV), in output order, in chunks of employees, and Python only copies
+the strings to the output.  The text is byte for byte what `export.render_json` /
+`export.render_csv` write (the tests compare them):
+
+* numbers as `Results.to_json` writes them: an integral value as an integer, any
+  other as its exact decimal text without trailing zeros (DECIMAL(38,12) prints
+  with no exponent); money as the decimal text with the currency's minor digits;
+* strings are encoded in Python (`json.encoder.encode_basestring`, the csv
+  module's quoting, `cells.neutralise`) — the ruleset's texts once per KPI line,
+  the people's names once per person — and only concatenated in SQL;
+* the CSV's gates and actions cells, which depend on the row, are quoted and
+  neutralised in SQL by the same rules.
+
+`usable` says whether the kpis rows have the decimal types this relies on;
+otherwise bulk.py formats in Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import reduce
+from json.encoder import encode_basestring
+from typing import TYPE_CHECKING, BinaryIO, Iterator
+
+from sqlglot import exp
+
+from kpidsl.output.cells import FORMULA_PATTERN, neutralise
+from kpidsl.output.export import CSV_COLUMNS
+
+if TYPE_CHECKING:
+    from kpidsl.engine.compile import LinePlan
+    from kpidsl.engine.session import Session
+
+CHUNK = 25_000  # employees per query: DuckDB holds one chunk's text at a time
+_DECIMAL = "DECIMAL(38,12)"
+
+
+def _lit(text: str) -> exp.Expression:
+    return exp.Literal.string(text)
+
+
+def _col(name: str, table: str) -> exp.Column:
+    return exp.Column(this=exp.to_identifier(name, quoted=True), table=exp.to_identifier(table, quoted=True))
+
+
+def _cat(*parts: exp.Expression | str) -> exp.Expression:
+    """parts joined with ||; plain strings become literals (adjacent ones are merged)."""
+    merged: list[exp.Expression | str] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    items = [_lit(p) if isinstance(p, str) else p for p in merged]
+    if len(items) == 1:
+        return items[0]
+    # one concat(…) builds the string once; a || b || c … copies it at every step.  concat
+    # reads NULL as empty, so every part here is a value that is never NULL.
+    return exp.Anonymous(this="concat", expressions=items)
+
+
+def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _case(ifs: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in ifs], default=default) if ifs else default
+
+
+def _by_line(plan_lines: list["LinePlan"], build: "callable", default: exp.Expression) -> exp.Expression:  # type: ignore[valid-type]
+    ifs = [(exp.EQ(this=_col("line", "k"), expression=exp.Literal.number(line.id)), build(line)) for line in plan_lines]
+    return _case([(c, v) for c, v in ifs if v is not None], default)
+
+
+def usable(session: "Session") -> bool:
+    """Are the kpis outputs the DECIMAL columns this module formats?"""
+    from kpidsl.engine.session import KPIS_TABLE
+
+    describe = exp.Describe(this=exp.Table(this=exp.to_identifier(KPIS_TABLE, quoted=True)))
+    types = {r[0]: r[1] for r in session.connection.execute(describe.sql(dialect="duckdb")).fetchall()}
+    numbers = ("weight", "baseline", "target", "fact", "attainment", "index", "deviation")
+    money = f"DECIMAL(38,{session.plan.minor_digits})"
+    return all(types.get(n) == _DECIMAL for n in numbers) and \
+        all(types.get(n) == money for n in ("plan_bonus", "bonus"))
+
+
+# ------------------------------------------------------------------ encoded names
+
+
+def csv_field(text: str) -> str:
+    """One CSV field as csv.writer (excel dialect, minimal quoting) writes it."""
+    if not any(c in text for c in ',"\r\n'):
+        return text
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([text, ""])
+    return buffer.getvalue()[:-1]
+
+
+PERIOD_TEXT = "kpidsl_bulk_period_text"  # pos, the period as JSON (pj) and CSV (pc)
+PEOPLE_TEXT = "kpidsl_bulk_people_text"  # pos, employee and role as JSON (ej, rj), and as CSV with the role title (ec, rc, tc)
+
+
+def encode_names(session: "Session") -> None:
+    """The wanted periods' and people's names encoded for JSON and CSV, as temporary tables."""
+    from kpidsl.output.bulk import temp_table, wanted_grid
+
+    periods, people = wanted_grid(session)
+    titles = {name: role.title or name for name, role in session.model.roles.items()}
+    roles = {r: (encode_basestring(r), csv_field(neutralise(r)), csv_field(neutralise(titles[r]))) for _, r in people}
+    temp_table(session, PERIOD_TEXT, {"pos": list(range(len(periods))), "pj": [encode_basestring(p) for p in periods],
+                                      "pc": [csv_field(neutralise(p)) for p in periods]})
+    temp_table(session, PEOPLE_TEXT, {
+        "pos": list(range(len(people))), "ej": [encode_basestring(e) for e, _ in people],
+        "rj": [roles[r][0] for _, r in people], "ec": [csv_field(neutralise(e)) for e, _ in people],
+        "rc": [roles[r][1] for _, r in people], "tc": [roles[r][2] for _, r in people]})
+
+
+# ------------------------------------------------------------------ SQL pieces
+
+
+def _json_number(x: exp.Expression) -> exp.Expression:
+    """`Results.to_json`'s number for a DECIMAL(38,12) value: an integer, or the exact decimal
+    without trailing zeros."""
+    integral = exp.EQ(this=x.copy(), expression=exp.Trunc(this=x.copy()))
+    as_int = exp.cast(exp.cast(x.copy(), "HUGEINT"), "VARCHAR")
+    exact = _fn("rtrim", exp.cast(x.copy(), "VARCHAR"), _lit("0"))
+    return _case([(x.copy().is_(exp.null()), _lit("null")), (integral, as_int)], exact)
+
+
+def _json_bool(x: exp.Expression) -> exp.Expression:
+    return _case([(x.copy().is_(exp.null()), _lit("null")), (x.copy(), _lit("true"))], _lit("false"))
+
+
+def _money_text(name: str, zero: str) -> exp.Expression:
+    return exp.Coalesce(this=exp.cast(_col(name, "k"), "VARCHAR"), expressions=[_lit(zero)])
+
+
+def _plain(x: exp.Expression) -> exp.Expression:
+    """`export.plain`: the decimal without trailing zeros (DuckDB's text always has a point)."""
+    text = exp.cast(x.copy(), "VARCHAR")
+    stripped = _fn("rtrim", _fn("rtrim", text, _lit("0")), _lit("."))
+    return _case([(x.copy().is_(exp.null()), _lit(""))], stripped)
+
+
+def _csv_cell(text: exp.Column) -> exp.Expression:
+    """neutralise, then quote as csv.writer would (`text` is a column: it is read several times)."""
+    dangerous = _fn("regexp_matches", text.copy(), _lit(FORMULA_PATTERN))
+    neutral = _case([(dangerous, _cat("'", text.copy()))], text.copy())
+    special = _fn("regexp_matches", text.copy(), _lit('[,"\r\n]'))  # neutralising adds none of these
+    quoted = _cat('"', _fn("replace", neutral.copy(), _lit('"'), _lit('""')), '"')
+    return _case([(special, quoted)], neutral)
+
+
+def _fired_actions(line: "LinePlan") -> list[tuple[exp.Expression, str]]:
+    return [(exp.EQ(this=_col(f"action_{j}", "k"), expression=exp.true()), text)
+            for j, text in enumerate(line.actions, start=1)]
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def _kpi_json(session: "Session") -> exp.Expression:
+    """One KPI object, as render_json lays it out inside an employee's `kpis` list."""
+    plan = session.plan
+    zero = f"{0:.{plan.minor_digits}f}"
+    pad = " " * 10
+
+    def head(line: "LinePlan") -> exp.Expression:
+        return _lit(f'        {{\n{pad}"kpi": {encode_basestring(line.kpi)},\n'
+                    f'{pad}"title": {encode_basestring(line.title)},\n'
+                    f'{pad}"better": {encode_basestring(line.better)},\n')
+
+    def gates(line: "LinePlan") -> exp.Expression | None:
+        if not line.gates:
+            return None
+        items: list[exp.Expression | str] = []
+        for j, text in enumerate(line.gates, start=1):
+            items += [",\n" if j > 1 else "", f'            {{\n              "condition": {encode_basestring(text)},\n'
+                      '              "passed": ', _json_bool(_col(f"gate_{j}", "k")), "\n            }"]
+        return _cat("[\n", *items, f"\n{pad}]")
+
+    def actions(line: "LinePlan") -> exp.Expression | None:
+        fired = _fired_actions(line)
+        if not fired:
+            return None
+        listed = _fn("concat_ws", _lit(",\n"), *[
+            _case([(cond, _lit(f"            {encode_basestring(text)}"))], exp.null()) for cond, text in fired])
+        return _case([(reduce(exp.or_, [c for c, _ in fired]), _cat("[\n", listed, f"\n{pad}]"))], _lit("[]"))
+
+    weight = _case([(_col("weight", "k").is_(exp.null()), _lit("0"))], _json_number(_col("weight", "k")))
+    return _cat(
+        _by_line(plan.lines, head, _lit("")),
+        f'{pad}"weight": ', weight, f',\n{pad}"baseline": ', _json_number(_col("baseline", "k")),
+        f',\n{pad}"target": ', _json_number(_col("target", "k")), f',\n{pad}"fact": ', _json_number(_col("fact", "k")),
+        f',\n{pad}"attainment": ', _json_number(_col("attainment", "k")),
+        f',\n{pad}"index": ', _json_number(_col("index", "k")), f',\n{pad}"index_plan": ', weight.copy(),
+        f',\n{pad}"deviation": ', _json_number(_col("deviation", "k")),
+        f',\n{pad}"plan_bonus": "', _money_text("plan_bonus", zero), f'",\n{pad}"bonus": "', _money_text("bonus", zero),
+        f'",\n{pad}"status": "', _col("status", "k"), f'",\n{pad}"gates": ', _by_line(plan.lines, gates, _lit("[]")),
+        f',\n{pad}"actions": ', _by_line(plan.lines, actions, _lit("[]")), "\n        }")
+
+
+def _role_gates_json(session: "Session") -> exp.Expression:
+    plan = session.plan
+    ifs = []
+    for role, texts in plan.role_gates.items():
+        if not texts:
+            continue
+        items: list[exp.Expression | str] = []
+        for j, text in enumerate(texts, start=1):
+            items += [",\n" if j > 1 else "", f'        {{\n          "condition": {encode_basestring(text)},\n'
+                      '          "passed": ', _json_bool(_col(f"role_gate_{j}", "k")), "\n        }"]
+        ifs.append((exp.EQ(this=_col("role", "k"), expression=_lit(role)), _cat("[\n", *items, "\n      ]")))
+    return _case(ifs, _lit("[]"))
+
+
+def _chunk_filter() -> exp.Expression:
+    """One period ($1) and a range of roster positions ($2 … $3): the query is planned once."""
+    def param(i: int) -> exp.Expression:
+        return exp.cast(exp.Placeholder(this=str(i)), "INTEGER")
+
+    return exp.and_(exp.EQ(this=_col("ppos", "k"), expression=param(1)),
+                    exp.Between(this=_col("epos", "k"), low=param(2), high=param(3)))
+
+
+def json_query(session: "Session") -> exp.Select:
+    """The employee results of one period and a range of roster positions (parameters), as
+    JSON fragments in order: (starts an employee?, text).  An employee's KPI rows are
+    consecutive and its role's lines are known, so the first line's fragment opens the
+    employee object and the last one closes it (with the role's gates and the totals);
+    an employee without KPI rows is one fragment.  Grouping in SQL instead costs more
+    than the whole evaluation."""
+    from kpidsl.output.bulk import TOTALS, _table
+
+    plan = session.plan
+    zero = f"{0:.{plan.minor_digits}f}"
+    lines_of: dict[str, list[int]] = {}
+    for line in plan.lines:
+        lines_of.setdefault(line.role, []).append(line.id)
+    firsts = [ids[0] for ids in lines_of.values()]
+    lasts = [ids[-1] for ids in lines_of.values()]
+    line = _col("line", "k")
+    head = _cat('    {\n      "period": ', _col("pj", "p"), ',\n      "employee": ', _col("ej", "e"),
+                ',\n      "role": ', _col("rj", "e"), ',\n      "kpis": ')
+
+    def total(name: str) -> exp.Expression:
+        return exp.Coalesce(this=exp.cast(_col(name, "t"), "VARCHAR"), expressions=[_lit(zero)])
+
+    tail = _cat(',\n      "gates": ', _role_gates_json(session), ',\n      "plan_bonus": "', total("plan_bonus"),
+                '",\n      "bonus": "', total("bonus"), '"\n    }')
+    is_first = exp.In(this=line.copy(), expressions=[exp.Literal.number(i) for i in firsts]) if firsts else exp.false()
+    is_last = exp.In(this=line.copy(), expressions=[exp.Literal.number(i) for i in lasts]) if lasts else exp.false()
+    fragment = _cat(_case([(is_first, _cat(head, "[\n"))], _lit("")), _kpi_json(session),
+                    _case([(is_last, _cat("\n      ]", tail))], _lit(",\n")))
+    empty = _cat(head.copy(), '[],\n      "gates": [],\n      "plan_bonus": "', zero, '",\n      "bonus": "', zero,
+                 '"\n    }')
+    no_kpis = line.copy().is_(exp.null())
+    starts = exp.or_(no_kpis.copy(), is_first.copy())
+    text = _case([(no_kpis, empty)], fragment)
+    on = exp.and_(exp.EQ(this=_col("ppos", "t"), expression=_col("ppos", "k")),
+                  exp.EQ(this=_col("epos", "t"), expression=_col("epos", "k")))
+    return (_named(exp.select(starts, text)).join(_table(TOTALS, "t"), on=on, join_type="left")
+            .where(_chunk_filter()).order_by(_col("epos", "k"), _col("line", "k")))
+
+
+def _named(select: exp.Select) -> exp.Select:
+    """The sorted rows (as "k") with the encoded names of their period ("p") and person ("e")."""
+    from kpidsl.output.bulk import ROWS, _table
+
+    return (select.from_(_table(ROWS, "k"))
+            .join(_table(PERIOD_TEXT, "p"), on=exp.EQ(this=_col("pos", "p"), expression=_col("ppos", "k")))
+            .join(_table(PEOPLE_TEXT, "e"), on=exp.EQ(this=_col("pos", "e"), expression=_col("epos", "k"))))
+
+
+def _chunks(session: "Session") -> Iterator[tuple[int, int, int]]:
+    from kpidsl.output.bulk import wanted_grid
+
+    periods, people = wanted_grid(session)
+    for p in range(len(periods)):
+        for first in range(0, len(people), CHUNK):
+            yield p, first, min(first + CHUNK, len(people)) - 1
+
+
+def json_employees(session: "Session") -> Iterator[str]:
+    """Each employee result's JSON text, in output order."""
+    from kpidsl.output.bulk import TOTALS, ROWS, _table
+
+    encode_names(session)
+    money = exp.DataType.build(f"DECIMAL(38, {session.plan.minor_digits})")
+    totals = (exp.select(_col("ppos", "k"), _col("epos", "k"),
+                         *(exp.alias_(exp.cast(exp.Sum(this=_col(n, "k")), money.copy()), n, quoted=True)
+                           for n in ("plan_bonus", "bonus")))
+              .from_(_table(ROWS, "k")).group_by(_col("ppos", "k"), _col("epos", "k")))
+    session.connection.execute(exp.Create(this=_table(TOTALS), kind="TABLE", replace=True, expression=totals,
+                                          properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+                               .sql(dialect="duckdb"))
+    query = json_query(session).sql(dialect="duckdb")
+    pending: list[str] = []
+    for chunk in _chunks(session):
+        result = session.connection.execute(query, list(chunk))
+        while True:
+            rows = result.fetchmany(20_000)
+            if not rows:
+                break
+            for starts, text in rows:
+                if starts and pending:
+                    yield "".join(pending)
+                    pending = []
+                pending.append(text)
+    if pending:
+        yield "".join(pending)
+
+
+# ------------------------------------------------------------------ CSV
+
+
+def csv_query(session: "Session") -> exp.Select:
+    """One CSV line (with its \\r\\n) per KPI row of one period and a range of roster positions
+    (parameters)."""
+    plan = session.plan
+    zero = f"{0:.{plan.minor_digits}f}"
+
+    def fixed(line: "LinePlan") -> exp.Expression:
+        return _lit(",".join(csv_field(neutralise(c)) for c in (line.kpi, line.title, line.better, line.unit or "",
+                                                                  line.kind)) + ",")
+
+    state = {"passed": exp.true(), "failed": exp.false()}
+
+    def gate_state(column: exp.Expression) -> exp.Expression:
+        return _case([(column.copy().is_(exp.null()), _lit("no data"))] +
+                     [(exp.EQ(this=column.copy(), expression=v), _lit(k)) for k, v in state.items()], _lit("no data"))
+
+    def gates(line: "LinePlan") -> exp.Expression:
+        parts: list[exp.Expression | str] = []
+        for j, text in enumerate(plan.role_gates.get(line.role, ()), start=1):
+            parts += ["\n" if parts else "", f"role: {text}: ", gate_state(_col(f"role_gate_{j}", "k"))]
+        for j, text in enumerate(line.gates, start=1):
+            parts += ["\n" if parts else "", f"{text}: ", gate_state(_col(f"gate_{j}", "k"))]
+        return _cat(*parts) if parts else _lit("")
+
+    def actions(line: "LinePlan") -> exp.Expression | None:
+        fired = _fired_actions(line)
+        if not fired:
+            return None
+        return exp.Coalesce(this=_fn("concat_ws", _lit("\n"), *[_case([(c, _lit(t))], exp.null()) for c, t in fired]),
+                            expressions=[_lit("")])
+
+    weight = _case([(_col("weight", "k").is_(exp.null()), _lit("0"))], _plain(_col("weight", "k")))
+    numbers: list[exp.Expression | str] = [weight]
+    for name in ("baseline", "target", "fact", "attainment", "index"):
+        numbers += [",", _plain(_col(name, "k"))]
+    numbers += [",", weight.copy(), ",", _plain(_col("deviation", "k")), ",", _money_text("plan_bonus", zero),
+                ",", _money_text("bonus", zero), ","]
+    head = _cat(_col("pc", "p"), ",", _col("ec", "e"), ",", _col("rc", "e"), ",", _col("tc", "e"), ",",
+                _by_line(plan.lines, fixed, _lit(",,,,,")), *numbers)
+    cells = (_named(exp.select(
+        exp.alias_(head, "head", quoted=True), exp.alias_(_col("status", "k"), "status", quoted=True),
+        exp.alias_(_by_line(plan.lines, gates, _lit("")), "gates", quoted=True),
+        exp.alias_(_by_line(plan.lines, actions, _lit("")), "actions", quoted=True),
+        exp.alias_(_col("epos", "k"), "pos", quoted=True), exp.alias_(_col("line", "k"), "line", quoted=True)))
+        .where(exp.and_(_chunk_filter(), exp.not_(_col("line", "k").is_(exp.null())))))
+    text = _cat(_col("head", "c"), _csv_cell(_col("status", "c")), ",", _csv_cell(_col("gates", "c")), ",",
+                _csv_cell(_col("actions", "c")), "\r\n")
+    return (exp.select(text).from_(exp.alias_(exp.Subquery(this=cells), "c", quoted=True))
+            .order_by(_col("pos", "c"), _col("line", "c")))
+
+
+def write_csv(session: "Session", out: BinaryIO) -> None:
+    """`render_csv(results)`, laid out by DuckDB."""
+    encode_names(session)
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\r\n").writerow(CSV_COLUMNS)
+    out.write(b"\xef\xbb\xbf" + header.getvalue().encode("utf-8"))
+    query = csv_query(session).sql(dialect="duckdb")
+    for chunk in _chunks(session):
+        result = session.connection.execute(query, list(chunk))
+        while True:
+            rows = result.fetchmany(20_000)
+            if not rows:
+                break
+            out.write("".join(r[0] for r in rows).encode("utf-8"))

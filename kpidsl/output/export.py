@@ -1,0 +1,271 @@
+"""Export: a `Results` as a terminal table, JSON or CSV.
+
+These are the outputs that need no templates: the text table a consultant reads
+in the terminal, the JSON contract tools consume (`Results.to_json`, documented in
+docs/eval.md) and a CSV with one row per period × employee × KPI for spreadsheets.
+Reports (HTML, Markdown, XLSX) are rendered by `kpidsl.output.render`.  Numbers for people
+follow the locale (Babel's symbols: a decimal comma and no-break-space thousands in
+Russian); numbers for machines are plain decimals with a point.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from json.encoder import encode_basestring
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Callable, Iterable, Sequence
+
+from kpidsl.output.cells import neutralise
+from kpidsl.base.diagnostics import Diagnostic
+from kpidsl.results.model import EmployeeResult, Gate, KpiResult, Results
+
+FORMATS = ("text", "json", "csv", "html", "md", "xlsx")
+REPORT_FORMATS = ("html", "md", "xlsx")  # rendered by kpidsl.output.render
+BINARY_FORMATS = ("xlsx",)
+SUFFIXES = {".txt": "text", ".json": "json", ".csv": "csv", ".html": "html", ".htm": "html",
+            ".md": "md", ".xlsx": "xlsx"}
+
+MINUS = "\u2212"  # a real minus sign for people; machines get "-"
+
+
+# ------------------------------------------------------------------ numbers for people
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """Formats decimals for one locale: grouping, decimal mark, minus sign."""
+
+    locale: str = "ru"
+
+    @property
+    def _symbols(self) -> tuple[str, str]:
+        from babel.numbers import get_decimal_symbol, get_group_symbol  # lazy: Babel costs ~40 ms
+
+        return get_group_symbol(self.locale), get_decimal_symbol(self.locale)
+
+    def number(self, value: Decimal, min_digits: int = 0, max_digits: int = 6, *,
+               signed: bool = False, mark_rounded: bool = False) -> str:
+        """`value` rounded half away from zero to at most `max_digits` decimals, trailing
+        zeros dropped down to `min_digits`.  `mark_rounded` appends "…" when rounding
+        changed the value, so a shortened number never passes for an exact one."""
+        rounded = value.quantize(Decimal(1).scaleb(-max_digits), ROUND_HALF_UP)
+        whole, _, fraction = format(abs(rounded), "f").partition(".")
+        if not (mark_rounded and rounded != value):  # a shortened value keeps all its digits
+            fraction = fraction.rstrip("0").ljust(min_digits, "0")
+        group, point = self._symbols
+        groups = []
+        while len(whole) > 3:
+            groups.insert(0, whole[-3:])
+            whole = whole[:-3]
+        groups.insert(0, whole)
+        text = group.join(groups) + (point + fraction if fraction else "")
+        if rounded < 0 or (rounded == 0 and value < 0 and fraction.strip("0")):
+            text = MINUS + text
+        elif signed and rounded > 0:
+            text = "+" + text
+        if mark_rounded and rounded != value:
+            text += "…"
+        return text
+
+    def money(self, value: Decimal, digits: int = 2) -> str:
+        return self.number(value, digits, digits)
+
+    def percent(self, value: Decimal, max_digits: int = 1, *, signed: bool = False) -> str:
+        return self.number(value * 100, 0, max_digits, signed=signed) + "%"
+
+
+def optional(value: Decimal | None, show: Callable[[Decimal], str], empty: str = "—") -> str:
+    return empty if value is None else show(value)
+
+
+# ------------------------------------------------------------------ text table
+
+STATUS_TEXT = {
+    "ru": {"met": "выполнен", "missed": "не выполнен", "gated": "условие не выполнено", "no_data": "нет данных"},
+    "en": {"met": "met", "missed": "missed", "gated": "gated", "no_data": "no data"},
+}
+HEADINGS = {
+    "ru": ("KPI", "вес", "цель", "факт", "выполнение", "индекс", "отклонение", "план. премия",
+           "премия", "статус"),
+    "en": ("KPI", "weight", "target", "fact", "attainment", "index", "deviation", "plan bonus",
+           "bonus", "status"),
+}
+WORDS = {
+    "ru": {"total": "итого", "role_gate": "условие роли", "failed": "не выполнено",
+           "unknown": "нет данных", "action": "мера", "no_results": "нет результатов",
+           "no_kpis": "у роли нет KPI"},
+    "en": {"total": "total", "role_gate": "role condition", "failed": "failed",
+           "unknown": "no data", "action": "action", "no_results": "no results",
+           "no_kpis": "the role has no KPIs"},
+}
+
+
+def _lang(locale: str) -> str:
+    return "ru" if locale.split("_")[0].split("-")[0] == "ru" else "en"
+
+
+def _value(n: Numbers, value: Decimal | None, unit: str | None) -> str:
+    """A target or fact in its unit: percents as percents, everything else as a number."""
+    if value is None:
+        return "—"
+    if unit == "percent":
+        return n.percent(value, 2)
+    return n.number(value, 0, 2)
+
+
+def kpi_cells(n: Numbers, k: KpiResult, minor_digits: int, lang: str) -> list[str]:
+    return [
+        k.kpi,
+        n.number(k.weight, 0, 4),
+        _value(n, k.target, k.unit),
+        _value(n, k.fact, k.unit),
+        optional(k.attainment, lambda v: n.percent(v, 1)),
+        optional(k.index, lambda v: n.number(v, 3, 3)),
+        optional(k.deviation, lambda v: n.number(v, 3, 3, signed=True)),
+        n.money(k.plan_bonus, minor_digits),
+        n.money(k.bonus, minor_digits),
+        STATUS_TEXT[lang].get(k.status, k.status),
+    ]
+
+
+def _table(rows: list[list[str]], right: set[int]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        cells = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(r)]
+        out.append("  ".join(cells).rstrip())
+    return out
+
+
+def _gate_text(g: Gate, lang: str) -> str:
+    state = WORDS[lang]["unknown"] if g.passed is None else WORDS[lang]["failed"]
+    return f"require {g.condition}: {state}"
+
+
+def render_text(results: Results, locale: str | None = None) -> str:
+    """One table per period and employee, then the period's rule findings."""
+    loc = locale or results.locale
+    lang = _lang(loc)
+    n = Numbers(loc)
+    words = WORDS[lang]
+    blocks: list[str] = [results.ruleset]
+    if not results.results and not results.findings:
+        blocks.append(words["no_results"])
+    for period in results.periods:
+        for r in results.for_period(period):
+            blocks.append(_employee_block(r, n, results.minor_digits, results.currency, lang))
+        for f in (f for f in results.findings if f.period == period):
+            lines = [f"{period}  {f.level.upper()}  {f.title or f.rule}: {f.message}"]
+            lines += [f"  → {a}" for a in f.actions]
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, lang: str) -> str:
+    words = WORDS[lang]
+    head = f"{r.period} · {r.employee} · {r.role_title or r.role}"
+    if not r.kpis:
+        return f"{head}\n  {words['no_kpis']}"
+    rows = [list(HEADINGS[lang])]
+    rows += [kpi_cells(n, k, digits, lang) for k in r.kpis]
+    total = [words["total"]] + [""] * 6 + [n.money(r.plan_bonus, digits), n.money(r.bonus, digits), currency]
+    rows.append(total)
+    lines = [head, *("  " + line for line in _table(rows, right=set(range(1, 9))))]
+    for g in r.gates:
+        if g.passed is not True:
+            lines.append(f"  ! {words['role_gate']}: {_gate_text(g, lang)}")
+    for k in r.kpis:
+        for g in k.gates:
+            if g.passed is not True:
+                lines.append(f"  ! {k.kpi}: {_gate_text(g, lang)}")
+        for problem in k.problems:
+            lines.append(f"  ? {k.kpi}: {problem}")
+        for action in k.actions:
+            lines.append(f"  → {k.kpi}: {action}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def render_json(results: Results, diagnostics: Iterable[Diagnostic] = ()) -> str:
+    """`Results.to_json()`, with the run's warnings when the engine did not attach them."""
+    data = results.to_json()
+    extra = [d for d in diagnostics if not d.is_error and d not in results.diagnostics]
+    if extra:
+        listed = data.get("diagnostics")
+        entries = list(listed) if isinstance(listed, list) else []
+        for d in extra:
+            entry = d.to_json()
+            entry.pop("hint", None)  # keep the entry shape of Results.to_json
+            entries.append(entry)
+        data["diagnostics"] = entries
+    return dumps(data) + "\n"
+
+
+def dumps(value: object, indent: int = 2, _level: int = 0) -> str:
+    """JSON laid out as `json.dumps(value, ensure_ascii=False, indent=2)` does, except that
+    a `Decimal` is written digit for digit (`plain`): no float ever rounds a ratio."""
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = "\n" + " " * (indent * (_level + 1))
+        items = (f"{encode_basestring(str(k))}: {dumps(v, indent, _level + 1)}" for k, v in value.items())
+        return "{" + inner + ("," + inner).join(items) + "\n" + " " * (indent * _level) + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        inner = "\n" + " " * (indent * (_level + 1))
+        return "[" + inner + ("," + inner).join(dumps(v, indent, _level + 1) for v in value) + \
+            "\n" + " " * (indent * _level) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+# ------------------------------------------------------------------ CSV
+
+CSV_COLUMNS = ("period", "employee", "role", "role_title", "kpi", "title", "better", "unit", "kind",
+               "weight", "baseline", "target", "fact", "attainment", "index", "index_plan",
+               "deviation", "plan_bonus", "bonus", "status", "gates", "actions")
+
+
+def plain(value: Decimal | None) -> str:
+    """A decimal for machines: no exponent, no grouping, trailing zeros dropped."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _gates_cell(role_gates: Sequence[Gate], kpi_gates: Sequence[Gate]) -> str:
+    state = {True: "passed", False: "failed", None: "no data"}
+    lines = [f"role: {g.condition}: {state[g.passed]}" for g in role_gates]
+    lines += [f"{g.condition}: {state[g.passed]}" for g in kpi_gates]
+    return "\n".join(lines)
+
+
+def render_csv(results: Results) -> bytes:
+    """One row per period × employee × KPI; UTF-8 with a BOM so Excel reads Cyrillic.
+
+    Numeric columns come from decimals the engine computed and stay numbers (a
+    negative deviation keeps its minus); every text column is neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    money = results.money
+    for r in results.results:
+        for k in r.kpis:
+            text = [r.period, r.employee, r.role, r.role_title, k.kpi, k.title, k.better, k.unit or "",
+                    k.kind]
+            numbers = [plain(k.weight), plain(k.baseline), plain(k.target), plain(k.fact),
+                       plain(k.attainment), plain(k.index), plain(k.index_plan), plain(k.deviation),
+                       money(k.plan_bonus), money(k.bonus)]
+            tail = [k.status, _gates_cell(r.gates, k.gates), "\n".join(k.actions)]
+            writer.writerow([neutralise(c) for c in text] + numbers + [neutralise(c) for c in tail])
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")

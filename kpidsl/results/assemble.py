@@ -1,0 +1,312 @@
+"""Assemble: the plan's output rows → `Results`, and a diagnostic for every unknown.
+
+Numbers arrive as exact `Decimal`s (ratios with 12 decimals, money with the
+currency's minor digits; the engine fetches them as text); an employee's bonus is the sum of their rounded KPI
+bonuses.  Every KPI with status `no_data`, every quality gate and rule that could
+not be evaluated gets a warning naming the missing input (via `reasons.py`);
+warnings that share a cause are grouped, listing the employees they affect.
+
+The fact values `reasons.py` walks are loaded only when something is unknown, and
+only for the department and the employees concerned (`FactSource`).  Bulk output
+(`bulk.py`) explains the same unknowns through `explain_unknowns`, in the same
+order, so both paths give the same warnings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any, Callable, Iterable
+
+from kpidsl.language import ast
+from kpidsl.engine.compile import LinePlan, Plan
+from kpidsl.base.diagnostics import Diagnostic, Span, warning
+from kpidsl.data.facts import FactRow
+from kpidsl.results.reasons import ROOT, Evaluator, FactIndex, Reason, Scope, kpi_scope
+from kpidsl.results.model import EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
+
+_HINTS = {
+    "E020": "add the missing value to the facts file (period, employee, fact, value), or check the fact's name",
+    "E021": "the result is unknown while the divisor is zero; check the data, or guard the formula with `if`",
+    "E022": "values this large cannot be computed exactly; check the data's units",
+}
+_SHOWN_NAMES = 5
+
+Fetched = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
+FactSource = Callable[[set[str]], FactIndex]  # the fact values of the department and these employees
+
+
+class FactValues(FactIndex):
+    """The facts files' rows plus the values aggregated from records.
+
+    An aggregated value may be NULL for one employee (`avg` over no records):
+    that is the employee's own "no data" and, as in the plan, it is not replaced
+    by the department's value."""
+
+    def __init__(self, rows: Iterable[FactRow], periods: Iterable[str],
+                 aggregated: Iterable[tuple[str, str | None, str, Decimal | None]] = ()) -> None:
+        super().__init__(rows, periods)
+        self.nulls: set[tuple[str, str, str]] = set()
+        for period, employee, fact, value in aggregated:
+            if employee is None:
+                if value is not None:
+                    self.dept[(period, fact)] = value
+                continue
+            self.own_facts.setdefault(employee, set()).add(fact)
+            if value is None:
+                self.nulls.add((period, employee, fact))
+            else:
+                self.own[(period, employee, fact)] = value
+
+    def value(self, period: str, employee: str | None, fact: str) -> Decimal | None:
+        if employee is not None and (period, employee, fact) in self.nulls:
+            return None
+        return super().value(period, employee, fact)
+
+
+def rows_source(rows: list[FactRow], periods: list[str]) -> FactSource:
+    """A FactSource over fact rows in memory."""
+    return lambda employees: FactValues([r for r in rows if r.employee is None or r.employee in employees], periods)
+
+
+class _Explainer:
+    """Collects reasons and groups them into diagnostics: one per (subject, period, cause).
+
+    The fact values are loaded on the first question, for the department and the
+    employees in `needed`."""
+
+    def __init__(self, plan: Plan, facts: FactSource, needed: set[str]) -> None:
+        self._facts, self._needed = facts, needed
+        self._evaluator: Evaluator | None = None
+        self.groups: dict[tuple[str, str, str, str, str], list[str]] = defaultdict(list)
+        self.spans: dict[tuple[str, str, str, str, str], tuple[Span | None, str]] = {}
+        self.scopes: dict[int, Scope] = {}
+        self.plan = plan
+
+    @property
+    def evaluator(self) -> Evaluator:
+        if self._evaluator is None:
+            self._evaluator = Evaluator(self.plan.model, self._facts(self._needed))
+        return self._evaluator
+
+    def scope(self, line: LinePlan) -> Scope:
+        if line.id not in self.scopes:
+            self.scopes[line.id] = kpi_scope(line.series, line.better, line.line, line.target_expr, line.scheme)
+        return self.scopes[line.id]
+
+    def _as(self, employee: str | None) -> str | None:
+        """Who to evaluate as: an employee without rows of their own is the department."""
+        return employee if self.evaluator.facts.has_own(employee) else None
+
+    def reasons(self, e: ast.Expr | None, scope: Scope, period: str, employee: str | None) -> list[Reason]:
+        return self.evaluator.why(e, scope, period, self._as(employee))
+
+    def add(self, subject: str, code: str | None, period: str, employee: str | None, reasons: list[Reason],
+            span: Span | None, tail: str = "") -> list[str]:
+        """Record why `subject` is unknown in `period` (for `employee`, None: department level)."""
+        for reason in reasons or [Reason("E020", "the value could not be computed")]:
+            key = (subject, tail, code or reason.code, period, reason.text)
+            if employee is not None:
+                self.groups[key].append(employee)
+            else:
+                self.groups.setdefault(key, [])
+            self.spans[key] = (span, reason.code)
+        return [r.text for r in reasons]
+
+    def diagnostics(self) -> list[Diagnostic]:
+        out = []
+        for (subject, tail, code, period, text), who in self.groups.items():
+            span, cause = self.spans[(subject, tail, code, period, text)]
+            names = ""
+            if who:
+                shown = ", ".join(who[:_SHOWN_NAMES])
+                more = f" and {len(who) - _SHOWN_NAMES} more" if len(who) > _SHOWN_NAMES else ""
+                names = f" (employees: {shown}{more})"
+            out.append(warning(code, f"{subject} in {period}{tail}: {text}{names}", span, _HINTS.get(cause)))
+        return out
+
+
+def _wanted(period: str | None, employee: str | None) -> Callable[[str, str | None], bool]:
+    def wanted(p: str, e: str | None) -> bool:
+        return (period is None or p == period) and (employee is None or e is None or e == employee)
+    return wanted
+
+
+def unknown(plan: Plan, line: LinePlan, row: dict[str, Any]) -> bool:
+    """Does this kpis row need explaining: no data, or a quality condition without a value?
+    (Gate columns beyond the line's and the role's own conditions are padding.)"""
+    if row["status"] == "no_data":
+        return True
+    return any(row[f"gate_{j}"] is None for j in range(1, len(line.gates) + 1)) or \
+        any(row[f"role_gate_{j}"] is None for j in range(1, len(plan.role_gates[line.role]) + 1))
+
+
+def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], periods: list[str],
+             roster: list[tuple[str, str]], period: str | None, employee: str | None, locale: str,
+             diagnostics: list[Diagnostic]) -> Results:
+    """Every wanted (period, employee) as an `EmployeeResult`; rules as findings; metrics."""
+    model = plan.model
+    results = Results(ruleset=model.title, currency=model.currency, locale=locale, period_kind=model.period_kind,
+                      periods=list(periods), minor_digits=plan.minor_digits)
+    wanted = _wanted(period, employee)
+    lines = {line.id: line for line in plan.lines}
+    by_cell: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    needed: set[str] = set()
+    if "kpis" in fetched:
+        names, records = fetched["kpis"]
+        for record in records:
+            row = dict(zip(names, record))
+            if wanted(row["period"], row["employee"]):
+                by_cell[(row["period"], row["employee"])].append(row)
+                if unknown(plan, lines[row["line"]], row):
+                    needed.add(row["employee"])
+    source = rows_source(facts, periods) if isinstance(facts, list) else facts
+    explainer = _Explainer(plan, source, needed)
+    zero = Decimal(0).quantize(Decimal(1).scaleb(-plan.minor_digits))
+    for p in periods:
+        for name, role_name in roster:
+            if not wanted(p, name):
+                continue
+            role = model.roles[role_name]
+            cells = sorted(by_cell.get((p, name), []), key=lambda r: r["line"])
+            kpis = tuple(_kpi(lines[r["line"]], r, zero, explainer, p, name) for r in cells)
+            gates = _role_gates(plan, role, cells, explainer, p, name)
+            results.results.append(EmployeeResult(
+                period=p, employee=name, role=role_name, role_title=role.title or role_name, kpis=kpis,
+                plan_bonus=sum((k.plan_bonus for k in kpis), zero), bonus=sum((k.bonus for k in kpis), zero),
+                gates=gates))
+    _findings(plan, fetched, results, explainer, wanted)
+    _metrics(plan, fetched, results, employee)
+    diagnostics.extend(explainer.diagnostics())
+    return results
+
+
+def condition_span(e: ast.Expr) -> Span | None:
+    return getattr(e, "span", None)
+
+
+def explain_unknowns(plan: Plan, cells: Iterable[tuple[str, str, list[dict[str, Any]]]], facts: FactSource,
+                     needed: set[str]) -> _Explainer:
+    """Explain the unknowns of the kpis rows that have any (`unknown`), given per
+    (period, employee) in output order, exactly as `assemble` does; the explainer
+    then explains the rules (`findings`) and yields the diagnostics."""
+    explainer = _Explainer(plan, facts, needed)
+    lines = {line.id: line for line in plan.lines}
+    for p, name, rows in cells:
+        rows = sorted(rows, key=lambda r: r["line"])
+        for row in rows:
+            _explain_kpi(lines[row["line"]], row, explainer, p, name)
+        _role_gates(plan, plan.model.roles[lines[rows[0]["line"]].role], rows, explainer, p, name)
+    return explainer
+
+
+def findings(plan: Plan, fetched: Fetched, results: Results, explainer: _Explainer, period: str | None) -> None:
+    """The rules that fired, into `results.findings`; the explainer learns which could not be evaluated."""
+    _findings(plan, fetched, results, explainer, _wanted(period, None))
+
+
+def _role_gates(plan: Plan, role: ast.Role, cells: list[dict[str, Any]], explainer: _Explainer, p: str,
+                name: str) -> tuple[Gate, ...]:
+    if not cells:
+        return ()
+    gates = tuple(Gate(text, cells[0][f"role_gate_{j}"], "role")
+                  for j, text in enumerate(plan.role_gates[role.name], start=1))
+    for gate, condition in zip(gates, role.requires):
+        if gate.passed is None:
+            explainer.add(f"role-wide quality condition `{gate.condition}` of role `{role.name}` could "
+                          "not be evaluated", "E023", p, name,
+                          explainer.reasons(condition, ROOT, p, name), condition_span(condition),
+                          " and counts as failed")
+    return gates
+
+
+def _explain_kpi(line: LinePlan, row: dict[str, Any], explainer: _Explainer, period: str, employee: str) -> list[str]:
+    """Why this KPI has no data, or why its quality conditions have no value: the problems' texts."""
+    problems: list[str] = []
+    status = row["status"]
+    subject = f"KPI `{line.kpi}` of role `{line.role}`"
+    if status == "no_data":
+        scope = explainer.scope(line)
+        reasons: list[Reason] = []
+        for name in ("fact", "target", "attainment", "weight", "plan_bonus", "index", "bonus"):
+            reasons += [r for r in explainer.reasons(ast.Name(name, line.line.indicator.span), scope, period, employee)
+                        if r not in reasons]
+        problems += explainer.add(f"no data for {subject}", None, period, employee, reasons, line.line.indicator.span)
+    for j, (text, condition) in enumerate(zip(line.gates, line.line.requires), start=1):
+        if row[f"gate_{j}"] is None and status != "no_data":
+            problems += explainer.add(f"quality condition `{text}` of {subject} could not be evaluated",
+                                      "E023", period, employee,
+                                      explainer.reasons(condition, explainer.scope(line), period, employee),
+                                      condition_span(condition), " and counts as failed")
+    return problems
+
+
+def _kpi(line: LinePlan, row: dict[str, Any], zero: Decimal, explainer: _Explainer, period: str,
+         employee: str) -> KpiResult:
+    """One KPI's result from its row (numbers are already exact `Decimal`s, or None)."""
+    status = row["status"]
+    problems = _explain_kpi(line, row, explainer, period, employee)
+    gates: tuple[Gate, ...] = ()
+    if line.gates:
+        gates = tuple(Gate(text, row[f"gate_{j}"], "kpi") for j, text in enumerate(line.gates, start=1))
+    actions = tuple(a.text for j, a in enumerate(line.line.actions, start=1) if row[f"action_{j}"] is True) \
+        if line.actions else ()
+    weight = row["weight"] if row["weight"] is not None else Decimal(0)
+    return KpiResult(
+        kpi=line.kpi, title=line.title, better=line.better, unit=line.unit, kind=line.kind, weight=weight,
+        baseline=row["baseline"], target=row["target"], fact=row["fact"], attainment=row["attainment"],
+        index=row["index"], index_plan=weight, deviation=row["deviation"],
+        plan_bonus=row["plan_bonus"] if row["plan_bonus"] is not None else zero,
+        bonus=row["bonus"] if row["bonus"] is not None else zero, status=status, gates=gates, actions=actions,
+        previous_fact=row["previous_fact"], problems=tuple(problems))
+
+
+def _findings(plan: Plan, fetched: Fetched, results: Results, explainer: _Explainer, wanted: Any) -> None:
+    if "rules" not in fetched:
+        return
+    names, records = fetched["rules"]
+    for record in sorted(records, key=lambda r: results.periods.index(r[0])):
+        row = dict(zip(names, record))
+        p = row["period"]
+        if not wanted(p, None):
+            continue
+        for j, rule in enumerate(plan.rules, start=1):
+            fired = row[f"rule_{j}"]
+            if fired is True:
+                level = rule.level.text if rule.level is not None else "warning"
+                results.findings.append(Finding(rule=rule.name, title=rule.title or rule.name, level=level, period=p,
+                                                message=rule.message or rule.title or rule.name,
+                                                actions=tuple(rule.actions)))
+            elif fired is None:
+                explainer.add(f"rule `{rule.name}` could not be evaluated", "E024", p, None,
+                              explainer.reasons(rule.when, ROOT, p, None), rule.span)
+
+
+def _metrics(plan: Plan, fetched: Fetched, results: Results, employee: str | None) -> None:
+    """Every period's values (reports show dynamics); per-employee values only for `employee` if given.
+
+    The statement orders its rows by value, period, then department before employees."""
+    if "metrics" not in fetched:
+        return
+    model = plan.model
+    described = []
+    for name in plan.value_names:
+        decl = model.values[name]
+        if isinstance(decl, ast.Metric):
+            kind = "process" if decl.kind is not None and decl.kind.text == "process" else "result"
+            better = decl.better or "higher"
+        else:
+            kind, better = "fact", "higher"
+        unit = decl.unit.text if getattr(decl, "unit", None) is not None else None  # type: ignore[union-attr]
+        described.append((name, decl.title or name, kind, unit, better))
+    names, records = fetched["metrics"]
+    at = {n: i for i, n in enumerate(names)}
+    i_period, i_employee, i_index, i_value = at["period"], at["employee"], at["value_index"], at["value"]
+    append = results.metrics.append
+    for record in records:
+        who = record[i_employee]
+        if who is not None and employee is not None and who != employee:
+            continue
+        name, title, kind, unit, better = described[record[i_index]]
+        append(MetricValue(name=name, title=title, period=record[i_period], employee=who, value=record[i_value],
+                           kind=kind, unit=unit, better=better))  # type: ignore[arg-type]

@@ -1,0 +1,476 @@
+"""Explain: every number of one employee's result, derived step by step.
+
+For each KPI the trace goes from the bonus down to the data:
+
+    bonus = plan_bonus × (1 + index − weight) = 5 000 × (1 + 0,300 − 0,2) = 5 500,00
+    index = weight × attainment = 0,2 × 1,5 = 0,300
+    attainment = fact / target = 0,15 / 0,1 = 1,5
+    fact customer_growth = growth(customers) = (230 − 200) / 200 = 0,15
+      customers (2026Q3) = 230   ← rulesets/data/seed_marketing.csv:row 54, column value
+
+The formulas are the ruleset's own (metric formulas, the role's scheme, the
+quality conditions); the numbers of the result are the engine's (`Results`), and
+the facts carry the file row they were read from (`FactTable`).  Intermediate
+values the results do not list (a metric inside a metric, a goal, the previous
+period of `growth`) are computed here by a small interpreter of the AST with the
+language's decimal rules — no Python eval: constants exactly, rounded once
+(`constants.py`), everything else rounded to 12 decimals at every operation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Union
+
+from kpidsl.language import ast, constants
+from kpidsl.language.builtins import DEFAULT_SCHEME
+from kpidsl.output.export import STATUS_TEXT, Numbers, _lang
+from kpidsl.data.facts import FactRow, FactTable
+from kpidsl.language.load import Model
+from kpidsl.language.parse import parse
+from kpidsl.data.periods import previous
+from kpidsl.results.reasons import ROOT, Evaluator, FactIndex
+from kpidsl.results.record_rows import RecordRows
+from kpidsl.results.model import EmployeeResult, KpiResult, Results
+
+Value = Union[Decimal, bool, str, None]
+
+WORDS = {
+    "ru": {"no_data": "нет данных", "see_above": "см. выше", "no_row": "в файлах фактов нет строки",
+           "holds": "выполнено", "fails": "не выполнено", "fires": "мера назначена",
+           "quiet": "мера не нужна", "gated": "условие качества не выполнено: премия KPI = 0",
+           "role_gated": "условие роли не выполнено: премия роли = 0", "no_kpis": "у роли нет KPI",
+           "settings": "параметры", "from_records": "из записей", "computed": "вычислено здесь",
+           "records_counted": "записей учтено: {count}", "where": "отбор:"},
+    "en": {"no_data": "no data", "see_above": "see above", "no_row": "no row in the facts files",
+           "holds": "holds", "fails": "fails", "fires": "action assigned",
+           "quiet": "no action", "gated": "a quality condition failed: the KPI's bonus is 0",
+           "role_gated": "a role condition failed: the role's bonus is 0", "no_kpis": "the role has no KPIs",
+           "settings": "settings", "from_records": "from records", "computed": "computed here",
+           "records_counted": "{count} record(s) counted", "where": "filter:"},
+}
+_OPS = {"*": "×", "-": "−", "<=": "≤", ">=": "≥", "!=": "≠"}
+_PRECEDENCE = {"or": 1, "and": 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "=": 4, "!=": 4,
+               "+": 5, "-": 5, "*": 6, "/": 6}
+_BUILTIN_SCHEME = 'scheme weighted_index { index = weight * attainment  bonus = plan_bonus * (1 + index - weight) }'
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the trace, indented by its depth, with where its value came from."""
+
+    depth: int
+    text: str
+    source: str | None = None
+    name: str | None = None  # the scoring value this line computes (index, bonus, a scheme step …)
+    value: "Value" = None  # its value, as the line shows it
+
+    def render(self) -> str:
+        line = "  " * self.depth + self.text
+        return f"{line}   ← {self.source}" if self.source else line
+
+
+@dataclass
+class Explanation:
+    period: str
+    employee: str
+    heading: str
+    steps: list[Step] = field(default_factory=list)
+
+    def render(self) -> str:
+        return "\n".join([self.heading, *(s.render() for s in self.steps)]) + "\n"
+
+
+# ------------------------------------------------------------------ values
+
+
+class Values:
+    """The values one employee's formulas read, in any period: facts with their rows,
+    metrics and goals from the results when listed there, computed otherwise — by the
+    evaluator with the plan's own semantics (`reasons.Evaluator`), so an unknown `if`
+    condition or `scale` bound is "no data" here exactly as in `kpidsl eval`."""
+
+    def __init__(self, model: Model, results: Results, facts: FactTable, employee: str) -> None:
+        self.model, self.employee = model, employee
+        self.rows: dict[tuple[str, str | None, str], FactRow] = {}
+        for row in facts.rows:
+            self.rows.setdefault((row.period, row.employee, row.fact), row)
+        self.listed: dict[tuple[str, str | None, str], Decimal | None] = {
+            (m.period, m.employee, m.name): m.value for m in results.metrics}
+        self._cache: dict[tuple[str, str], Value] = {}
+        periods = {*results.periods, *(r.period for r in facts.rows)}
+        self.evaluator = _Evaluator(model, FactIndex(facts.rows, periods), self)
+
+    def row(self, name: str, period: str) -> FactRow | None:
+        """The employee's own row, else the department-level row."""
+        return self.rows.get((period, self.employee, name)) or self.rows.get((period, None, name))
+
+    def value(self, name: str, period: str) -> Value:
+        key = (name, period)
+        if key not in self._cache:
+            self._cache[key] = None  # a cycle reads as no data (the checker rejects cycles anyway)
+            self._cache[key] = self._compute(name, period)
+        return self._cache[key]
+
+    def _compute(self, name: str, period: str) -> Value:
+        decl = self.model.values.get(name)
+        if isinstance(decl, ast.Fact):
+            row = self.row(name, period)
+            if row is not None:
+                return row.value
+        for who in (self.employee, None):
+            if (period, who, name) in self.listed:
+                return self.listed[(period, who, name)]
+        if isinstance(decl, (ast.Metric, ast.Goal)):
+            formula = decl.formula if isinstance(decl, ast.Metric) else decl.expr
+            return self.evaluator.eval(formula, ROOT, period, self.employee)
+        if isinstance(decl, ast.KpiCard) and decl.indicator is not None:
+            return self.value(decl.indicator.text, period)
+        return None
+
+    def eval(self, e: ast.Expr, period: str, env: dict[str, Value]) -> Value:
+        """`e` in `period` with the names of `env` bound to their values (a KPI's scoring
+        inputs, the scheme's earlier steps), with the plan's semantics."""
+        return self.evaluator.eval_in(e, env, period, self.employee)
+
+
+class _Evaluator(Evaluator):
+    """The plan's evaluator reading the values explain shows (the file rows, the results)."""
+
+    def __init__(self, model: Model, facts: FactIndex, values: Values) -> None:
+        super().__init__(model, facts)
+        self._values = values
+
+    def value(self, name: str, period: str, employee: str | None) -> Value:
+        return self._values.value(name, period)
+
+
+def _num(v: Value) -> Decimal:
+    if isinstance(v, bool):
+        return Decimal(int(v))
+    return v if isinstance(v, Decimal) else Decimal(0)
+
+
+# ------------------------------------------------------------------ printing
+
+
+class Printer:
+    """Prints an expression as written and with its values substituted; collects the
+    (name, period) pairs it substituted, so the trace can derive them next."""
+
+    def __init__(self, values: Values, numbers: Numbers, lang: str) -> None:
+        self.values, self.n, self.words = values, numbers, WORDS[lang]
+
+    def show(self, v: Value, name: str = "") -> str:
+        if v is None:
+            return "—"
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return f'"{v}"'
+        if name in ("index", "deviation"):  # as the methodology's tables: 0.300, −0.008
+            return self.n.number(v, 3, 6, mark_rounded=True)
+        return self.n.number(v, 0, 6, mark_rounded=True)
+
+    def result(self, v: Value, name: str = "") -> str:
+        return self.words["no_data"] if v is None else self.show(v, name)
+
+    def expr(self, e: ast.Expr, period: str | None = None, env: dict[str, Value] | None = None,
+             refs: list[tuple[str, str]] | None = None, parent: int = 0) -> str:
+        """As written when `period` is None, else with values substituted."""
+        subst = period is not None
+        env = env or {}
+        if isinstance(e, ast.Number):
+            if not subst:
+                return e.text.replace("_", " ") if not e.is_percent else e.text
+            return self.n.number(e.value, 0, 12)  # `20%` substitutes as 0,2, like every value
+        if isinstance(e, ast.String):
+            return f'"{e.value}"'
+        if isinstance(e, ast.Name):
+            if not subst:
+                return e.name
+            if e.name in env:
+                return self.show(env[e.name], e.name)
+            if refs is not None and (e.name, period) not in refs:
+                refs.append((e.name, period))
+            return self.show(self.values.value(e.name, period), e.name)
+        if isinstance(e, ast.Unary):
+            inner = self.expr(e.operand, period, env, refs, 7)
+            text = f"not {inner}" if e.op == "not" else f"−{inner}"
+            return f"({text})" if parent > (3 if e.op == "not" else 7) else text
+        if isinstance(e, ast.Binary):
+            p = _PRECEDENCE[e.op]
+            # comparisons do not chain: a comparison inside one is always parenthesised
+            left = self.expr(e.left, period, env, refs, p + 1 if e.op in ast.COMPARISON_OPS else p)
+            right = self.expr(e.right, period, env, refs, p + 1)
+            text = f"{left} {_OPS.get(e.op, e.op)} {right}"
+            return f"({text})" if p < parent else text
+        if isinstance(e, ast.Call):
+            if subst and e.function in ("prev", "growth"):
+                now = self.expr(e.args[0], period, env, refs, 5) if e.function == "growth" else ""
+                before = self.expr(e.args[0], previous(period), env, refs, 6)
+                if e.function == "prev":
+                    return before
+                text = f"({now} − {before}) / {before}"
+                return f"({text})" if parent > 6 else text
+            return f"{e.function}({', '.join(self.expr(a, period, env, refs) for a in e.args)})"
+        if isinstance(e, ast.IfThen):
+            text = (f"if {self.expr(e.condition, period, env, refs)} then {self.expr(e.then, period, env, refs)}"
+                    f" else {self.expr(e.otherwise, period, env, refs)}")
+            return f"({text})" if parent else text
+        if isinstance(e, ast.Scale):
+            rows = "  ".join(f"below {self.expr(r.below, period, env, refs)} → {self.expr(r.value, period, env, refs)}"
+                             for r in e.rows)
+            return f"scale {self.expr(e.subject, period, env, refs, 7)} {{ {rows}  else → {self.expr(e.otherwise, period, env, refs)} }}"
+        return "?"
+
+
+# ------------------------------------------------------------------ the trace
+
+
+def explain(model: Model, results: Results, facts: FactTable, employee: str, period: str,
+            locale: str | None = None, records: RecordRows | None = None) -> Explanation:
+    """The derivation of `employee`'s result in `period` (which the results must hold).
+    `records`: the files, filters and counts behind facts aggregated from records."""
+    result = next(r for r in results.results if r.employee == employee and r.period == period)
+    loc = locale or results.locale
+    lang = _lang(loc)
+    values = Values(model, results, facts, employee)
+    tracer = _Tracer(model, results, values, Printer(values, Numbers(loc), lang), lang, records or RecordRows())
+    return tracer.employee(result)
+
+
+def equation(*parts: str | None) -> str:
+    """`a = b = c`, leaving out a part that only repeats the one before it."""
+    shown: list[str] = []
+    for p in parts:
+        if p and (not shown or shown[-1] != p):
+            shown.append(p)
+    return " = ".join(shown)
+
+
+def _where(span: object) -> str:
+    return str(span)
+
+
+def _row_source(row: FactRow) -> str:
+    loc = row.location
+    text = loc.file
+    if loc.row is not None:
+        text += f":row {loc.row}"
+    if loc.column is not None:
+        text += f", column {loc.column}"
+    return text
+
+
+def _is_literal(e: ast.Expr | None) -> bool:
+    return e is None or isinstance(e, ast.Number)
+
+
+class _Tracer:
+    def __init__(self, model: Model, results: Results, values: Values, printer: Printer, lang: str,
+                 records: RecordRows) -> None:
+        self.model, self.results, self.values, self.p = model, results, values, printer
+        self.records = records
+        self.lang, self.words = lang, WORDS[lang]
+        self.steps: list[Step] = []
+        self.seen: set[tuple[str, str]] = set()
+        self.digits = results.minor_digits
+
+    def add(self, depth: int, text: str, source: str | None = None, name: str | None = None,
+            value: Value = None) -> None:
+        self.steps.append(Step(depth, text, source, name, value))
+
+    def money(self, v: Value) -> str:
+        return self.words["no_data"] if v is None else self.p.n.money(_num(v), self.digits)
+
+    # -- the employee and each KPI
+
+    def employee(self, r: EmployeeResult) -> Explanation:
+        heading = f"{r.employee} — {r.role_title or r.role} ({r.role}), {r.period}"
+        role = self.model.roles.get(r.role)
+        scheme = self._scheme(role)
+        if scheme.span.file != "<builtin>":
+            self.add(0, f"scheme {scheme.name}" + (f" «{scheme.title}»" if scheme.title else ""), _where(scheme.span))
+        else:
+            self.add(0, f"scheme {scheme.name} (built in)")
+        if not r.kpis:
+            self.add(0, f"{self.words['no_kpis']}: bonus = {self.money(r.bonus)} {self.results.currency}")
+        else:
+            several = len(r.kpis) > 1  # a sum of one term would only repeat the total
+            names = " + ".join(k.kpi for k in r.kpis)
+            self.add(0, equation("bonus", names, " + ".join(self.money(k.bonus) for k in r.kpis) if several else None,
+                                 f"{self.money(r.bonus)} {self.results.currency}"))
+            self.add(0, equation("plan_bonus", " + ".join(self.money(k.plan_bonus) for k in r.kpis) if several else None,
+                                 f"{self.money(r.plan_bonus)} {self.results.currency}"))
+        role_env: dict[str, Value] = {}
+        for i, cond in enumerate(role.requires if role else ()):
+            gate = r.gates[i] if i < len(r.gates) else None
+            self.condition(0, "require", cond, r.period, role_env, gate.passed if gate else None)
+        if any(g.passed is not True for g in r.gates):
+            self.add(0, self.words["role_gated"])
+        lines = self._lines(role, r.kpis)
+        for k, line in zip(r.kpis, lines):
+            self.add(0, "")
+            self.kpi(k, line, scheme, r)
+        return Explanation(r.period, r.employee, heading, self.steps)
+
+    def _scheme(self, role: ast.Role | None) -> ast.Scheme:
+        name = role.scheme.text if role and role.scheme else DEFAULT_SCHEME
+        if name in self.model.schemes:
+            return self.model.schemes[name]
+        tree, _ = parse(_BUILTIN_SCHEME, "<builtin>")
+        assert tree is not None
+        return next(d for d in tree.declarations if isinstance(d, ast.Scheme))
+
+    @staticmethod
+    def _lines(role: ast.Role | None, kpis: tuple[KpiResult, ...]) -> list[ast.KpiLine | None]:
+        """The role's KPI line for each result: in order when they match, else by name."""
+        lines = list(role.kpis) if role else []
+        if [l.indicator.text for l in lines] == [k.kpi for k in kpis]:
+            return list(lines)
+        by_name = {l.indicator.text: l for l in lines}
+        return [by_name.get(k.kpi) for k in kpis]
+
+    def kpi(self, k: KpiResult, line: ast.KpiLine | None, scheme: ast.Scheme, r: EmployeeResult) -> None:
+        self.add(0, f"KPI {k.kpi} «{k.title}»: {STATUS_TEXT[self.lang].get(k.status, k.status)}")
+        period = r.period
+        if line is not None:
+            settings = [f"{word} {self.p.expr(e)}" for word, e in
+                        (("weight", line.weight), ("baseline", line.baseline), ("target", line.target),
+                         ("bonus", line.bonus)) if e is not None]
+            self.add(1, f"{self.words['settings']}: " + " · ".join(settings), _where(line.span))
+        env: dict[str, Value] = {"weight": k.weight, "fact": k.fact, "target": k.target,
+                                 "baseline": k.baseline, "attainment": k.attainment,
+                                 "plan_bonus": k.plan_bonus}
+        # a role-wide condition that could not be evaluated counts as failed, like a KPI's
+        paid = k.status not in ("gated", "no_data") and all(g.passed is True for g in r.gates)
+        computed: list[tuple[ast.Assignment, dict[str, Value], Value]] = []
+        for a in scheme.assignments:
+            before = dict(env)
+            value = self.values.eval(a.expr, period, before)
+            if a.name == "index":
+                value = k.index
+            elif a.name == "bonus":
+                value = k.bonus if paid else (None if value is None else _num(value).quantize(
+                    Decimal(1).scaleb(-self.digits), ROUND_HALF_UP))
+            env[a.name] = value
+            computed.append((a, before, value))
+        for a, before, value in reversed(computed):
+            refs: list[tuple[str, str]] = []
+            shown = self.money(value) if a.name == "bonus" else self.p.result(value, a.name)
+            self.add(1, equation(a.name, self.p.expr(a.expr), self.p.expr(a.expr, period, before, refs), shown),
+                     name=a.name, value=value)
+            if a.name == "bonus" and not paid:
+                reason = (self.words["role_gated"] if any(g.passed is not True for g in r.gates)
+                          else self.words["gated"] if k.status == "gated" else self.words["no_data"])
+                self.add(2, f"→ bonus = {self.money(k.bonus)} ({reason})")
+            self.derive_all(refs, 2)
+        self.add(1, equation("deviation", "index − index_plan",
+                             f"{self.p.show(k.index, 'index')} − {self.p.show(k.index_plan, 'index_plan')}",
+                             self.p.result(k.deviation, "deviation")))
+        ratio = ("target", "fact") if k.better == "lower" else ("fact", "target")
+        self.add(1, equation("attainment", f"{ratio[0]} / {ratio[1]}" + (" (better lower)" if k.better == "lower" else ""),
+                             f"{self.p.show(env[ratio[0]])} / {self.p.show(env[ratio[1]])}",
+                             self.p.result(k.attainment)))
+        decl = self.model.values.get(k.kpi)
+        card_goal = decl.goal if isinstance(decl, ast.KpiCard) and (line is None or line.target is None) else None
+        for word, e, v in (("target", line.target if line else None, k.target), ("target", card_goal, k.target),
+                           ("plan_bonus", line.bonus if line else None, k.plan_bonus),
+                           ("baseline", line.baseline if line else None, k.baseline)):
+            if e is not None and (not _is_literal(e) or e is card_goal):
+                refs = []
+                label = f"{word} (goal of {k.kpi})" if e is card_goal else word
+                self.add(1, equation(label, self.p.expr(e), self.p.expr(e, period, env, refs), self.p.result(v)))
+                self.derive_all(refs, 2)
+        self.fact(k, decl, period)
+        for i, cond in enumerate(line.requires if line else ()):
+            gate = k.gates[i] if i < len(k.gates) else None
+            self.condition(1, "require", cond, period, env | {"index": k.index, "index_plan": k.index_plan,
+                                                              "deviation": k.deviation}, gate.passed if gate else None)
+        for action in line.actions if line else ():
+            fired = action.text in k.actions
+            self.condition(1, "when", action.condition, period, env | {
+                "index": k.index, "index_plan": k.index_plan, "deviation": k.deviation}, fired,
+                f"{self.words['fires'] if fired else self.words['quiet']}: «{action.text}»")
+        for problem in k.problems:
+            self.add(1, f"? {problem}")
+
+    def fact(self, k: KpiResult, decl: object, period: str) -> None:
+        label = f"fact {k.kpi}"
+        value = self.p.result(k.fact)
+        if isinstance(decl, ast.Metric):
+            refs: list[tuple[str, str]] = []
+            self.add(1, equation(label, self.p.expr(decl.formula), self.p.expr(decl.formula, period, {}, refs), value))
+            self.seen.add((k.kpi, period))
+            self.derive_all(refs, 2)
+        elif isinstance(decl, ast.KpiCard) and decl.indicator is not None:
+            self.add(1, equation(label, decl.indicator.text, value))
+            self.derive(decl.indicator.text, period, 2)
+        else:
+            self.add(1, equation(label, f"{k.kpi} ({period})", value))
+            self.derive(k.kpi, period, 2)
+
+    def condition(self, depth: int, word: str, cond: ast.Expr, period: str, env: dict[str, Value],
+                  verdict: bool | None, outcome: str | None = None) -> None:
+        refs: list[tuple[str, str]] = []
+        if verdict is None and word == "require":  # the results did not list this gate
+            computed = self.values.eval(cond, period, env)
+            verdict = None if computed is None else computed is True
+        state = {True: self.words["holds"], False: self.words["fails"], None: self.words["no_data"]}[verdict]
+        text = f"{word} {self.p.expr(cond)}: {self.p.expr(cond, period, env, refs)} → {outcome or state}"
+        self.add(depth, text)
+        self.derive_all(refs, depth + 1)
+
+    def _records_source(self, fact: str, agg: ast.Aggregation, period: str) -> str:
+        """The records file actually read, how many of its records counted, and the filter."""
+        file = self.records.files.get(fact) or agg.records.text
+        count = self.records.count(fact, period, self.values.employee)
+        text = f"{self.words['from_records']} {file}"
+        if count is not None:
+            text += f": {self.words['records_counted'].format(count=count)}"
+        where = self.records.filters.get(fact)
+        if where is not None:
+            text += f" ({self.words['where']} {where})"
+        return text
+
+    # -- the values a formula read, down to the file rows
+
+    def derive_all(self, refs: list[tuple[str, str]], depth: int) -> None:
+        for name, period in refs:
+            self.derive(name, period, depth)
+
+    def derive(self, name: str, period: str, depth: int) -> None:
+        decl = self.model.values.get(name)
+        constant = isinstance(decl, ast.Goal)
+        label = name if constant else f"{name} ({period})"
+        value = self.values.value(name, period)
+        key = (name, "" if constant else period)
+        if key in self.seen:
+            self.add(depth, equation(label, self.p.result(value)), self.words["see_above"])
+            return
+        self.seen.add(key)
+        if isinstance(decl, ast.Fact):
+            row = self.values.row(name, period)
+            if row is not None:
+                who = f"{name} ({period}, {row.employee})" if row.employee else label
+                self.add(depth, equation(who, self.p.result(row.value)), _row_source(row))
+            elif decl.aggregation is not None:
+                agg = decl.aggregation
+                what = f"{agg.function} {agg.column.text + ' ' if agg.column else ''}from {agg.records.text}"
+                self.add(depth, equation(label, what, self.p.result(value)), self._records_source(name, agg, period))
+            else:
+                self.add(depth, equation(label, self.p.result(value)),
+                         self.words["no_row"] if value is None else None)
+        elif isinstance(decl, ast.Metric) or (isinstance(decl, ast.Goal) and not _is_literal(decl.expr)):
+            formula = decl.formula if isinstance(decl, ast.Metric) else decl.expr
+            refs: list[tuple[str, str]] = []
+            self.add(depth, equation(label, self.p.expr(formula), self.p.expr(formula, period, {}, refs),
+                                     self.p.result(value)))
+            self.derive_all(refs, depth + 1)
+        elif isinstance(decl, ast.KpiCard) and decl.indicator is not None:
+            self.add(depth, equation(label, decl.indicator.text, self.p.result(value)))
+            self.derive(decl.indicator.text, period, depth + 1)
+        else:
+            self.add(depth, equation(label, self.p.result(value)), _where(decl.span) if decl else None)

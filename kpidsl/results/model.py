@@ -1,0 +1,180 @@
+"""The results model: what one evaluation produced, independent of how it is shown.
+
+The engine fills it; reports, exports, explain and the spec steps read it.  Ratios
+are `Decimal` (exact, as the engine computed them) or `None` when there was no data;
+money is `Decimal` quantized to the currency's minor unit.  `to_json` is the
+machine contract documented in docs/eval.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Literal
+
+from kpidsl.base.diagnostics import Diagnostic
+
+_TWELVE = Decimal("1e-12")
+_WIDE = Context(prec=80)
+
+Status = Literal["met", "missed", "gated", "no_data"]
+Better = Literal["higher", "lower"]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A quality condition (`require …`) and whether it held."""
+
+    condition: str  # the condition as written in the ruleset
+    passed: bool | None  # None: could not be evaluated (no data)
+    scope: Literal["kpi", "role"] = "kpi"
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    kpi: str  # the name in the ruleset
+    title: str  # the human title ("Процент прироста клиентов")
+    better: Better
+    unit: str | None  # "percent", "RUB", "count", … or None
+    kind: Literal["result", "process"]
+    weight: Decimal
+    baseline: Decimal | None
+    target: Decimal | None
+    fact: Decimal | None
+    attainment: Decimal | None
+    index: Decimal | None
+    index_plan: Decimal
+    deviation: Decimal | None
+    plan_bonus: Decimal
+    bonus: Decimal
+    status: Status
+    gates: tuple[Gate, ...] = ()
+    actions: tuple[str, ...] = ()
+    previous_fact: Decimal | None = None  # the fact in the previous period, for trends
+    problems: tuple[str, ...] = ()  # why a value is missing ("no data for fact `orders`")
+
+
+@dataclass(frozen=True)
+class EmployeeResult:
+    period: str  # canonical period key: "2026Q3", "2026-09", "2026"
+    employee: str
+    role: str  # role name
+    role_title: str
+    kpis: tuple[KpiResult, ...]
+    plan_bonus: Decimal
+    bonus: Decimal  # the sum of the rounded KPI bonuses
+    gates: tuple[Gate, ...] = ()  # role-level quality conditions
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A ruleset-wide rule that fired in a period."""
+
+    rule: str
+    title: str
+    level: str  # "critical", "warning", "info"
+    period: str
+    message: str
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """Any fact or metric's value in a period (for dynamics and diagnosis)."""
+
+    name: str
+    title: str
+    period: str
+    employee: str | None  # None: department level
+    value: Decimal | None
+    kind: Literal["fact", "result", "process"]
+    unit: str | None
+    better: Better
+
+
+@dataclass
+class Results:
+    ruleset: str  # the ruleset's title
+    currency: str
+    locale: str
+    period_kind: str  # "quarter" | "month" | "year"
+    periods: list[str]  # every period in the data, oldest first
+    results: list[EmployeeResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    metrics: list[MetricValue] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    minor_digits: int = 2
+
+    def money(self, value: Decimal) -> str:
+        return f"{value:.{self.minor_digits}f}"
+
+    def for_period(self, period: str) -> list[EmployeeResult]:
+        return [r for r in self.results if r.period == period]
+
+    def to_json(self) -> dict[str, object]:
+        def num(value: Decimal | None) -> Decimal | int | None:
+            """Exact: an integer when whole, else the decimal rounded to 12 places, trailing
+            zeros dropped (`export.dumps` writes it as a JSON number, digit for digit)."""
+            if value is None:
+                return None
+            if value == value.to_integral_value():
+                return int(value)
+            exact = value.quantize(_TWELVE, rounding=ROUND_HALF_UP, context=_WIDE)
+            return int(exact) if exact == exact.to_integral_value() else exact
+
+        return {
+            "ruleset": self.ruleset,
+            "currency": self.currency,
+            "periods": list(self.periods),
+            "results": [
+                {
+                    "period": r.period,
+                    "employee": r.employee,
+                    "role": r.role,
+                    "kpis": [
+                        {
+                            "kpi": k.kpi,
+                            "title": k.title,
+                            "better": k.better,
+                            "weight": num(k.weight),
+                            "baseline": num(k.baseline),
+                            "target": num(k.target),
+                            "fact": num(k.fact),
+                            "attainment": num(k.attainment),
+                            "index": num(k.index),
+                            "index_plan": num(k.index_plan),
+                            "deviation": num(k.deviation),
+                            "plan_bonus": self.money(k.plan_bonus),
+                            "bonus": self.money(k.bonus),
+                            "status": k.status,
+                            "gates": [{"condition": g.condition, "passed": g.passed} for g in k.gates],
+                            "actions": list(k.actions),
+                        }
+                        for k in r.kpis
+                    ],
+                    "gates": [{"condition": g.condition, "passed": g.passed} for g in r.gates],
+                    "plan_bonus": self.money(r.plan_bonus),
+                    "bonus": self.money(r.bonus),
+                }
+                for r in self.results
+            ],
+            "findings": [
+                {
+                    "rule": f.rule,
+                    "level": f.level,
+                    "period": f.period,
+                    "message": f.message,
+                    "actions": list(f.actions),
+                }
+                for f in self.findings
+            ],
+            "diagnostics": [
+                {
+                    "severity": d.severity.value,
+                    "code": d.code,
+                    "message": d.message,
+                    "location": str(d.location) if d.location is not None else "",
+                }
+                for d in self.diagnostics
+            ],
+        }
