@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from kpidsl.base.diagnostics import Diagnostic, SourceCache
+from kpidsl.engine.options import EvalOptions
 from kpidsl.language.load import Model, load
 
 if TYPE_CHECKING:
     from kpidsl.engine.session import Session
     from kpidsl.data.facts import FactTable
-    from kpidsl.base.progress import Progress
     from kpidsl.results.model import Results
 
 
@@ -48,25 +48,6 @@ def check_file(path: str | Path, text: str | None = None, sources: SourceCache |
     if model is not None:
         diagnostics = diagnostics + check_model(model)
     return Checked(model, diagnostics, sources)
-
-
-@dataclass
-class EvalOptions:
-    period: str | None = None  # evaluate only this period (results); all periods still load
-    employee: str | None = None  # only this employee
-    roster: str | None = None  # a file of (employee, role) rows, adding to the ruleset's
-    encoding: str | None = None  # facts files' text encoding (default: detect)
-    delimiter: str | None = None  # facts files' CSV delimiter (default: detect)
-    locale: str | None = None  # overrides the ruleset's locale
-    records: dict[str, str] = field(default_factory=dict)  # records name → file, replacing the ruleset's `file`
-    memory_limit: str | None = None  # DuckDB's memory_limit ("2GB"); beyond it DuckDB spills to disk
-    threads: int | None = None  # DuckDB's threads (default: every core)
-    progress: "Progress | None" = field(default=None, repr=False, compare=False)  # stages on stderr
-    metrics: bool = True  # every fact and metric per period (reports); False: only what the results read
-    stream: bool = False  # evaluate_with_facts leaves the outputs in DuckDB (Traced.started) for kpidsl.output.bulk
-    engine: str = "duckdb"  # "spark": the plan is scored on Spark (kpidsl.engine.spark), its outputs come back to DuckDB
-    spark_master: str | None = None  # for engine "spark" (default: $KPIDSL_SPARK_MASTER, else local[2])
-    import_paths: tuple[str, ...] = ()  # more folders the ruleset's imports may reach (--import-path)
 
 
 @dataclass
@@ -105,8 +86,10 @@ def evaluate_with_facts(ruleset: str | Path, facts: Sequence[str | Path], option
         return Traced(Evaluation(None, started.diagnostics, started.sources), started.model, started.facts)
     if options is not None and options.stream:
         return Traced(Evaluation(None, started.diagnostics, started.sources), started.model, started.facts, started)
+    from kpidsl.results.collect import collect
+
     with started.session as session:
-        results = session.results()
+        results = collect(session)
     return Traced(Evaluation(results, started.diagnostics, started.sources), started.model, started.facts)
 
 
@@ -137,7 +120,7 @@ class Started:
 def start(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions | None = None,
           text: str | None = None) -> Started:
     """Check the ruleset, load the facts, aggregate the records and run the plan, leaving
-    the outputs in DuckDB.  The caller fetches (`session.results()`) or streams them
+    the outputs in DuckDB.  The caller fetches (`results.collect.collect`) or streams them
     (`kpidsl.output.bulk`), then closes the session."""
     from contextlib import nullcontext
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kpidsl.api import EvalOptions
 from kpidsl.base.diagnostics import DataLocation, Diagnostic
-from kpidsl.engine.session import run
+from kpidsl.results.collect import run
 from kpidsl.data.facts import FactRow, FactTable, RosterRow
 from kpidsl.language.load import Model, load
 from kpidsl.results.model import Results

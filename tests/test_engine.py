@@ -13,7 +13,7 @@ from kpidsl.engine import fixedpoint as fp
 from kpidsl.api import EvalOptions
 from kpidsl.engine.compile import compile_model
 from kpidsl.base.diagnostics import Span
-from kpidsl.engine.session import run
+from kpidsl.results.collect import run
 from kpidsl.language.load import Model
 
 D = Decimal

@@ -18,7 +18,7 @@ from eval_fixtures import (ROOT, SEED_FACTS, SEED_RULESET, manager_q3, metric_va
                            seed_results, targetologist_q3)
 from kpidsl.language import ast
 from kpidsl.results.explain import Printer, Values, explain
-from kpidsl.output.export import MINUS, Numbers
+from kpidsl.base.numbers import MINUS, Numbers
 from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.language.load import Model, load
 from kpidsl.language.parse import parse

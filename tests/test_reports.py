@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpidsl.results.analysis import REPORTS, STATUSES
+from kpidsl.output.analysis import REPORTS, STATUSES
 from kpidsl.output.i18n import Formatter, available_languages
 from kpidsl.output.render import RenderError, md_escape, render_report
 from kpidsl.base.resources import resource_dir
@@ -180,7 +180,7 @@ def _kpi(**kw) -> KpiResult:
 
 
 def test_analysis_wording_is_direction_aware() -> None:
-    from kpidsl.results.analysis import analyse
+    from kpidsl.output.analysis import analyse
 
     ru, en = Formatter("ru", "RUB"), Formatter("en", "RUB")
     assert analyse(_kpi(), ru, "") == f"CPS 5{NBSP}200{NBSP}₽ — выше плана на 200{NBSP}₽ (4{NBSP}%): хуже плана."
@@ -193,7 +193,7 @@ def test_analysis_wording_is_direction_aware() -> None:
 
 
 def test_analysis_trend_against_previous_period() -> None:
-    from kpidsl.results.analysis import analyse
+    from kpidsl.output.analysis import analyse
 
     ru = Formatter("ru", "RUB")
     rising_cost = _kpi(previous_fact=Decimal("5000"))
@@ -207,7 +207,7 @@ def test_analysis_trend_against_previous_period() -> None:
 
 
 def test_gated_and_no_data_explanations() -> None:
-    from kpidsl.results.analysis import analyse
+    from kpidsl.output.analysis import analyse
     from kpidsl.results.model import Gate
 
     ru = Formatter("ru", "RUB")
@@ -361,7 +361,7 @@ def test_catalogues_have_the_same_keys_and_cover_every_use() -> None:
     assert set(catalogues["ru"]) == set(catalogues["en"])
     used = set()
     package = Path(__file__).parents[1] / "kpidsl"
-    sources = [*folder.glob("*.j2"), *(package / f"{name}.py" for name in ("results/analysis", "output/charts", "output/xlsx",
+    sources = [*folder.glob("*.j2"), *(package / f"{name}.py" for name in ("output/analysis", "output/charts", "output/xlsx",
                                                                                "output/i18n"))]
     for path in sources:
         text = path.read_text("utf-8")
@@ -429,7 +429,7 @@ def test_custom_templates_are_sandboxed(tmp_path: Path) -> None:
 
 
 def test_render_path_imports_are_lazy() -> None:
-    code = ("import sys, kpidsl.output.render, kpidsl.results.analysis, kpidsl.output.charts, kpidsl.output.xlsx, "
+    code = ("import sys, kpidsl.output.render, kpidsl.output.analysis, kpidsl.output.charts, kpidsl.output.xlsx, "
             "kpidsl.output.i18n; "
             "print(sorted(m for m in ('jinja2', 'babel', 'openpyxl', 'markupsafe') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -488,7 +488,7 @@ def test_md_escape_never_breaks_a_table_row(text: str) -> None:
        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1e7"), places=2),
        st.sampled_from(["higher", "lower"]))
 def test_analysis_verdict_follows_the_direction(fact: Decimal, target: Decimal, better: str) -> None:
-    from kpidsl.results.analysis import analyse
+    from kpidsl.output.analysis import analyse
 
     text = analyse(_kpi(fact=fact, target=target, better=better), Formatter("ru", "RUB"), "")
     if fact == target:

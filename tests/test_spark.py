@@ -27,7 +27,7 @@ from kpidsl.engine import fixedpoint as fp
 from kpidsl.api import EvalOptions
 from kpidsl.cli.main import cli
 from kpidsl.base.diagnostics import DataLocation
-from kpidsl.engine.session import run
+from kpidsl.results.collect import run
 from kpidsl.data.facts import FactRow, FactTable, RosterRow
 from kpidsl.language.load import Model
 from kpidsl.results.model import Results

@@ -12,7 +12,8 @@ from sqlglot import exp
 
 from helpers_engine import SEED_RULESET, evaluate, facts, model_from, read_long_csv, seed_model
 from kpidsl.cli.main import cli
-from kpidsl.engine.compile import FACTS_TABLE, ROSTER_TABLE, compile_model, input_insert, input_tables
+from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
+from kpidsl.engine.compile import compile_model
 from kpidsl.cli.sql import DIALECTS
 
 D = Decimal

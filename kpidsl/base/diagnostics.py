@@ -180,6 +180,12 @@ def _window(text: str, column: int, width: int, limit: int = 160) -> tuple[str, 
     return shown, column, max(1, min(width, limit - (column - 1)))
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's first line of text (a library's multi-line message, cut), or its type."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def summary_line(diagnostics: Iterable[Diagnostic]) -> str:
     items = list(diagnostics)
     counts = {s: sum(1 for d in items if d.severity is s) for s in Severity}

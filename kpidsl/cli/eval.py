@@ -55,7 +55,7 @@ def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
-def _sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
+def parse_sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
     sources: dict[str, str] = {}
     for item in value:
         name, sep, file = item.partition("=")
@@ -108,7 +108,7 @@ def input_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--facts", "facts", multiple=True, metavar="FILE",
                      help="A facts file (CSV, XLSX, JSON, Parquet); repeat for several.  "
                           "Required unless the ruleset computes its facts from records."),
-        click.option("--source", "sources", multiple=True, metavar="NAME=FILE", callback=_sources,
+        click.option("--source", "sources", multiple=True, metavar="NAME=FILE", callback=parse_sources,
                      help="Read the ruleset's records NAME from FILE instead of its `file`; repeatable."),
         click.option("--roster", metavar="FILE", help="A file of employee and role columns, adding to the ruleset's employees."),
         click.option("--period", metavar="PERIOD", help="Only this period: 2026Q3, 2026-09, 2026, \"3 кв. 2026\" …"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import click
 
-from kpidsl.cli.eval import _sources, import_path_option
+from kpidsl.cli.eval import parse_sources, import_path_option
 
 DIALECTS = ("duckdb", "spark", "postgres", "bigquery", "snowflake", "trino")
 
@@ -23,7 +23,7 @@ DIALECTS = ("duckdb", "spark", "postgres", "bigquery", "snowflake", "trino")
 @click.argument("ruleset", type=click.Path(path_type=str))
 @click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True,
               help="The SQL engine to print the plan for.")
-@click.option("--source", "sources", multiple=True, metavar="NAME=FILE|TABLE", callback=_sources,
+@click.option("--source", "sources", multiple=True, metavar="NAME=FILE|TABLE", callback=parse_sources,
               help="Read the ruleset's records NAME from this file (DuckDB) or table (other engines; "
                    "schema.table allowed) instead of its `file` / its name; repeatable.")
 @import_path_option
@@ -78,7 +78,7 @@ def _records(model: object, sources: dict[str, str], dialect: str) -> tuple[str 
     """The records → facts query as `INSERT INTO kpidsl_facts …;`, or None if the ruleset has none."""
     from sqlglot import exp
 
-    from kpidsl.engine.compile import FACTS_TABLE, ROSTER_TABLE
+    from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE
     from kpidsl.engine.fixedpoint import for_dialect
     from kpidsl.engine.records import aggregated_facts, records_query, resolve_files
 

@@ -47,7 +47,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from kpidsl.language import ast
-from kpidsl.base.diagnostics import DataLocation, Diagnostic, Span, error, shorten, warning
+from kpidsl.engine.plan import RECORD_FACTS_TABLE
+from kpidsl.base.diagnostics import first_line, DataLocation, Diagnostic, Span, error, shorten, warning
 from kpidsl.base.files import kind
 
 if TYPE_CHECKING:  # heavy imports stay inside the functions that use them
@@ -56,7 +57,6 @@ if TYPE_CHECKING:  # heavy imports stay inside the functions that use them
 
     from kpidsl.language.load import Model
 
-RECORD_FACTS_TABLE = "kpidsl_record_facts"
 VALUE_TYPE = "DECIMAL(38,12)"
 _NBSP = "\u00a0"
 
@@ -671,7 +671,7 @@ def aggregate_records(model: "Model", records_files: Mapping[str, str] | None,
         try:
             sources[name] = Source(name, path, reader, describe(connection, Source(name, path, reader)))
         except duckdb.Error as exc:
-            diags.append(error("D101", f"records `{name}`: cannot read {path}: {_first_line(exc)}",
+            diags.append(error("D101", f"records `{name}`: cannot read {path}: {first_line(exc)}",
                                DataLocation(path)))
     if any(d.is_error for d in diags):
         return None, diags
@@ -695,7 +695,7 @@ def aggregate_records(model: "Model", records_files: Mapping[str, str] | None,
     try:
         connection.execute(_create_temp(table, query).sql(dialect="duckdb"))
     except duckdb.Error as exc:
-        diags.append(error("D101", f"cannot aggregate records: {_first_line(exc)}"))
+        diags.append(error("D101", f"cannot aggregate records: {first_line(exc)}"))
         return None, diags
     return table, diags
 
@@ -706,8 +706,6 @@ def _create_temp(name: str, query: "exp.Expression") -> "exp.Expression":
                       properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _validate(connection: "duckdb.DuckDBPyConnection", model: "Model", source: Source,

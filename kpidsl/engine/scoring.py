@@ -32,7 +32,8 @@ from kpidsl.language.exprtext import expr_text
 from kpidsl.engine.lower import CompileError, Frame, Lowerer, Operand, column, paren
 
 if TYPE_CHECKING:
-    from kpidsl.engine.compile import LinePlan, _Compiler
+    from kpidsl.engine.plan import LinePlan
+    from kpidsl.engine.compile import Compiler
 
 
 def _is_null(op: Operand) -> exp.Expression:
@@ -62,8 +63,9 @@ def _unit(decl: ast.Fact | ast.Metric | ast.Goal) -> str | None:
     return unit.text if unit is not None else None
 
 
-def compile_roles(c: "_Compiler") -> exp.Expression | None:
-    from kpidsl.engine.compile import DEFAULT_SCHEME, VALUES_TABLE, _default_scheme, _table
+def compile_roles(c: "Compiler") -> exp.Expression | None:
+    from kpidsl.language.builtins import DEFAULT_SCHEME, default_scheme
+    from kpidsl.engine.plan import VALUES_TABLE, table
 
     model, plan, p = c.model, c.plan, c.prefix
     roles = list(model.roles.values())
@@ -83,11 +85,11 @@ def compile_roles(c: "_Compiler") -> exp.Expression | None:
         elif (role.scheme is None or role.scheme.text == DEFAULT_SCHEME) and DEFAULT_SCHEME in model.schemes:
             scheme = model.schemes[DEFAULT_SCHEME]
         elif role.scheme is None or role.scheme.text == DEFAULT_SCHEME:
-            builtin = builtin or _default_scheme()
+            builtin = builtin or default_scheme()
             scheme = builtin
         else:
             raise CompileError(f"unknown scheme `{role.scheme.text}`", role.scheme.span)
-        base = (exp.select(exp.Star()).from_(_table(VALUES_TABLE))
+        base = (exp.select(exp.Star()).from_(table(VALUES_TABLE))
                 .where(exp.EQ(this=column(f"{p}role"), expression=exp.Literal.string(role.name))))
         frame = Frame(prefix=f"{p}r{ri}_", base=base, temp_prefix=f"{p}r{ri}_t")
         lowerer = Lowerer(frame)
@@ -100,7 +102,7 @@ def compile_roles(c: "_Compiler") -> exp.Expression | None:
             plan.lines.append(line_plan)
             outputs.append(columns)
         # every line of the role reads the role's last stage, known only now
-        branches.extend(exp.select(*columns).from_(_table(frame.last_alias())) for columns in outputs)
+        branches.extend(exp.select(*columns).from_(table(frame.last_alias())) for columns in outputs)
         ctes.extend(frame.ctes())
     if not branches:
         return _no_kpis(c)
@@ -112,7 +114,7 @@ def compile_roles(c: "_Compiler") -> exp.Expression | None:
     return query
 
 
-def _no_kpis(c: "_Compiler") -> exp.Select:
+def _no_kpis(c: "Compiler") -> exp.Select:
     """The KPI rows of a ruleset without KPI lines (rules only): none, in the usual columns,
     so every writer finds the table it reads."""
     text, value = exp.cast(exp.Null(), "VARCHAR"), fp.null_value()
@@ -127,9 +129,10 @@ def _no_kpis(c: "_Compiler") -> exp.Select:
     return exp.select(*columns).where(exp.false())
 
 
-def _line(c: "_Compiler", frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast.KpiLine, i: int,
+def _line(c: "Compiler", frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast.KpiLine, i: int,
           scheme: ast.Scheme, role_gates: list[exp.Column]) -> tuple[list[exp.Expression], "LinePlan"]:
-    from kpidsl.engine.compile import LinePlan, LocalScope
+    from kpidsl.engine.plan import LinePlan
+    from kpidsl.engine.scopes import LocalScope
 
     p, scope = c.prefix, c.scope
     indicator = ast.Name(line.indicator.text, line.indicator.span)

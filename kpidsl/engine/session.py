@@ -60,7 +60,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterator
 
 from kpidsl.engine import fixedpoint as fp
-from kpidsl.base.diagnostics import DataLocation, Diagnostic, Location, error, warning
+from kpidsl.engine.plan import KPIS_TABLE, RULES_TABLE
+from kpidsl.base.diagnostics import first_line, DataLocation, Diagnostic, Location, error, warning
 from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.language.load import Model
 from kpidsl.data.periods import kind_of, parse_period, sort_periods
@@ -68,15 +69,12 @@ from kpidsl.data.periods import kind_of, parse_period, sort_periods
 if TYPE_CHECKING:
     import duckdb
 
-    from kpidsl.api import EvalOptions
-    from kpidsl.engine.compile import Plan
-    from kpidsl.results.reasons import FactIndex
-    from kpidsl.results.model import Results
+    from kpidsl.engine.options import EvalOptions
+    from kpidsl.engine.plan import Plan
+    from kpidsl.data.factindex import FactIndex
 
 Roster = list[tuple[str, str]]  # (employee, role) in display order
 Fetched = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
-KPIS_TABLE = "kpidsl_out_kpis"
-RULES_TABLE = "kpidsl_out_rules"
 
 
 def minor_digits(currency: str) -> int:
@@ -87,16 +85,6 @@ def minor_digits(currency: str) -> int:
         return int(get_currency_precision(currency))
     except Exception:  # an unknown code: Babel's default is 2 for most; be explicit
         return 2
-
-
-def run(model: Model, table: FactTable, options: "EvalOptions | None" = None) -> tuple["Results | None", list[Diagnostic]]:
-    """Evaluate `model` over `table`; every problem is a diagnostic, never an exception."""
-    session, diagnostics = start(model, table, options)
-    if session is None:
-        return None, diagnostics
-    with session:
-        results = session.results()
-    return results, session.diagnostics
 
 
 # ------------------------------------------------------------------ the session
@@ -150,7 +138,7 @@ class Session:
     # -- fetching
     def fetch(self, name: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """One output (kpis, rules, metrics) as rows, decimals as exact `Decimal`s."""
-        from kpidsl.engine.compile import DECIMAL_OUTPUTS
+        from kpidsl.engine.plan import DECIMAL_OUTPUTS
 
         decimals = DECIMAL_OUTPUTS.get(name, ())
         if name == "metrics":
@@ -162,7 +150,7 @@ class Session:
 
     def fact_index(self, employees: set[str]) -> "FactIndex":
         """Every fact value of the department and of `employees` (for explaining unknowns)."""
-        from kpidsl.results.assemble import FactValues
+        from kpidsl.data.factindex import FactValues
 
         rows = [r for r in self.rows if r.employee is None or r.employee in employees]
         aggregated: list[tuple[str, str | None, str, Decimal | None]] = []
@@ -178,23 +166,6 @@ class Session:
             aggregated = [(p, e, f, None if v is None else Decimal(v)) for p, e, f, v in fetched]
         return FactValues(rows, self.periods, aggregated)
 
-    def results(self) -> "Results | None":
-        """Fetch every output and assemble `Results` (None, with a diagnostic, if DuckDB fails)."""
-        import duckdb
-
-        from kpidsl.results.assemble import assemble
-
-        try:
-            with self.stage("assemble"):
-                fetched: Fetched = {name: self.fetch(name) for name in self.plan.statements if name != "values"}
-                results = assemble(self.plan, fetched, self.fact_index, self.periods, self.roster, self.period,
-                                   self.employee, self.locale, self.diagnostics)
-        except duckdb.Error as exc:
-            self.diagnostics.append(_duckdb_failure(exc))
-            return None
-        results.diagnostics = list(self.diagnostics)
-        return results
-
 
 def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) -> tuple[Session | None, list[Diagnostic]]:
     """Load the inputs, aggregate records and run the plan; the session holds the outputs.
@@ -202,7 +173,7 @@ def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) 
     Returns None (and the diagnostics saying why) when nothing can be evaluated."""
     import duckdb
 
-    from kpidsl.api import EvalOptions
+    from kpidsl.engine.options import EvalOptions
     from kpidsl.engine.compile import compile_model
     from kpidsl.engine.lower import CompileError
     from kpidsl.engine.records import aggregated_facts
@@ -216,7 +187,7 @@ def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) 
     try:
         connection, spill = connect(options)
     except duckdb.Error as exc:  # a memory limit or thread count DuckDB refuses
-        diagnostics.append(error("E099", f"DuckDB refused the settings: {_first_line(exc)}", None,
+        diagnostics.append(error("E099", f"DuckDB refused the settings: {first_line(exc)}", None,
                                  "check --memory-limit (e.g. 2GB) and --threads"))
         return None, diagnostics
     session = Session(model, None, connection, roster, rows, locale=options.locale or model.locale,  # type: ignore[arg-type]
@@ -251,7 +222,7 @@ def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) 
             else:
                 _score(session)
     except duckdb.Error as exc:
-        diagnostics.append(_duckdb_failure(exc))
+        diagnostics.append(duckdb_failure(exc))
         session.close()
         return None, diagnostics
     except BaseException:
@@ -299,22 +270,19 @@ def connect(options: "EvalOptions") -> tuple["duckdb.DuckDBPyConnection", str]:
         raise
 
 
-def _duckdb_failure(exc: Exception) -> Diagnostic:
+def duckdb_failure(exc: Exception) -> Diagnostic:
     import duckdb
 
     if isinstance(exc, duckdb.OutOfRangeException):
         return error("E040", f"a value exceeds the exact range (magnitude below 10^26): {exc}", None,
                      "check the data's units; products and sums must stay below 10^26")
     if isinstance(exc, duckdb.OutOfMemoryException):
-        return error("E099", f"DuckDB ran out of memory: {_first_line(exc)}", None,
+        return error("E099", f"DuckDB ran out of memory: {first_line(exc)}", None,
                      "give --memory-limit a value DuckDB can spill within, or more memory")
     return error("E099", f"the evaluation failed inside DuckDB: {exc}", None,
                  "this is a bug in kpidsl; please report it with the ruleset")
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # ------------------------------------------------------------------ inputs
@@ -418,7 +386,7 @@ def _filters(model: Model, options: "EvalOptions", periods: list[str], roster: R
 
 def _load_inputs(connection: "duckdb.DuckDBPyConnection", rows: list[FactRow], roster: Roster) -> None:
     """The plan's two input tables; values travel as exact decimal text in list parameters."""
-    from kpidsl.engine.compile import FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
+    from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
 
     for create in input_tables():
         connection.execute(create.sql(dialect="duckdb", identify=True))
@@ -442,7 +410,7 @@ def _add_records(session: Session, options: "EvalOptions", model: Model) -> list
     with a warning."""
     from sqlglot import exp
 
-    from kpidsl.engine.compile import FACTS_TABLE, ROSTER_TABLE
+    from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE
     from kpidsl.engine.records import aggregate_records, aggregated_facts, resolve_files
 
     con, diagnostics = session.connection, session.diagnostics
@@ -520,7 +488,7 @@ def _as_text(plan: "Plan", name: str) -> str:
     """A statement with its decimal columns cast to text (see `select_as_text`)."""
     from sqlglot import exp
 
-    from kpidsl.engine.compile import DECIMAL_OUTPUTS
+    from kpidsl.engine.plan import DECIMAL_OUTPUTS
 
     statement = plan.statements[name]
     decimals = DECIMAL_OUTPUTS.get(name, ())

@@ -51,21 +51,17 @@ printed Spark SQL and this engine compute the same numbers.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from typing import TYPE_CHECKING, Any
 
 from kpidsl.engine import fixedpoint as fp
-from kpidsl.base.diagnostics import Diagnostic, error
+from kpidsl.base.diagnostics import first_line, Diagnostic, error
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from kpidsl.api import EvalOptions
+    from kpidsl.engine.options import EvalOptions
     from kpidsl.engine.session import Session
-    from kpidsl.data.facts import FactTable
-    from kpidsl.language.load import Model
-    from kpidsl.results.model import Results
 
 ENV_MASTER = "KPIDSL_SPARK_MASTER"
 DEFAULT_MASTER = "local[2]"
@@ -135,7 +131,7 @@ def session(master: str | None = None) -> "SparkSession":
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # Java missing, a bad master URL, a cluster that does not answer
-        raise SparkUnavailable(_first_line(exc)) from None
+        raise SparkUnavailable(first_line(exc)) from None
     # failures become diagnostics carrying Spark's message; the logs would repeat them with stack traces
     spark.sparkContext.setLogLevel("FATAL")
     _quiet_python_loggers()
@@ -162,15 +158,6 @@ def _stopped(spark: "SparkSession") -> bool:
 
 
 # ------------------------------------------------------------------ the engine
-
-
-def run(model: "Model", table: "FactTable", options: "EvalOptions | None" = None
-        ) -> tuple["Results | None", list[Diagnostic]]:
-    """`engine.run` with the plan scored on Spark; every problem is a diagnostic."""
-    from kpidsl.api import EvalOptions
-    from kpidsl.engine.session import run as run_engine
-
-    return run_engine(model, table, dataclasses.replace(options or EvalOptions(), engine="spark"))
 
 
 def score(session: "Session", options: "EvalOptions") -> bool:
@@ -203,14 +190,14 @@ def execute(session: "Session", spark: "SparkSession") -> Diagnostic | None:
     import duckdb
     from pyspark.errors import PySparkException
 
-    from kpidsl.engine.compile import FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE
-    from kpidsl.engine.session import KPIS_TABLE, RULES_TABLE
+    from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE
+    from kpidsl.engine.plan import KPIS_TABLE, RULES_TABLE
 
     plan, con = session.plan, session.connection
     try:
         kept = _persistent(spark)
     except Exception as exc:
-        return error("E099", f"the evaluation failed inside Spark: {_first_line(exc)}", None,
+        return error("E099", f"the evaluation failed inside Spark: {first_line(exc)}", None,
                      "check that the Spark master is reachable")
     try:
         for name in (FACTS_TABLE, ROSTER_TABLE):
@@ -230,7 +217,7 @@ def execute(session: "Session", spark: "SparkSession") -> Diagnostic | None:
     except duckdb.Error:
         raise  # the session's own failure: engine.start reports it
     except Exception as exc:  # py4j: the JVM went away, a cluster lost
-        return error("E099", f"the evaluation failed inside Spark: {_first_line(exc)}", None,
+        return error("E099", f"the evaluation failed inside Spark: {first_line(exc)}", None,
                      "check that the Spark master is reachable; if it is, this is a bug in kpidsl")
     finally:
         _release(spark, kept, (FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE))
@@ -265,7 +252,7 @@ def _to_spark(spark: "SparkSession", con: Any, table: str) -> "DataFrame":
     from pyspark.sql import DataFrame
     from sqlglot import exp
 
-    from kpidsl.engine.compile import INPUT_COLUMNS
+    from kpidsl.engine.plan import INPUT_COLUMNS
 
     columns = INPUT_COLUMNS[table]
     names = [c for c, _ in columns]
@@ -320,7 +307,7 @@ def _failure(exc: Exception) -> Diagnostic:
         condition = exc.getCondition() or ""  # type: ignore[attr-defined]
     except Exception:
         pass
-    text = _first_line(exc)
+    text = first_line(exc)
     if any(condition.startswith(c) or c in text for c in _OVERFLOW):
         return error("E040", f"a value exceeds the exact range (magnitude below 10^26): {text}", None,
                      "check the data's units; products and sums must stay below 10^26")
@@ -328,6 +315,3 @@ def _failure(exc: Exception) -> Diagnostic:
                  "this is a bug in kpidsl; please report it with the ruleset")
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

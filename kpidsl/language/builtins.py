@@ -9,7 +9,10 @@ condition or an action condition can use besides the ruleset's own names.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from kpidsl.language import ast
 
 ArgKind = Literal["number", "series", "integer_literal"]
 
@@ -69,6 +72,20 @@ SCHEME_OUTPUTS = ("index", "bonus")
 # The scheme of a role that names none: `index = weight * attainment`,
 # `bonus = plan_bonus * (1 + index - weight)` (the methodology's weighted index).
 DEFAULT_SCHEME = "weighted_index"
+DEFAULT_SCHEME_TEXT = """scheme weighted_index "Взвешенный индекс" {
+  index = weight * attainment
+  bonus = plan_bonus * (1 + index - weight)
+}"""
+
+
+def default_scheme() -> "ast.Scheme":
+    """The built-in scheme as an AST (its span's file is `<builtin>`)."""
+    from kpidsl.language import ast
+    from kpidsl.language.parse import parse
+
+    tree, _ = parse(DEFAULT_SCHEME_TEXT, "<builtin>")
+    assert tree is not None
+    return next(d for d in tree.declarations if isinstance(d, ast.Scheme))
 
 # What a KPI's `require` and `when … action` conditions can read besides ruleset names.
 KPI_CONDITION_NAMES: dict[str, str] = {

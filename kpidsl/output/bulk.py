@@ -36,21 +36,19 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator, Sequence
 
 from sqlglot import exp
 
-from kpidsl.engine.session import KPIS_TABLE, batches
+from kpidsl.engine.plan import BULK_PEOPLE, BULK_PERIODS, BULK_ROWS, KPIS_TABLE, table
+from kpidsl.engine.session import batches
+from kpidsl.output.bulk_tables import grid
 from kpidsl.output.cells import neutralise
 from kpidsl.output.atomic import atomic
 
 if TYPE_CHECKING:
-    from kpidsl.engine.compile import LinePlan
+    from kpidsl.engine.plan import LinePlan
     from kpidsl.base.diagnostics import Diagnostic
     from kpidsl.engine.session import Session
     from kpidsl.results.model import Results
 
 FORMATS = ("json", "csv", "parquet")
-PERIODS = "kpidsl_bulk_periods"
-PEOPLE = "kpidsl_bulk_people"
-ROWS = "kpidsl_bulk_rows"  # the kpis rows of the wanted periods and people, in output order
-TOTALS = "kpidsl_bulk_totals"  # each (period, person)'s plan bonus and bonus
 _NUMBERS = ("weight", "baseline", "target", "fact", "attainment", "index", "deviation")
 _MONEY = ("plan_bonus", "bonus")
 _BATCH = 20_000
@@ -64,11 +62,6 @@ def _col(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=_id(name), table=_id(table) if table else None)
 
 
-def _table(name: str, alias: str | None = None) -> exp.Expression:
-    table = exp.Table(this=_id(name))
-    return exp.alias_(table, alias, quoted=True) if alias else table
-
-
 def _sql(e: exp.Expression) -> str:
     return e.sql(dialect="duckdb")
 
@@ -76,49 +69,22 @@ def _sql(e: exp.Expression) -> str:
 # ------------------------------------------------------------------ the query
 
 
-def wanted_grid(session: "Session") -> tuple[list[str], list[tuple[str, str]]]:
-    """The periods and (employee, role)s the output shows, in output order."""
-    periods = [p for p in session.periods if session.period is None or p == session.period]
-    people = [(e, r) for e, r in session.roster if session.employee is None or e == session.employee]
-    return periods, people
-
-
-def _grid(session: "Session") -> None:
-    """The wanted periods and people with their output positions, as temporary tables."""
-    periods, people = wanted_grid(session)
-    temp_table(session, PERIODS, {"period": periods, "pos": list(range(len(periods)))})
-    temp_table(session, PEOPLE, {"employee": [e for e, _ in people], "role": [r for _, r in people],
-                                 "pos": list(range(len(people)))})
-
-
-def temp_table(session: "Session", name: str, columns: dict[str, list[Any]]) -> None:
-    """A temporary table from Python lists (VARCHAR, or INTEGER for `pos`), passed as parameters."""
-    items = [exp.alias_(exp.cast(exp.Unnest(expressions=[exp.Placeholder(this=str(i))]),
-                                 "INTEGER" if c == "pos" else "VARCHAR"), c, quoted=True)
-             for i, c in enumerate(columns, start=1)]
-    create = exp.Create(this=_table(name), kind="TABLE", replace=True, expression=exp.select(*items),
-                        properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-    session.connection.execute(_sql(create), list(columns.values()))
-
-
 def _sort_rows(session: "Session") -> None:
     """Sort once: every wanted (period, person) with their KPI rows (none: one row with line
     NULL), in output order, with the positions `ppos`, `epos` and the person's role.  Reading
     it back needs no sort: a Parquet COPY of a million rows sorted there held twice the memory."""
-    from kpidsl.engine.session import KPIS_TABLE
-
     con = session.connection
     con.execute("SET preserve_insertion_order = true")  # this table's order is the output's
-    described = con.execute(_sql(exp.select(exp.Star()).from_(_table(KPIS_TABLE)).limit(0))).description or []
+    described = con.execute(_sql(exp.select(exp.Star()).from_(table(KPIS_TABLE)).limit(0))).description or []
     on = exp.and_(exp.EQ(this=_col("period", "k"), expression=_col("period", "p")),
                   exp.EQ(this=_col("employee", "k"), expression=_col("employee", "e")))
     columns = [exp.alias_(_col("pos", "p"), "ppos", quoted=True), exp.alias_(_col("pos", "e"), "epos", quoted=True),
                _col("period", "p"), _col("employee", "e"), _col("role", "e"),
                *(_col(d[0], "k") for d in described if d[0] not in ("period", "employee", "previous_fact"))]
-    query = (exp.select(*columns).from_(_table(PERIODS, "p")).join(_table(PEOPLE, "e"), join_type="cross")
-             .join(_table(KPIS_TABLE, "k"), on=on, join_type="left")
+    query = (exp.select(*columns).from_(table(BULK_PERIODS, "p")).join(table(BULK_PEOPLE, "e"), join_type="cross")
+             .join(table(KPIS_TABLE, "k"), on=on, join_type="left")
              .order_by(_col("pos", "p"), _col("pos", "e"), _col("line", "k")))
-    create = exp.Create(this=_table(ROWS), kind="TABLE", replace=True, expression=query,
+    create = exp.Create(this=table(BULK_ROWS), kind="TABLE", replace=True, expression=query,
                         properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
     con.execute(_sql(create))
 
@@ -127,7 +93,7 @@ def _rows_query(session: "Session", columns: list[exp.Expression], *, outer: boo
                 where: exp.Expression | None = None, order: bool = True) -> exp.Select:
     """The sorted rows (as "k"); `outer` keeps people without KPI rows.  The table is already in
     output order, which a plain scan keeps; `order` sorts anyway (a filtered subset, for Python)."""
-    query = exp.select(*columns).from_(_table(ROWS, "k"))
+    query = exp.select(*columns).from_(table(BULK_ROWS, "k"))
     conditions = [c for c in (where, None if outer else exp.not_(_col("line", "k").is_(exp.null()))) if c is not None]
     if conditions:
         query = query.where(exp.and_(*conditions))
@@ -188,7 +154,7 @@ def prepare(session: "Session") -> "Results":
     from kpidsl.results.model import Results
 
     plan, model = session.plan, session.model
-    _grid(session)
+    grid(session)
     _sort_rows(session)
     names = ["period", "employee", "role", "line", *_NUMBERS, *_MONEY, "status",
              *(f"gate_{j}" for j in range(1, plan.gate_width + 1)),
@@ -278,7 +244,6 @@ def _json_employees(session: "Session") -> Iterator[str]:
     digits = plan.minor_digits
     zero = f"{0:.{digits}f}"
     cache: dict[str, str] = {}
-    lines = {line.id: line for line in plan.lines}
     heads: dict[int, str] = {}
     for line in plan.lines:
         heads[line.id] = (f'        {{\n          "kpi": {encode_basestring(line.kpi)},\n'

@@ -30,11 +30,12 @@ from typing import TYPE_CHECKING, BinaryIO, Iterator
 
 from sqlglot import exp
 
+from kpidsl.engine.plan import BULK_PEOPLE_TEXT, BULK_PERIOD_TEXT, BULK_ROWS, BULK_TOTALS, KPIS_TABLE, table
 from kpidsl.output.cells import FORMULA_PATTERN, neutralise
 from kpidsl.output.export import CSV_COLUMNS
 
 if TYPE_CHECKING:
-    from kpidsl.engine.compile import LinePlan
+    from kpidsl.engine.plan import LinePlan
     from kpidsl.engine.session import Session
 
 CHUNK = 25_000  # employees per query: DuckDB holds one chunk's text at a time
@@ -80,7 +81,6 @@ def _by_line(plan_lines: list["LinePlan"], build: "callable", default: exp.Expre
 
 def usable(session: "Session") -> bool:
     """Are the kpis outputs the DECIMAL columns this module formats?"""
-    from kpidsl.engine.session import KPIS_TABLE
 
     describe = exp.Describe(this=exp.Table(this=exp.to_identifier(KPIS_TABLE, quoted=True)))
     types = {r[0]: r[1] for r in session.connection.execute(describe.sql(dialect="duckdb")).fetchall()}
@@ -102,20 +102,18 @@ def csv_field(text: str) -> str:
     return buffer.getvalue()[:-1]
 
 
-PERIOD_TEXT = "kpidsl_bulk_period_text"  # pos, the period as JSON (pj) and CSV (pc)
-PEOPLE_TEXT = "kpidsl_bulk_people_text"  # pos, employee and role as JSON (ej, rj), and as CSV with the role title (ec, rc, tc)
 
 
 def encode_names(session: "Session") -> None:
     """The wanted periods' and people's names encoded for JSON and CSV, as temporary tables."""
-    from kpidsl.output.bulk import temp_table, wanted_grid
+    from kpidsl.output.bulk_tables import temp_table, wanted_grid
 
     periods, people = wanted_grid(session)
     titles = {name: role.title or name for name, role in session.model.roles.items()}
     roles = {r: (encode_basestring(r), csv_field(neutralise(r)), csv_field(neutralise(titles[r]))) for _, r in people}
-    temp_table(session, PERIOD_TEXT, {"pos": list(range(len(periods))), "pj": [encode_basestring(p) for p in periods],
+    temp_table(session, BULK_PERIOD_TEXT, {"pos": list(range(len(periods))), "pj": [encode_basestring(p) for p in periods],
                                       "pc": [csv_field(neutralise(p)) for p in periods]})
-    temp_table(session, PEOPLE_TEXT, {
+    temp_table(session, BULK_PEOPLE_TEXT, {
         "pos": list(range(len(people))), "ej": [encode_basestring(e) for e, _ in people],
         "rj": [roles[r][0] for _, r in people], "ec": [csv_field(neutralise(e)) for e, _ in people],
         "rc": [roles[r][1] for _, r in people], "tc": [roles[r][2] for _, r in people]})
@@ -236,7 +234,6 @@ def json_query(session: "Session") -> exp.Select:
     employee object and the last one closes it (with the role's gates and the totals);
     an employee without KPI rows is one fragment.  Grouping in SQL instead costs more
     than the whole evaluation."""
-    from kpidsl.output.bulk import TOTALS, _table
 
     plan = session.plan
     zero = f"{0:.{plan.minor_digits}f}"
@@ -265,21 +262,20 @@ def json_query(session: "Session") -> exp.Select:
     text = _case([(no_kpis, empty)], fragment)
     on = exp.and_(exp.EQ(this=_col("ppos", "t"), expression=_col("ppos", "k")),
                   exp.EQ(this=_col("epos", "t"), expression=_col("epos", "k")))
-    return (_named(exp.select(starts, text)).join(_table(TOTALS, "t"), on=on, join_type="left")
+    return (_named(exp.select(starts, text)).join(table(BULK_TOTALS, "t"), on=on, join_type="left")
             .where(_chunk_filter()).order_by(_col("epos", "k"), _col("line", "k")))
 
 
 def _named(select: exp.Select) -> exp.Select:
     """The sorted rows (as "k") with the encoded names of their period ("p") and person ("e")."""
-    from kpidsl.output.bulk import ROWS, _table
 
-    return (select.from_(_table(ROWS, "k"))
-            .join(_table(PERIOD_TEXT, "p"), on=exp.EQ(this=_col("pos", "p"), expression=_col("ppos", "k")))
-            .join(_table(PEOPLE_TEXT, "e"), on=exp.EQ(this=_col("pos", "e"), expression=_col("epos", "k"))))
+    return (select.from_(table(BULK_ROWS, "k"))
+            .join(table(BULK_PERIOD_TEXT, "p"), on=exp.EQ(this=_col("pos", "p"), expression=_col("ppos", "k")))
+            .join(table(BULK_PEOPLE_TEXT, "e"), on=exp.EQ(this=_col("pos", "e"), expression=_col("epos", "k"))))
 
 
 def _chunks(session: "Session") -> Iterator[tuple[int, int, int]]:
-    from kpidsl.output.bulk import wanted_grid
+    from kpidsl.output.bulk_tables import wanted_grid
 
     periods, people = wanted_grid(session)
     for p in range(len(periods)):
@@ -289,15 +285,14 @@ def _chunks(session: "Session") -> Iterator[tuple[int, int, int]]:
 
 def json_employees(session: "Session") -> Iterator[str]:
     """Each employee result's JSON text, in output order."""
-    from kpidsl.output.bulk import TOTALS, ROWS, _table
 
     encode_names(session)
     money = exp.DataType.build(f"DECIMAL(38, {session.plan.minor_digits})")
     totals = (exp.select(_col("ppos", "k"), _col("epos", "k"),
                          *(exp.alias_(exp.cast(exp.Sum(this=_col(n, "k")), money.copy()), n, quoted=True)
                            for n in ("plan_bonus", "bonus")))
-              .from_(_table(ROWS, "k")).group_by(_col("ppos", "k"), _col("epos", "k")))
-    session.connection.execute(exp.Create(this=_table(TOTALS), kind="TABLE", replace=True, expression=totals,
+              .from_(table(BULK_ROWS, "k")).group_by(_col("ppos", "k"), _col("epos", "k")))
+    session.connection.execute(exp.Create(this=table(BULK_TOTALS), kind="TABLE", replace=True, expression=totals,
                                           properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
                                .sql(dialect="duckdb"))
     query = json_query(session).sql(dialect="duckdb")

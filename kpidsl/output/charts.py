@@ -16,11 +16,11 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from kpidsl.results.analysis import all_periods
+from kpidsl.output.analysis import all_periods
 
 
 if TYPE_CHECKING:
-    from kpidsl.results.analysis import Context, EmployeeView, KpiView, Val
+    from kpidsl.output.analysis import Context, EmployeeView, KpiView, Val
     from kpidsl.output.i18n import Formatter
     from kpidsl.results.model import Results
 

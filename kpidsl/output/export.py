@@ -14,13 +14,13 @@ import csv
 import io
 import json
 from json.encoder import encode_basestring
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Iterable, Sequence
 
+from kpidsl.base.numbers import Numbers, language_of, optional
 from kpidsl.output.cells import neutralise
 from kpidsl.base.diagnostics import Diagnostic
-from kpidsl.results.model import EmployeeResult, Gate, KpiResult, Results
+from kpidsl.results.model import STATUS_TEXT, EmployeeResult, Gate, KpiResult, Results
 
 FORMATS = ("text", "json", "csv", "html", "md", "xlsx")
 REPORT_FORMATS = ("html", "md", "xlsx")  # rendered by kpidsl.output.render
@@ -28,65 +28,8 @@ BINARY_FORMATS = ("xlsx",)
 SUFFIXES = {".txt": "text", ".json": "json", ".csv": "csv", ".html": "html", ".htm": "html",
             ".md": "md", ".xlsx": "xlsx"}
 
-MINUS = "\u2212"  # a real minus sign for people; machines get "-"
-
-
-# ------------------------------------------------------------------ numbers for people
-
-
-@dataclass(frozen=True)
-class Numbers:
-    """Formats decimals for one locale: grouping, decimal mark, minus sign."""
-
-    locale: str = "ru"
-
-    @property
-    def _symbols(self) -> tuple[str, str]:
-        from babel.numbers import get_decimal_symbol, get_group_symbol  # lazy: Babel costs ~40 ms
-
-        return get_group_symbol(self.locale), get_decimal_symbol(self.locale)
-
-    def number(self, value: Decimal, min_digits: int = 0, max_digits: int = 6, *,
-               signed: bool = False, mark_rounded: bool = False) -> str:
-        """`value` rounded half away from zero to at most `max_digits` decimals, trailing
-        zeros dropped down to `min_digits`.  `mark_rounded` appends "…" when rounding
-        changed the value, so a shortened number never passes for an exact one."""
-        rounded = value.quantize(Decimal(1).scaleb(-max_digits), ROUND_HALF_UP)
-        whole, _, fraction = format(abs(rounded), "f").partition(".")
-        if not (mark_rounded and rounded != value):  # a shortened value keeps all its digits
-            fraction = fraction.rstrip("0").ljust(min_digits, "0")
-        group, point = self._symbols
-        groups = []
-        while len(whole) > 3:
-            groups.insert(0, whole[-3:])
-            whole = whole[:-3]
-        groups.insert(0, whole)
-        text = group.join(groups) + (point + fraction if fraction else "")
-        if rounded < 0 or (rounded == 0 and value < 0 and fraction.strip("0")):
-            text = MINUS + text
-        elif signed and rounded > 0:
-            text = "+" + text
-        if mark_rounded and rounded != value:
-            text += "…"
-        return text
-
-    def money(self, value: Decimal, digits: int = 2) -> str:
-        return self.number(value, digits, digits)
-
-    def percent(self, value: Decimal, max_digits: int = 1, *, signed: bool = False) -> str:
-        return self.number(value * 100, 0, max_digits, signed=signed) + "%"
-
-
-def optional(value: Decimal | None, show: Callable[[Decimal], str], empty: str = "—") -> str:
-    return empty if value is None else show(value)
-
-
 # ------------------------------------------------------------------ text table
 
-STATUS_TEXT = {
-    "ru": {"met": "выполнен", "missed": "не выполнен", "gated": "условие не выполнено", "no_data": "нет данных"},
-    "en": {"met": "met", "missed": "missed", "gated": "gated", "no_data": "no data"},
-}
 HEADINGS = {
     "ru": ("KPI", "вес", "цель", "факт", "выполнение", "индекс", "отклонение", "план. премия",
            "премия", "статус"),
@@ -101,10 +44,6 @@ WORDS = {
            "unknown": "no data", "action": "action", "no_results": "no results",
            "no_kpis": "the role has no KPIs"},
 }
-
-
-def _lang(locale: str) -> str:
-    return "ru" if locale.split("_")[0].split("-")[0] == "ru" else "en"
 
 
 def _value(n: Numbers, value: Decimal | None, unit: str | None) -> str:
@@ -148,7 +87,7 @@ def _gate_text(g: Gate, lang: str) -> str:
 def render_text(results: Results, locale: str | None = None) -> str:
     """One table per period and employee, then the period's rule findings."""
     loc = locale or results.locale
-    lang = _lang(loc)
+    lang = language_of(loc)
     n = Numbers(loc)
     words = WORDS[lang]
     blocks: list[str] = [results.ruleset]

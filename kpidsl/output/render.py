@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from kpidsl.results.analysis import REPORTS, build_context, choose_period
+from kpidsl.output.analysis import REPORTS, build_context, choose_period
 from kpidsl.base.diagnostics import shorten
 from kpidsl.base.files import kind, named_problem
 from kpidsl.output.i18n import Formatter, LocaleError

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from kpidsl.output.cells import neutralise_cell
 
 if TYPE_CHECKING:
-    from kpidsl.results.analysis import Context, Val
+    from kpidsl.output.analysis import Context, Val
     from kpidsl.output.i18n import Formatter
 
 __all__ = ["neutralise_cell", "workbook_bytes", "sheet_title"]

@@ -19,10 +19,11 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from kpidsl.language import ast
-from kpidsl.engine.compile import LinePlan, Plan
+from kpidsl.engine.plan import LinePlan, Plan
 from kpidsl.base.diagnostics import Diagnostic, Span, warning
 from kpidsl.data.facts import FactRow
-from kpidsl.results.reasons import ROOT, Evaluator, FactIndex, Reason, Scope, kpi_scope
+from kpidsl.data.factindex import FactIndex, FactValues
+from kpidsl.results.reasons import ROOT, Evaluator, Reason, Scope, kpi_scope
 from kpidsl.results.model import EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
 
 _HINTS = {
@@ -34,34 +35,6 @@ _SHOWN_NAMES = 5
 
 Fetched = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
 FactSource = Callable[[set[str]], FactIndex]  # the fact values of the department and these employees
-
-
-class FactValues(FactIndex):
-    """The facts files' rows plus the values aggregated from records.
-
-    An aggregated value may be NULL for one employee (`avg` over no records):
-    that is the employee's own "no data" and, as in the plan, it is not replaced
-    by the department's value."""
-
-    def __init__(self, rows: Iterable[FactRow], periods: Iterable[str],
-                 aggregated: Iterable[tuple[str, str | None, str, Decimal | None]] = ()) -> None:
-        super().__init__(rows, periods)
-        self.nulls: set[tuple[str, str, str]] = set()
-        for period, employee, fact, value in aggregated:
-            if employee is None:
-                if value is not None:
-                    self.dept[(period, fact)] = value
-                continue
-            self.own_facts.setdefault(employee, set()).add(fact)
-            if value is None:
-                self.nulls.add((period, employee, fact))
-            else:
-                self.own[(period, employee, fact)] = value
-
-    def value(self, period: str, employee: str | None, fact: str) -> Decimal | None:
-        if employee is not None and (period, employee, fact) in self.nulls:
-            return None
-        return super().value(period, employee, fact)
 
 
 def rows_source(rows: list[FactRow], periods: list[str]) -> FactSource:

@@ -23,16 +23,17 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Union
 
-from kpidsl.language import ast, constants
+from kpidsl.language import ast
 from kpidsl.language.builtins import DEFAULT_SCHEME
-from kpidsl.output.export import STATUS_TEXT, Numbers, _lang
+from kpidsl.base.numbers import Numbers, language_of
 from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.language.load import Model
 from kpidsl.language.parse import parse
 from kpidsl.data.periods import previous
-from kpidsl.results.reasons import ROOT, Evaluator, FactIndex
+from kpidsl.data.factindex import FactIndex
+from kpidsl.results.reasons import ROOT, Evaluator
 from kpidsl.results.record_rows import RecordRows
-from kpidsl.results.model import EmployeeResult, KpiResult, Results
+from kpidsl.results.model import STATUS_TEXT, EmployeeResult, KpiResult, Results
 
 Value = Union[Decimal, bool, str, None]
 
@@ -235,7 +236,7 @@ def explain(model: Model, results: Results, facts: FactTable, employee: str, per
     `records`: the files, filters and counts behind facts aggregated from records."""
     result = next(r for r in results.results if r.employee == employee and r.period == period)
     loc = locale or results.locale
-    lang = _lang(loc)
+    lang = language_of(loc)
     values = Values(model, results, facts, employee)
     tracer = _Tracer(model, results, values, Printer(values, Numbers(loc), lang), lang, records or RecordRows())
     return tracer.employee(result)

@@ -14,6 +14,12 @@ from typing import Literal
 
 from kpidsl.base.diagnostics import Diagnostic
 
+# The words for a KPI's status, in each language the outputs speak.
+STATUS_TEXT = {
+    "ru": {"met": "выполнен", "missed": "не выполнен", "gated": "условие не выполнено", "no_data": "нет данных"},
+    "en": {"met": "met", "missed": "missed", "gated": "gated", "no_data": "no data"},
+}
+
 _TWELVE = Decimal("1e-12")
 _WIDE = Context(prec=80)
 

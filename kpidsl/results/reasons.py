@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Union
+from typing import Union
 
 from kpidsl.language import ast, constants
 from kpidsl.engine import fixedpoint as fp
 from kpidsl.language.exprtext import expr_text
-from kpidsl.data.facts import FactRow
+from kpidsl.data.factindex import FactIndex
 from kpidsl.language.load import Model
 from kpidsl.data.periods import previous as previous_period
 
@@ -32,32 +32,6 @@ Value = Union[Decimal, bool, str, None]
 class Reason:
     code: str  # E020 missing input, E021 zero divisor, E022 out of the exact range
     text: str  # names the employee when their own data is what is missing
-
-
-class FactIndex:
-    """Which (period, employee, fact) values exist; an employee's value overrides the department's."""
-
-    def __init__(self, rows: Iterable[FactRow], periods: Iterable[str]) -> None:
-        self.dept: dict[tuple[str, str], Decimal] = {}
-        self.own: dict[tuple[str, str, str], Decimal] = {}
-        self.own_facts: dict[str, set[str]] = {}  # employee → facts they have rows for
-        for row in rows:
-            if row.employee is None:
-                self.dept[(row.period, row.fact)] = row.value
-            else:
-                self.own[(row.period, row.employee, row.fact)] = row.value
-                self.own_facts.setdefault(row.employee, set()).add(row.fact)
-        self.periods = set(periods)
-
-    def value(self, period: str, employee: str | None, fact: str) -> Decimal | None:
-        if employee is not None:
-            mine = self.own.get((period, employee, fact))
-            if mine is not None:
-                return mine
-        return self.dept.get((period, fact))
-
-    def has_own(self, employee: str | None) -> bool:
-        return employee is not None and employee in self.own_facts
 
 
 @dataclass

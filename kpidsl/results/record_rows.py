@@ -40,7 +40,8 @@ def record_rows(model: Model, overrides: Mapping[str, str] | None, employee: str
     of the department); empty where the records cannot be read (the evaluation said why)."""
     import duckdb
 
-    from kpidsl.engine.records import RECORD_FACTS_TABLE, aggregate_records, aggregated_facts, resolve_files
+    from kpidsl.engine.plan import RECORD_FACTS_TABLE
+    from kpidsl.engine.records import aggregate_records, aggregated_facts, resolve_files
 
     used = aggregated_facts(model)
     out = RecordRows()

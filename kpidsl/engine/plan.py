@@ -1,0 +1,141 @@
+"""The plan's shape: the tables it reads and writes, the statements and what each KPI line means.
+
+Every `kpidsl_*` table name lives here, with the plan (`Plan`, one `LinePlan` per KPI
+line), the input tables' columns and the header `kpidsl sql` prints.  The compiler
+(`compile.py`, `scoring.py`) fills a Plan; the session, the Spark adapter, the
+assembler and the bulk writers read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlglot import exp
+
+from kpidsl.engine import fixedpoint as fp
+from kpidsl.language import ast
+from kpidsl.language.load import Model
+
+# Tables: the plan's inputs, its values frame, its outputs, and the records' aggregates.
+FACTS_TABLE = "kpidsl_facts"
+ROSTER_TABLE = "kpidsl_roster"
+VALUES_TABLE = "kpidsl_values"
+
+# The decimal columns of each output statement (the engine fetches them as exact text).
+DECIMAL_OUTPUTS = {"kpis": ("fact", "target", "baseline", "weight", "plan_bonus", "attainment", "index",
+                            "deviation", "bonus", "previous_fact"),
+                   "metrics": ("value",)}
+KPIS_TABLE = "kpidsl_out_kpis"
+RULES_TABLE = "kpidsl_out_rules"
+RECORD_FACTS_TABLE = "kpidsl_record_facts"  # facts aggregated from records (engine/records.py)
+# The bulk writers' working tables (output/bulk.py, output/bulk_text.py).
+BULK_PERIODS = "kpidsl_bulk_periods"
+BULK_PEOPLE = "kpidsl_bulk_people"
+BULK_ROWS = "kpidsl_bulk_rows"  # the kpis rows of the wanted periods and people, in output order
+BULK_TOTALS = "kpidsl_bulk_totals"  # each (period, person)'s plan bonus and bonus
+BULK_PERIOD_TEXT = "kpidsl_bulk_period_text"  # pos, the period as JSON (pj) and CSV (pc)
+BULK_PEOPLE_TEXT = "kpidsl_bulk_people_text"  # pos, employee and role as JSON (ej, rj), as CSV with the role title (ec, rc, tc)
+
+
+@dataclass(frozen=True)
+class LinePlan:
+    """One KPI line of one role, and what the report needs to describe it."""
+
+    id: int
+    role: str
+    kpi: str  # the indicator as written on the line (a metric, fact or KPI card)
+    series: str  # the fact or metric whose value is the KPI's fact
+    title: str
+    unit: str | None
+    kind: Literal["result", "process"]
+    better: Literal["higher", "lower"]
+    line: ast.KpiLine
+    scheme: ast.Scheme  # the scheme that scores it
+    target_expr: ast.Expr | None  # the line's target, else the card's goal
+    gates: tuple[str, ...]  # each `require` condition as written
+    actions: tuple[str, ...]  # each `when … action` text
+
+
+@dataclass
+class Plan:
+    model: Model
+    prefix: str  # internal column prefix
+    minor_digits: int
+    statements: dict[str, exp.Expression] = field(default_factory=dict)
+    lines: list[LinePlan] = field(default_factory=list)
+    role_gates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role → conditions as written
+    rules: list[ast.Rule] = field(default_factory=list)
+    value_names: list[str] = field(default_factory=list)  # the metrics statement's `value_index` order
+    gate_width: int = 0
+    action_width: int = 0
+    role_gate_width: int = 0
+
+    def sql(self, name: str, dialect: str = "duckdb", pretty: bool = False) -> str:
+        tree = fp.for_dialect(self.statements[name], dialect)
+        return tree.sql(dialect=dialect, identify=True, pretty=pretty)
+
+    def script(self, dialect: str = "duckdb") -> str:
+        """The whole plan for `dialect`, with a header describing its inputs and outputs."""
+        body = ";\n\n".join(f"-- {name}\n{self.sql(name, dialect, pretty=True)}" for name in self.statements)
+        return header(self, dialect) + "\n" + body + ";\n"
+
+
+INPUT_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    FACTS_TABLE: (("period", "VARCHAR"), ("employee", "VARCHAR"), ("fact", "VARCHAR"), ("value", fp.VALUE_TYPE)),
+    ROSTER_TABLE: (("employee", "VARCHAR"), ("role", "VARCHAR")),
+}
+
+
+def input_tables(dialect: str = "duckdb") -> list[exp.Expression]:
+    """CREATE TABLE for the plan's two inputs."""
+    def kind(t: str) -> exp.DataType:
+        built = exp.DataType.build(t)
+        if dialect == "bigquery" and built.this == exp.DataType.Type.DECIMAL:  # NUMERIC allows 9 decimals only
+            return exp.DataType(this=exp.DataType.Type.BIGDECIMAL, expressions=built.expressions)
+        return built
+
+    out: list[exp.Expression] = []
+    for name, columns in INPUT_COLUMNS.items():
+        defs = [exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=kind(t)) for c, t in columns]
+        out.append(exp.Create(this=exp.Schema(this=table(name), expressions=defs), kind="TABLE"))
+    return out
+
+
+def input_insert(name: str) -> exp.Expression:
+    """INSERT INTO table SELECT UNNEST($1), … — one list parameter per column, cast to its type."""
+    items = [exp.cast(exp.Unnest(expressions=[exp.Placeholder(this=str(i))]), t)
+             for i, (_, t) in enumerate(INPUT_COLUMNS[name], start=1)]
+    return exp.insert(exp.select(*items), table(name))
+
+
+def header(plan: Plan, dialect: str) -> str:
+    def clean(text: str) -> str:  # a comment line must stay one line
+        return " ".join(text.split())
+
+    lines = [
+        f"kpidsl plan for ruleset {clean(plan.model.title)!r} ({dialect})",
+        "",
+        "Inputs (fill them before running):",
+        *(f"  {create.sql(dialect=dialect, identify=True)};" for create in input_tables(dialect)),
+        f"  {FACTS_TABLE}: one row per fact value; period as a {plan.model.period_kind} key "
+        f"({ {'quarter': '2026Q3', 'month': '2026-09', 'year': '2026'}.get(plan.model.period_kind, '2026Q3') }); "
+        "employee NULL = department level",
+        "    (applies to every employee unless the employee has a row of their own)",
+        f"  {ROSTER_TABLE}: one row per employee; role = a role name of the ruleset",
+        "Statements: values (creates " + VALUES_TABLE + "), kpis, rules, metrics.",
+        "Arithmetic is exact decimal fixed-point: every + - * / rounds half away from zero to",
+        "12 decimals; divisions are guarded (NULL for a zero divisor); bonuses are rounded to",
+        f"{plan.minor_digits} decimals. kpis.line, rules.rule_N and metrics.value_index refer to the",
+        "ruleset's KPI lines, rules and values in the order kpidsl lists them.",
+    ]
+    return "\n".join(f"-- {line}".rstrip() for line in lines)
+
+
+def table(name: str, alias: str | None = None) -> exp.Expression:
+    table = exp.Table(this=exp.to_identifier(name, quoted=True))
+    return table.as_(exp.to_identifier(alias, quoted=True)) if alias else table
+
+
+def qcol(table: str, name: str) -> exp.Column:
+    return exp.Column(this=exp.to_identifier(name, quoted=True), table=exp.to_identifier(table, quoted=True))

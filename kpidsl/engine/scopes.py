@@ -1,0 +1,98 @@
+"""The names a formula can read while the plan is compiled.
+
+`ValueScope` resolves the ruleset's values (facts, metrics, goals, KPI cards) to
+columns of the values frame, computing each once; `LocalScope` adds the names one
+KPI line binds (its scoring inputs and the scheme's steps) on top of it.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from kpidsl.engine.lower import CompileError, Lowerer, Operand, column
+from kpidsl.language import ast
+
+if TYPE_CHECKING:
+    from kpidsl.engine.compile import Compiler
+
+
+class ValueScope:
+    """Ruleset values (facts, metrics, goals, KPI cards) as columns of the values frame."""
+
+    def __init__(self, compiler: "Compiler") -> None:
+        self.c = compiler
+        self.lowerer = Lowerer(compiler.values)
+        self.constants: dict[str, Fraction | None] = {}  # exact values of constant formulas
+        self._busy: set[str] = set()
+
+    def declaration(self, name: ast.Name | str) -> ast.Fact | ast.Metric | ast.Goal | ast.KpiCard:
+        text = name if isinstance(name, str) else name.name
+        decl = self.c.model.values.get(text)
+        if decl is None:
+            raise CompileError(f"unknown name `{text}`", None if isinstance(name, str) else name.span)
+        return decl
+
+    def series(self, name: ast.Name | str) -> ast.Fact | ast.Metric | ast.Goal:
+        """A KPI card stands for its indicator."""
+        decl = self.declaration(name)
+        seen = set()
+        while isinstance(decl, ast.KpiCard):
+            if decl.indicator is None or decl.name in seen:
+                raise CompileError(f"KPI card `{decl.name}` has no indicator", decl.span)
+            seen.add(decl.name)
+            decl = self.declaration(ast.Name(decl.indicator.text, decl.indicator.span))
+        return decl
+
+    def ensure(self, decl: ast.Fact | ast.Metric | ast.Goal) -> Operand:
+        if isinstance(decl, ast.Fact):
+            return Operand(column(decl.name))
+        if decl.name in self.constants:
+            return Lowerer.constant(self.constants[decl.name]) if decl.name in self.c.folded else Operand(column(decl.name))
+        if decl.name in self._busy:
+            raise CompileError(f"`{decl.name}` is defined in terms of itself", decl.span)
+        self._busy.add(decl.name)
+        op = self.lowerer.lower(decl.formula if isinstance(decl, ast.Metric) else decl.expr, self)
+        self._busy.discard(decl.name)
+        self.c.values.define(decl.name, op.sql)
+        self.constants[decl.name] = op.const
+        if isinstance(decl, ast.Goal) and (op.const is not None or op.is_null):
+            self.c.folded.add(decl.name)
+            return Lowerer.constant(op.const)
+        return Operand(column(decl.name))
+
+    def resolve(self, name: ast.Name) -> Operand:
+        return self.ensure(self.series(name))
+
+    def previous(self, name: ast.Name) -> Operand:
+        decl = self.series(name)
+        if isinstance(decl, ast.Goal):  # a constant is the same in every period
+            return self.ensure(decl)
+        self.ensure(decl)
+        prev_name = f"{self.c.prefix}prev_{decl.name}"
+        if prev_name not in self.c.values.stage_of:
+            p = self.c.prefix
+            window = dict(partition_by=[column(f"{p}employee")],
+                          order=exp.Order(expressions=[exp.Ordered(this=column(f"{p}ord"))]))
+            lag_ord = exp.Window(this=exp.Lag(this=column(f"{p}ord")), **window)
+            lag_value = exp.Window(this=exp.Lag(this=column(decl.name)), **window)
+            adjacent = exp.EQ(this=lag_ord, expression=exp.Sub(this=column(f"{p}ord"), expression=exp.Literal.number(1)))
+            self.c.values.define(prev_name, exp.Case(ifs=[exp.If(this=adjacent, true=lag_value)]))
+            self.c.exports.append(prev_name)
+        return Operand(column(prev_name))
+
+
+class LocalScope:
+    """Names bound for one KPI line (scoring inputs, scheme results) over the ruleset's values."""
+
+    def __init__(self, values: ValueScope, names: dict[str, Operand]) -> None:
+        self.values = values
+        self.names = names
+
+    def resolve(self, name: ast.Name) -> Operand:
+        return self.names[name.name] if name.name in self.names else self.values.resolve(name)
+
+    def previous(self, name: ast.Name) -> Operand:
+        return self.values.previous(name)
