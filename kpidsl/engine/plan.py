@@ -73,7 +73,8 @@ class Plan:
 
     def sql(self, name: str, dialect: str = "duckdb", pretty: bool = False) -> str:
         tree = fp.for_dialect(self.statements[name], dialect)
-        return tree.sql(dialect=dialect, identify=True, pretty=pretty)
+        # for_dialect copied the tree where it rewrites it; DuckDB reads it as built, so no copy here either
+        return tree.sql(dialect=dialect, identify=True, pretty=pretty, copy=False)
 
     def script(self, dialect: str = "duckdb") -> str:
         """The whole plan for `dialect`, with a header describing its inputs and outputs."""

@@ -469,7 +469,7 @@ def _score(session: Session) -> None:
         create = exp.Create(this=exp.to_table(_out_table(name), quoted=True), kind="TABLE",
                             expression=fp.for_dialect(plan.statements[name], "duckdb"),
                             properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-        con.execute(create.sql(dialect="duckdb", identify=True))
+        con.execute(create.sql(dialect="duckdb", identify=True, copy=False))  # built for this run: no copy
 
 
 def select_as_text(connection: "duckdb.DuckDBPyConnection", table: str, decimals: tuple[str, ...]) -> str:
@@ -503,7 +503,7 @@ def _as_text(plan: "Plan", name: str) -> str:
     query = exp.select(*items).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("q", quoted=True))))
     if order is not None:
         query.set("order", order.copy())
-    return query.sql(dialect="duckdb", identify=True)
+    return query.sql(dialect="duckdb", identify=True, copy=False)
 
 
 def _decimals(records: list[tuple[Any, ...]], names: list[str], decimals: tuple[str, ...]) -> list[tuple[Any, ...]]:

@@ -19,6 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from kpidsl.language import ast
 from kpidsl.base.diagnostics import Diagnostic, Span, error
+from kpidsl.base.cache import private_cache_dir, trusted_file
 from kpidsl.base.resources import resource_dir
 
 _NAME = re.compile(r"[^\W\d]\w*")
@@ -59,12 +60,22 @@ _DECLARATION_WORDS = frozenset(("ruleset", "import", "fact", "records", "metric"
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
+    """The LALR parser, built once per process; its tables are cached per user between runs
+    (`base.cache`: Lark checks the grammar's and the options' hash before using them)."""
+    import lark
+
+    cache: str | bool = False
+    folder = private_cache_dir()
+    if folder is not None:
+        path = folder / f"grammar-lark{lark.__version__}.cache"
+        if trusted_file(path):
+            cache = str(path)
     return Lark(
         _grammar_text(),
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=True,
-        cache=False,
+        cache=cache,
         lexer_callbacks={"NAME": _declaration_word},
     )
 

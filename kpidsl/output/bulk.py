@@ -63,7 +63,7 @@ def _col(name: str, table: str | None = None) -> exp.Column:
 
 
 def _sql(e: exp.Expression) -> str:
-    return e.sql(dialect="duckdb")
+    return e.sql(dialect="duckdb", copy=False)  # every query is built for one use
 
 
 # ------------------------------------------------------------------ the query

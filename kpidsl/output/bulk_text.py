@@ -295,7 +295,7 @@ def json_employees(session: "Session") -> Iterator[str]:
     session.connection.execute(exp.Create(this=table(BULK_TOTALS), kind="TABLE", replace=True, expression=totals,
                                           properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
                                .sql(dialect="duckdb"))
-    query = json_query(session).sql(dialect="duckdb")
+    query = json_query(session).sql(dialect="duckdb", copy=False)
     pending: list[str] = []
     for chunk in _chunks(session):
         result = session.connection.execute(query, list(chunk))
@@ -372,7 +372,7 @@ def write_csv(session: "Session", out: BinaryIO) -> None:
     header = io.StringIO()
     csv.writer(header, lineterminator="\r\n").writerow(CSV_COLUMNS)
     out.write(b"\xef\xbb\xbf" + header.getvalue().encode("utf-8"))
-    query = csv_query(session).sql(dialect="duckdb")
+    query = csv_query(session).sql(dialect="duckdb", copy=False)
     for chunk in _chunks(session):
         result = session.connection.execute(query, list(chunk))
         while True:
