@@ -12,7 +12,7 @@ as rulesets/crm_showcase.kpi defines it (see benchmarks/scoring.py), writes
 * zen         — aggregation in DuckDB SQL, scoring per employee by a GoRules JDM decision;
 * rule_engine — aggregation in DuckDB SQL, scoring per employee by `rule-engine` rules;
 * duckdb_facts / kpidsl_records — only the aggregation of the ruleset's eight facts,
-  hand-written and by kpidsl's records stage (kpidsl.engine.records), written as
+  hand-written and by kpidsl's records stage (kpidsl.engine.records_sql), written as
   `period,employee,fact,value`.
 
 kpidsl itself is run by benchmarks.run through its command line, as a user runs it.
@@ -319,7 +319,7 @@ def kpidsl_records(data: Path, out: Path, timings: dict[str, float]) -> None:
     import duckdb
 
     from kpidsl.api import check_file
-    from kpidsl.engine.records import aggregate_records
+    from kpidsl.engine.records_sql import aggregate_records
 
     start = time.perf_counter()
     checked = check_file(Path(__file__).resolve().parent.parent / "rulesets" / "crm_showcase.kpi")

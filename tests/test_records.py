@@ -20,7 +20,8 @@ from kpidsl.language import ast
 from kpidsl.base.diagnostics import Span
 from kpidsl.language.load import Model, load
 from kpidsl.data.periods import key_for_date
-from kpidsl.engine.records import aggregate_records, records_sql, resolve_files
+from kpidsl.engine.records import resolve_files
+from kpidsl.engine.records_sql import aggregate_records, records_sql
 
 Q12 = Decimal("1e-12")
 

@@ -97,7 +97,8 @@ def test_head_pipeline_target_cascades_from_goals(seed) -> None:  # type: ignore
 
 
 def test_explain_derives_the_pipeline_target_with_exact_constants(seed) -> None:  # type: ignore[no-untyped-def]
-    from kpidsl.results.explain import Values, explain
+    from kpidsl.results.explain import explain
+    from kpidsl.results.explain_values import Values
     from kpidsl.language.parse import parse
 
     results, _ = seed

@@ -80,7 +80,8 @@ def _records(model: object, sources: dict[str, str], dialect: str) -> tuple[str 
 
     from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE
     from kpidsl.engine.fixedpoint import for_dialect
-    from kpidsl.engine.records import aggregated_facts, records_query, resolve_files
+    from kpidsl.engine.records import aggregated_facts, resolve_files
+    from kpidsl.engine.records_sql import records_query
 
     if not aggregated_facts(model):  # type: ignore[arg-type]
         return None, resolve_files(model, sources, must_exist=False)[1] if sources else []  # type: ignore[arg-type]

@@ -3,24 +3,25 @@
 Reads CSV, XLSX, JSON and Parquet in long form (period, employee?, fact, value) or
 wide form (one row per period[/employee], one column per fact), including Russian
 spreadsheet exports.  Every bad cell becomes a diagnostic with file:row:column, and
-all of them are reported in one run.  File formats and number spellings live in
-`readers.py`; this module maps columns, checks cells and keys, and reads the roster.
+all of them are reported in one run.  File formats live in `readers.py`, number
+spellings in `cells.py`, the header's columns in `headers.py`; this module checks
+cells and keys, and reads the roster.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import enum
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Sequence
 
 from kpidsl.data import periods
 from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, warning
-from kpidsl.data.readers import Cell, RawTable, decimal_from_float, find_header, is_blank, parse_number, plain, read_file
+from kpidsl.data.cells import Cell, RawTable, decimal_from_float, is_blank, parse_number, plain, show, text_of
+from kpidsl.data.headers import (EMPLOYEE_NAMES, EXPECTED, ROLE_NAMES, Header, Known, Layout, find_layout,
+                                 is_facts_header, is_roster_header, is_total, locate_header, norm)
+from kpidsl.data.readers import read_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,109 +47,6 @@ class FactTable:
     files: list[str] = field(default_factory=list)
 
 
-# ---------------------------------------------------------------- column names
-
-def norm(text: object) -> str:
-    """How header cells and fact names are compared: casefolded, `ё` = `е`, spaces
-    collapsed, a trailing `:` or `*` dropped."""
-    s = " ".join(str(text).replace("\ufeff", "").casefold().replace("ё", "е").split())
-    return s.strip(" :*")
-
-
-PERIOD_NAMES = frozenset({"period", "период", "отчетный период", "date", "дата",
-                          "quarter", "квартал", "month", "месяц", "year", "год"})
-EMPLOYEE_NAMES = frozenset({"employee", "сотрудник", "работник", "фио", "ф.и.о.", "person"})
-FACT_NAMES = frozenset({"fact", "metric", "indicator", "kpi", "показатель", "метрика", "индикатор"})
-VALUE_NAMES = frozenset({"value", "значение", "величина"})
-# In Russian "факт" is both the DSL's word for a fact and the actual value ("план/факт"):
-# it names whichever of the two long-form columns the header is missing.
-EITHER_NAME = "факт"
-ROLE_NAMES = frozenset({"role", "роль", "должность", "position"})
-TOTAL_WORDS = ("итого", "всего", "итог", "total", "grand total")
-_EXPECTED = ("long form: period, employee (optional), fact, value; wide form: period, employee "
-             "(optional), then one column per fact.  Russian names work too: период, сотрудник, "
-             "показатель, значение")
-
-
-def is_total(text: str) -> bool:
-    """`Итого`, `Всего по отделу`, `Total:` — a spreadsheet's total row, not data."""
-    key = norm(text)
-    return any(key == word or key.startswith(word + " ") for word in TOTAL_WORDS)
-
-
-def _is_facts_header(cells: Sequence[Cell]) -> bool:
-    return any(isinstance(c, str) and norm(c) in PERIOD_NAMES for c in cells)
-
-
-def _is_roster_header(cells: Sequence[Cell]) -> bool:
-    names = {norm(c) for c in cells if isinstance(c, str)}
-    return bool(names & EMPLOYEE_NAMES) and bool(names & ROLE_NAMES)
-
-
-@dataclass
-class _Header:
-    found: bool
-    row: int | None  # its row number; None where the format names its columns (JSON, Parquet)
-    cells: list[Cell]  # the header (if not found: the first non-empty row, to show in the error)
-    start: int  # index in `table.rows` of the first row after it
-
-
-def _locate_header(table: RawTable, test: Callable[[Sequence[Cell]], bool]) -> _Header:
-    if table.columns is not None:
-        return _Header(test(table.columns), None, list(table.columns), 0)
-    h = find_header(table.rows, test)
-    if h is not None:
-        return _Header(True, table.rows[h][0], list(table.rows[h][1]), h + 1)
-    first = next(((n, c) for n, c in table.rows if not all(is_blank(x) for x in c)), (1, []))
-    return _Header(False, first[0], list(first[1]), len(table.rows))
-
-
-@dataclass
-class _Layout:
-    period: int
-    employee: int | None
-    fact: int | None = None  # long form: the fact-name column …
-    value: int | None = None  # … and the value column
-    facts: dict[int, str] = field(default_factory=dict)  # wide form: column → fact name
-    names: list[str] = field(default_factory=list)  # header cells as written
-
-    @property
-    def long(self) -> bool:
-        return self.fact is not None
-
-    @cached_property
-    def unnamed(self) -> list[int]:
-        return [i for i, name in enumerate(self.names) if not name]
-
-
-class _Known:
-    """The ruleset's facts by every accepted spelling (name or title), for lookups and
-    did-you-mean; None-like (accepts everything) when there is no ruleset."""
-
-    def __init__(self, known: dict[str, str] | None) -> None:
-        self.open = known is None
-        self.by_norm: dict[str, str] = {}
-        self.spelling: dict[str, str] = {}
-        for name in (known or {}).values():
-            self.by_norm[norm(name)] = name
-        for key, name in (known or {}).items():
-            self.by_norm.setdefault(norm(key), name)
-            self.spelling.setdefault(norm(key), key)
-
-    def lookup(self, text: str) -> str | None:
-        return " ".join(text.split()) if self.open else self.by_norm.get(norm(text))
-
-    def suggest(self, text: str) -> str:
-        close = difflib.get_close_matches(norm(text), list(self.by_norm), n=3, cutoff=0.6)
-        shown = []
-        for key in close:
-            name = self.by_norm[key]
-            label = f"`{name}`" if key == norm(name) else f"`{self.spelling.get(key, key)}` (`{name}`)"
-            if label not in shown:
-                shown.append(label)
-        return f"; did you mean {' or '.join(shown)}?" if shown else ""
-
-
 # ---------------------------------------------------------------- cells
 
 class _Missing(enum.Enum):
@@ -164,30 +62,6 @@ class _Problem:
 
 NO_DATA_MARKS = frozenset({"-", "–", "—", "n/a", "na", "н/д", "нд", "нет данных"})
 _NUMBER_HINT = "write a number such as 1926000, 1 926 000,00, 1,5 or 15%"
-
-
-def show(value: object, limit: int = 60) -> str:
-    """A cell's text for a message: one line, control characters escaped, shortened."""
-    text = text_of(value).translate({10: "\\n", 13: "\\r", 9: "\\t"})
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def text_of(cell: Cell) -> str:
-    """A cell as text: integral numbers without `.0`, dates in ISO form, text trimmed."""
-    if cell is None:
-        return ""
-    if isinstance(cell, bool):
-        return str(cell).upper()
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, float):
-        return format(cell, ".15g")
-    if isinstance(cell, Decimal):
-        exact = plain(cell)
-        return str(exact) if exact is not None else str(cell)
-    if isinstance(cell, (_dt.date, _dt.datetime)):
-        return cell.isoformat()
-    return str(cell).strip()
 
 
 def cell_number(cell: Cell) -> Decimal | _Missing | _Problem:
@@ -248,15 +122,15 @@ class _Loader:
 
     def __init__(self, kind: str, known: dict[str, str] | None) -> None:
         self.kind = kind
-        self.known = _Known(known)
+        self.known = Known(known)
         self.rows: dict[tuple[str, str | None, str], FactRow] = {}
         self.diagnostics: list[Diagnostic] = []
 
     def read(self, path: str, encoding: str | None, delimiter: str | None) -> bool:
         tables, problems = read_file(path, encoding=encoding, delimiter=delimiter,
-                                     is_header=_is_facts_header)
+                                     is_header=is_facts_header)
         self.diagnostics += problems
-        headers = [(table, _locate_header(table, _is_facts_header)) for table in tables]
+        headers = [(table, locate_header(table, is_facts_header)) for table in tables]
         for table, header in headers:
             if header.found:  # a workbook's sheets without a header (notes, lookups) are skipped
                 self._table(table, header)
@@ -269,80 +143,13 @@ class _Loader:
                 tip = ("periods across the columns are not supported: transpose the table so that "
                        "periods go down one `period` column; or " + tip)
             self.diagnostics.append(error(
-                "D010", f"no recognizable header{where}: expected a `period` column ({_EXPECTED}); "
+                "D010", f"no recognizable header{where}: expected a `period` column ({EXPECTED}); "
                 f"{'the columns are' if table.columns is not None else 'the first row has'} {found}",
                 DataLocation(table.name, header.row), tip))
         return any(h.found for _, h in headers)
 
-    def _layout(self, table: RawTable, header: _Header) -> _Layout | None:
-        header_row = header.row
-        names = [text_of(c) for c in header.cells]
-        at = lambda i: DataLocation(table.name, header_row, names[i] or f"column {i + 1}")  # noqa: E731
-        roles: dict[str, list[int]] = {}
-        either: list[int] = []
-        for i, name in enumerate(names):
-            key = norm(name)
-            role = ("period" if key in PERIOD_NAMES else "employee" if key in EMPLOYEE_NAMES
-                    else "fact" if key in FACT_NAMES else "value" if key in VALUE_NAMES else None)
-            if role:
-                roles.setdefault(role, []).append(i)
-            elif key == EITHER_NAME:
-                either.append(i)
-        for i in either:
-            if "value" in roles and "fact" not in roles:
-                roles["fact"] = [i]
-            elif "fact" in roles and "value" not in roles:
-                roles["value"] = [i]
-        ok = True
-        for role, columns in roles.items():
-            if len(columns) > 1:
-                ok = False
-                listed = " and ".join(f"`{show(names[i])}`" for i in columns)
-                self.diagnostics.append(error("D011", f"columns {listed} both mean the {role}", at(columns[1]),
-                                              "keep one of them, or rename the other"))
-        if ("fact" in roles) != ("value" in roles):
-            ok = False
-            has, lacks = ("fact", "value") if "fact" in roles else ("value", "fact")
-            self.diagnostics.append(error(
-                "D012", f"a long-form file needs a {lacks} column next to its {has} column "
-                f"`{show(names[roles[has][0]])}`", at(roles[has][0]),
-                "name the columns period, employee, fact, value (период, сотрудник, показатель, значение), "
-                "or remove the column to use wide form (one column per fact)"))
-        if not ok:
-            return None
-        layout = _Layout(roles["period"][0], roles.get("employee", [None])[0],
-                         roles.get("fact", [None])[0], roles.get("value", [None])[0], names=names)
-        used = {layout.period, layout.employee, layout.fact, layout.value}
-        for i, name in enumerate(names):
-            if i in used or not name:
-                continue
-            if layout.long:
-                self.diagnostics.append(warning(
-                    "D014", f"column `{show(name)}` is ignored: a long-form file uses period, employee, fact "
-                    "and value", at(i), "delete the column, or ignore this warning"))
-                continue
-            fact = self.known.lookup(name)
-            if fact is None:
-                self.diagnostics.append(warning(
-                    "D040", f"column `{show(name)}` is not a fact of this ruleset, so it is ignored"
-                    f"{self.known.suggest(name)}", at(i),
-                    "name the column by a fact's name or title, or ignore this warning if the column is not needed"))
-            elif fact in layout.facts.values():
-                other = next(j for j, f in layout.facts.items() if f == fact)
-                self.diagnostics.append(error(
-                    "D015", f"columns `{show(names[other])}` and `{show(name)}` both mean the fact `{fact}`", at(i),
-                    "keep one of the two columns"))
-                ok = False
-            else:
-                layout.facts[i] = fact
-        if not layout.long and not layout.facts and all(not n for i, n in enumerate(names) if i not in used):
-            self.diagnostics.append(error("D012", "the file has a period column but no fact columns",
-                                          at(layout.period), _EXPECTED))
-            return None
-        return layout if ok else None
-
-    def _table(self, table: RawTable, header: _Header) -> None:
-        layout = self._layout(table, header)
+    def _table(self, table: RawTable, header: Header) -> None:
+        layout = find_layout(table, header, self.known, self.diagnostics)
         if layout is None:
             return
         unknown: dict[str, list] = {}  # long form: unknown fact → [first row, count, as written]
@@ -364,7 +171,7 @@ class _Loader:
             self.diagnostics.append(warning("D007", "the file has a header but no data rows",
                                             DataLocation(table.name), "export the data again"))
 
-    def _row(self, name: str, number: int, cells: list[Cell], layout: _Layout,
+    def _row(self, name: str, number: int, cells: list[Cell], layout: Layout,
              unknown: dict[str, list], unnamed: set[int]) -> None:
         """Check one data row; every bad cell is reported, good cells become fact rows."""
         width = len(layout.names)
@@ -488,10 +295,10 @@ def load_roster(path: str, *, encoding: str | None = None,
                 delimiter: str | None = None) -> tuple[list[RosterRow], list[Diagnostic]]:
     """A file of (employee, role) rows — сотрудник, роль — in any supported format."""
     tables, diagnostics = read_file(str(path), encoding=encoding, delimiter=delimiter,
-                                    is_header=_is_roster_header)
+                                    is_header=is_roster_header)
     if not tables:
         return [], diagnostics
-    located = [(table, _locate_header(table, _is_roster_header)) for table in tables]
+    located = [(table, locate_header(table, is_roster_header)) for table in tables]
     table, header = next(((t, h) for t, h in located if h.found), located[0])  # first sheet with a header
     if not header.found:
         found = ", ".join(f"`{show(c)}`" for c in header.cells if not is_blank(c)) or "nothing"

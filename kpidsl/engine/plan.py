@@ -28,7 +28,7 @@ DECIMAL_OUTPUTS = {"kpis": ("fact", "target", "baseline", "weight", "plan_bonus"
                    "metrics": ("value",)}
 KPIS_TABLE = "kpidsl_out_kpis"
 RULES_TABLE = "kpidsl_out_rules"
-RECORD_FACTS_TABLE = "kpidsl_record_facts"  # facts aggregated from records (engine/records.py)
+RECORD_FACTS_TABLE = "kpidsl_record_facts"  # facts aggregated from records (engine/records_sql.py)
 # The bulk writers' working tables (output/bulk.py, output/bulk_text.py).
 BULK_PERIODS = "kpidsl_bulk_periods"
 BULK_PEOPLE = "kpidsl_bulk_people"

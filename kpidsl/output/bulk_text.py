@@ -17,7 +17,7 @@ the strings to the output.  The text is byte for byte what `export.render_json` 
   neutralised in SQL by the same rules.
 
 `usable` says whether the kpis rows have the decimal types this relies on;
-otherwise bulk.py formats in Python.
+otherwise bulk_python.py formats in Python.
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ def record_rows(model: Model, overrides: Mapping[str, str] | None, employee: str
     import duckdb
 
     from kpidsl.engine.plan import RECORD_FACTS_TABLE
-    from kpidsl.engine.records import aggregate_records, aggregated_facts, resolve_files
+    from kpidsl.engine.records import aggregated_facts, resolve_files
+    from kpidsl.engine.records_sql import aggregate_records
 
     used = aggregated_facts(model)
     out = RecordRows()
