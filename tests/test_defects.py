@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from kpidsl.cli.main import cli
 
@@ -34,7 +34,7 @@ def kpidsl(*args: str, stdout: int | None = subprocess.PIPE, cwd: Path | None = 
                           text=True, cwd=cwd, timeout=timeout)
 
 
-def invoke(*args: str) -> "CliRunner.invoke":  # type: ignore[valid-type]
+def invoke(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 

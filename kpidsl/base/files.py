@@ -16,8 +16,9 @@ from kpidsl.base.diagnostics import shorten
 
 
 def kind(path: str | Path) -> str:
-    """'dir', 'file' (a regular file), 'other' (a device, FIFO, socket), 'missing' or
-    'error' (it cannot even be looked at: see `problem`)."""
+    """'dir', 'file' (a regular file), 'stream' (a character device or FIFO: written
+    straight into), 'other' (a block device, a socket), 'missing' or 'error' (it cannot
+    even be looked at: see `problem`)."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -28,18 +29,26 @@ def kind(path: str | Path) -> str:
         return "error"
     if stat.S_ISDIR(mode):
         return "dir"
+    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
+        return "stream"
     return "file" if stat.S_ISREG(mode) else "other"
+
+
+def reason(path: str | Path) -> str:
+    """Why `path` cannot be looked at (`File name too long` …), or "" if it can."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return str(exc.strerror or exc)
+    except ValueError:
+        return "the name contains a NUL character"
+    return ""
 
 
 def problem(path: str | Path) -> str:
     """Why `path` cannot be opened: `cannot open: reason` (the caller names the file)."""
-    try:
-        os.stat(path)
-    except OSError as exc:
-        return f"cannot open: {exc.strerror or exc}"
-    except ValueError:
-        return "cannot open: the name contains a NUL character"
-    return "cannot open"
+    why = reason(path)
+    return f"cannot open: {why}" if why else "cannot open"
 
 
 def named_problem(path: str | Path) -> str:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from kpidsl.base.diagnostics import shorten
+from kpidsl.base.files import kind, reason
 
 _STALE = re.compile(r"^\..+\.kpidsl-(\d+)-[A-Za-z0-9_]+\.tmp$")
 
@@ -78,17 +79,12 @@ def atomic(path: str | Path, protected: Sequence[str | Path] = ()) -> Iterator[s
 def _kind(target: Path) -> str:
     """'file' for a regular file or a new one, 'stream' for a character device or FIFO;
     anything else is refused."""
-    try:
-        mode = os.stat(target).st_mode
-    except FileNotFoundError:
-        return "file"
-    except OSError as exc:
-        raise OutputError(f"{_name(target)}: cannot write: {exc.strerror or exc}") from None
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
-        return "stream"
-    what = "a folder" if stat.S_ISDIR(mode) else "not a regular file, a character device or a pipe"
+    found = kind(target)
+    if found in ("file", "missing", "stream"):
+        return "stream" if found == "stream" else "file"
+    if found == "error":
+        raise OutputError(f"{_name(target)}: cannot write: {reason(target)}")
+    what = "a folder" if found == "dir" else "not a regular file, a character device or a pipe"
     raise OutputError(f"{_name(target)}: cannot write the output there: it is {what}; choose a file path")
 
 
