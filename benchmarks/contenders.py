@@ -26,9 +26,9 @@ import csv
 import json
 import sys
 import time
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable
 
 from kpidsl.engine import scoring
 

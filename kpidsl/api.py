@@ -10,17 +10,18 @@ need them, to keep `kpidsl check` light.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from kpidsl.base.diagnostics import Diagnostic, SourceCache
 from kpidsl.engine.options import EvalOptions
 from kpidsl.language.load import Model, load
 
 if TYPE_CHECKING:
-    from kpidsl.engine.session import Session
     from kpidsl.data.facts import FactTable
+    from kpidsl.engine.session import Session
     from kpidsl.results.model import Results
 
 
@@ -52,7 +53,7 @@ def check_file(path: str | Path, text: str | None = None, sources: SourceCache |
 
 @dataclass
 class Evaluation:
-    results: "Results | None"
+    results: Results | None
     diagnostics: list[Diagnostic]
     sources: SourceCache
 
@@ -68,8 +69,8 @@ class Traced:
 
     evaluation: Evaluation
     model: Model | None
-    facts: "FactTable | None"
-    started: "Started | None" = None  # with EvalOptions.stream: the open session (results None); close it
+    facts: FactTable | None
+    started: Started | None = None  # with EvalOptions.stream: the open session (results None); close it
 
 
 def evaluate(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions | None = None,
@@ -101,11 +102,11 @@ class Started:
     The session's diagnostics grow as its outputs are explained, so read
     `diagnostics` after the bulk stage."""
 
-    session: "Session | None"
+    session: Session | None
     before: list[Diagnostic]  # the checker's and the facts loader's
     sources: SourceCache
     model: Model | None
-    facts: "FactTable | None"
+    facts: FactTable | None
     engine: list[Diagnostic] = field(default_factory=list)  # the engine's, when it started no session
 
     @property
@@ -124,8 +125,8 @@ def start(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions
     (`kpidsl.output.bulk`), then closes the session."""
     from contextlib import nullcontext
 
-    from kpidsl.engine.session import start as start_engine
     from kpidsl.data.facts import load_facts
+    from kpidsl.engine.session import start as start_engine
 
     options = options or EvalOptions()
     stage = options.progress.stage if options.progress is not None else (lambda name: nullcontext())

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from kpidsl.api import EvalOptions
 from kpidsl.base.diagnostics import DataLocation, Diagnostic
-from kpidsl.results.collect import run
 from kpidsl.data.facts import FactRow, FactTable, RosterRow
 from kpidsl.language.load import Model, load
+from kpidsl.results.collect import run
 from kpidsl.results.model import Results
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,9 +21,9 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from report_fixtures import HEAD_ROMI_ACTION, Elements, engine_results, expected_chart_counts
 
 from kpidsl.output.render import render_report
-from report_fixtures import HEAD_ROMI_ACTION, Elements, engine_results, expected_chart_counts
 
 APT = "apt-get install -y --no-install-recommends chromium fonts-dejavu-core"
 NBSP = "\u00a0"

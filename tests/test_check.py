@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpidsl.language import ast
 from kpidsl.api import check_file
 from kpidsl.base.diagnostics import Diagnostic, Severity, render_human
+from kpidsl.language import ast
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "diagnostics"

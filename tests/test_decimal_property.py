@@ -19,10 +19,9 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
+from helpers_engine import evaluate, facts, model_from
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-
-from helpers_engine import evaluate, facts, model_from
 
 D = Decimal
 Q12 = D("1e-12")

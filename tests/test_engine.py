@@ -5,16 +5,15 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 
-import pytest
-
 from helpers_engine import evaluate, facts, kpi, model_from, person
-from kpidsl.language import ast
-from kpidsl.engine import fixedpoint as fp
+
 from kpidsl.api import EvalOptions
-from kpidsl.engine.compile import compile_model
 from kpidsl.base.diagnostics import Span
-from kpidsl.results.collect import run
+from kpidsl.engine import fixedpoint as fp
+from kpidsl.engine.compile import compile_model
+from kpidsl.language import ast
 from kpidsl.language.load import Model
+from kpidsl.results.collect import run
 
 D = Decimal
 

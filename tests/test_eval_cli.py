@@ -9,19 +9,18 @@ import json
 import re
 from decimal import Context, Decimal
 from pathlib import Path
-
 from typing import Any
 
 import click
 import pytest
 from click.testing import CliRunner, Result
+from eval_fixtures import ROOT, manager_q3, pr_q3, seed_fact_table, seed_results
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eval_fixtures import ROOT, manager_q3, pr_q3, seed_fact_table, seed_results
 from kpidsl import api
-from kpidsl.cli.main import cli
 from kpidsl.base.diagnostics import DataLocation, Diagnostic, SourceCache, error, warning
+from kpidsl.cli.main import cli
 from kpidsl.language.load import load
 
 NBSP = "\u00a0"

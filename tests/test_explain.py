@@ -11,18 +11,27 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
+from eval_fixtures import (
+    ROOT,
+    SEED_FACTS,
+    SEED_RULESET,
+    manager_q3,
+    metric_values,
+    pr_q3,
+    seed_fact_table,
+    seed_results,
+    targetologist_q3,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eval_fixtures import (ROOT, SEED_FACTS, SEED_RULESET, manager_q3, metric_values, pr_q3, seed_fact_table,
-                           seed_results, targetologist_q3)
-from kpidsl.language import ast
-from kpidsl.results.explain import explain
-from kpidsl.results.explain_values import Printer, Values
 from kpidsl.base.numbers import MINUS, Numbers
 from kpidsl.data.facts import FactRow, FactTable
+from kpidsl.language import ast
 from kpidsl.language.load import Model, load
 from kpidsl.language.parse import parse
+from kpidsl.results.explain import explain
+from kpidsl.results.explain_values import Printer, Values
 
 NBSP = "\u00a0"
 CSV = "rulesets/data/seed_marketing.csv"

@@ -37,7 +37,7 @@ def q(x: Decimal) -> Decimal:
 class Node:
     kind: str  # num, name, op, cmp, if, scale
     text: str = ""
-    parts: tuple["Node", ...] = ()
+    parts: tuple[Node, ...] = ()
 
 
 NAMES = ("attainment", "plan_bonus", "weight")

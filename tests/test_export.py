@@ -7,13 +7,13 @@ import io
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
+from eval_fixtures import manager_q3, pr_q3, seed_results, targetologist_q3
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eval_fixtures import manager_q3, pr_q3, seed_results, targetologist_q3
 from kpidsl.base.diagnostics import DataLocation, warning
-from kpidsl.output.cells import neutralise
 from kpidsl.base.numbers import MINUS, Numbers
+from kpidsl.output.cells import neutralise
 from kpidsl.output.export import CSV_COLUMNS, plain, render_csv, render_json, render_text
 
 NBSP = "\u00a0"

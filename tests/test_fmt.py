@@ -21,12 +21,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpidsl.language import ast
-from kpidsl.cli.main import cli
 from kpidsl.base.diagnostics import Span
+from kpidsl.base.resources import resource_dir
+from kpidsl.cli.main import cli
+from kpidsl.language import ast
 from kpidsl.language.fmt import format_expr, format_ruleset, quote, same_ruleset
 from kpidsl.language.parse import parse
-from kpidsl.base.resources import resource_dir
 
 GOLDEN = Path(__file__).parent / "golden" / "fmt"
 RULESETS = resource_dir("rulesets")

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from lark import Tree
 
-from kpidsl.language import ast
 from kpidsl.base.diagnostics import SourceCache, Span, render_human
+from kpidsl.language import ast
 from kpidsl.language.parse import _keyword_as_name, _parser, parse
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "parse"

@@ -9,7 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpidsl.data.periods import KINDS, example, key_for_date, kind_of, ordinal, parse_period, previous, sort_periods, written_kind
+from kpidsl.data.periods import (
+    KINDS,
+    example,
+    key_for_date,
+    kind_of,
+    ordinal,
+    parse_period,
+    previous,
+    sort_periods,
+    written_kind,
+)
 
 
 @pytest.mark.parametrize("text", [
@@ -39,8 +49,8 @@ def test_month_spellings(text: str) -> None:
 
 
 def test_every_month_name() -> None:
-    russian = "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split()
-    english = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    russian = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"]
+    english = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     for number, (ru, en) in enumerate(zip(russian, english), 1):
         assert parse_period(f"{ru} 2026", "month") == f"2026-{number:02d}"
         assert parse_period(f"{en} 2026", "month") == f"2026-{number:02d}"

@@ -7,21 +7,20 @@ import csv
 import datetime as dt
 import itertools
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import duckdb
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpidsl.language import ast
 from kpidsl.base.diagnostics import Span
-from kpidsl.language.load import Model, load
 from kpidsl.data.periods import key_for_date
 from kpidsl.engine.records import resolve_files
 from kpidsl.engine.records_sql import aggregate_records, records_sql
+from kpidsl.language import ast
+from kpidsl.language.load import Model, load
 
 Q12 = Decimal("1e-12")
 

@@ -10,7 +10,6 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from benchmarks import scoring

@@ -18,14 +18,23 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from report_fixtures import (
+    HEAD_ROMI_ACTION,
+    HOSTILE_NAME,
+    HOSTILE_TITLE,
+    Elements,
+    engine_results,
+    expected_chart_counts,
+    hostile_results,
+    latest_only,
+    seed_results,
+)
 
+from kpidsl.base.resources import resource_dir
 from kpidsl.output.analysis import REPORTS, STATUSES
 from kpidsl.output.i18n import Formatter, available_languages
 from kpidsl.output.render import RenderError, md_escape, render_report
-from kpidsl.base.resources import resource_dir
 from kpidsl.results.model import KpiResult
-from report_fixtures import (HEAD_ROMI_ACTION, HOSTILE_NAME, HOSTILE_TITLE, Elements, engine_results,
-                             expected_chart_counts, hostile_results, latest_only, seed_results)
 
 GOLDEN = Path(__file__).parent / "golden" / "reports"
 NBSP = "\u00a0"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from helpers_engine import evaluate, kpi, person, read_long_csv, seed_model
+
 from kpidsl.engine import fixedpoint as fp
 
 D = Decimal
@@ -97,9 +97,9 @@ def test_head_pipeline_target_cascades_from_goals(seed) -> None:  # type: ignore
 
 
 def test_explain_derives_the_pipeline_target_with_exact_constants(seed) -> None:  # type: ignore[no-untyped-def]
+    from kpidsl.language.parse import parse
     from kpidsl.results.explain import explain
     from kpidsl.results.explain_values import Values
-    from kpidsl.language.parse import parse
 
     results, _ = seed
     model, table = seed_model(), read_long_csv()

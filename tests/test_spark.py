@@ -15,28 +15,29 @@ import importlib.util
 import os
 import random
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from helpers_engine import SEED_FACTS, SEED_RULESET, facts, model_from, read_long_csv, seed_model
-from kpidsl.engine import fixedpoint as fp
+
 from kpidsl.api import EvalOptions
-from kpidsl.cli.main import cli
 from kpidsl.base.diagnostics import DataLocation
-from kpidsl.results.collect import run
+from kpidsl.cli.main import cli
 from kpidsl.data.facts import FactRow, FactTable, RosterRow
+from kpidsl.engine import fixedpoint as fp
 from kpidsl.language.load import Model
+from kpidsl.results.collect import run
 from kpidsl.results.model import Results
 
 if importlib.util.find_spec("pyspark") is None and os.environ.get("CI") != "true":
     pytest.skip("pyspark is not installed (pip install 'kpidsl[spark]'); CI installs it and runs these tests",
                 allow_module_level=True)
 
-from kpidsl.engine import spark as kspark  # noqa: E402  (after the skip: the module needs no pyspark to import)
+from kpidsl.engine import spark as kspark
 
 D = Decimal
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,13 +8,13 @@ import duckdb
 import pytest
 import sqlglot
 from click.testing import CliRunner
+from helpers_engine import SEED_RULESET, evaluate, facts, model_from, read_long_csv, seed_model
 from sqlglot import exp
 
-from helpers_engine import SEED_RULESET, evaluate, facts, model_from, read_long_csv, seed_model
 from kpidsl.cli.main import cli
-from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
-from kpidsl.engine.compile import compile_model
 from kpidsl.cli.sql import DIALECTS
+from kpidsl.engine.compile import compile_model
+from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
 
 D = Decimal
 
@@ -50,8 +50,8 @@ metric доля = выручка / 3
 role менеджер "М" { kpi доля weight 1 target 1 bonus 100 }
 employee "A" role менеджер
 """)
-    from kpidsl.language import ast
     from kpidsl.base.diagnostics import Span
+    from kpidsl.language import ast
 
     evil = 'x"; DROP TABLE kpidsl_facts; --`\''
     span = Span("x.kpi", 1, 1)

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from kpidsl.specs import docs
-from kpidsl.specs.steps import PLACEHOLDERS, STEPS, compile_template, display
+from kpidsl.specs import (
+    docs,
+    steps,  # noqa: F401  (importing steps declares them)
+)
+from kpidsl.specs.templates import PLACEHOLDERS, STEPS, compile_template, display
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "specs.md"

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from report_fixtures import HOSTILE_ACTION, HOSTILE_NAME, engine_results, hostile_results
 
 from kpidsl.output.cells import neutralise_cell
 from kpidsl.output.render import render_report
 from kpidsl.output.xlsx import sheet_title
-from report_fixtures import HOSTILE_ACTION, HOSTILE_NAME, engine_results, hostile_results
 
 RU_SHEETS = ["Аналитический отчёт", "Дашборд", "Расчёт премии", "Пояснение к премии"]
 EN_SHEETS = ["Analytical report", "Dashboard", "Bonus calculation", "Employee statement"]

@@ -9,8 +9,8 @@ compiler style with the source line and a caret, `to_json` gives tools a dict.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 
 def shorten(text: str, limit: int = 120) -> str:

@@ -8,9 +8,9 @@ decimals with a point (`output.export.plain`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable
 
 
 def language_of(locale: str) -> str:

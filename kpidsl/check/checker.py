@@ -15,15 +15,27 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import partial
 
-from kpidsl.language import ast
-from kpidsl.language.builtins import CARD_FREQUENCIES, DEFAULT_SCHEME, KPI_CONDITION_NAMES, LOCALES, METRIC_KINDS, PERIOD_KINDS, PLAIN_UNITS, RULE_LEVELS, SCHEME_INPUTS, SCHEME_OUTPUTS, is_currency
-from kpidsl.check.expressions import BOOL, NUM, ExprChecker, Scope, constant_value, exact_value, show_number
-from kpidsl.language.constants import rounded
-from kpidsl.check.depgraph import Graph, components, cycle_path, is_cycle, reachable, value_graph
 from kpidsl.base.diagnostics import Diagnostic, Span, error, warning
-from kpidsl.check.lints import lint_model
-from kpidsl.language.load import Model
 from kpidsl.base.suggest import did_you_mean
+from kpidsl.check.depgraph import Graph, components, cycle_path, is_cycle, reachable, value_graph
+from kpidsl.check.expressions import BOOL, NUM, ExprChecker, Scope, constant_value, exact_value, show_number
+from kpidsl.check.lints import lint_model
+from kpidsl.language import ast
+from kpidsl.language.builtins import (
+    CARD_FREQUENCIES,
+    DEFAULT_SCHEME,
+    KPI_CONDITION_NAMES,
+    LOCALES,
+    METRIC_KINDS,
+    PERIOD_KINDS,
+    PLAIN_UNITS,
+    RULE_LEVELS,
+    SCHEME_INPUTS,
+    SCHEME_OUTPUTS,
+    is_currency,
+)
+from kpidsl.language.constants import rounded
+from kpidsl.language.load import Model
 
 _LIMIT = Fraction(10) ** 26  # every value of the language stays below this (DECIMAL(38, 12))
 from kpidsl.language.units import ONE, Unit, declared_unit, describe_unit, is_concrete

@@ -18,11 +18,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
+from kpidsl.base.diagnostics import Diagnostic, error, warning
+from kpidsl.base.suggest import did_you_mean
 from kpidsl.language import ast, constants
 from kpidsl.language.builtins import FUNCTIONS, KPI_CONDITION_NAMES, SCHEME_OUTPUTS
-from kpidsl.base.diagnostics import Diagnostic, error, warning
 from kpidsl.language.load import Model
-from kpidsl.base.suggest import did_you_mean
 from kpidsl.language.units import ONE, SCALAR, Unit, add_units, describe_unit, div_units, mul_units
 
 Type = Literal["number", "condition", "text", "any"]

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from kpidsl.language import ast
-from kpidsl.check.expressions import constant_value, show_number
-from kpidsl.check.depgraph import Graph, reachable
 from kpidsl.base.diagnostics import Diagnostic, hint, warning
+from kpidsl.check.depgraph import Graph, reachable
+from kpidsl.check.expressions import constant_value, show_number
+from kpidsl.language import ast
 from kpidsl.language.load import Model
 from kpidsl.language.units import Unit
 

@@ -12,10 +12,9 @@ import json
 
 import click
 
-from kpidsl.cli.paths import expand_rulesets
-
 from kpidsl.api import Checked, check_file
 from kpidsl.base.diagnostics import Diagnostic, Severity, Span, render_human, summary_line
+from kpidsl.cli.paths import expand_rulesets
 
 
 @click.command(name="check")

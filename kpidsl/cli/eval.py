@@ -19,8 +19,9 @@ import difflib
 import re
 import sys
 import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Sequence
+from typing import Any, NoReturn
 
 import click
 

@@ -25,8 +25,8 @@ def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roste
     the latest period in the data is explained."""
     if not employee:
         raise click.UsageError("Missing option '--employee': whose result should be explained?")
-    from kpidsl.results.explain import explain
     from kpidsl.data.periods import ordinal
+    from kpidsl.results.explain import explain
     from kpidsl.results.record_rows import record_rows
 
     run = evaluate(Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter,

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import click
 
-from kpidsl.cli.paths import expand_rulesets
-
 from kpidsl.base.diagnostics import Diagnostic, SourceCache, Span, error, render_human
+from kpidsl.cli.paths import expand_rulesets
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import click
 
-from kpidsl.cli.eval import parse_sources, import_path_option
+from kpidsl.cli.eval import import_path_option, parse_sources
 
 DIALECTS = ("duckdb", "spark", "postgres", "bigquery", "snowflake", "trino")
 
@@ -37,10 +37,10 @@ def command(ruleset: str, dialect: str, sources: dict[str, str], import_paths: t
     order: values, kpis, rules, metrics.
     """
     from kpidsl.api import check_file
-    from kpidsl.engine.compile import compile_model
     from kpidsl.base.diagnostics import render_human
-    from kpidsl.engine.session import minor_digits
+    from kpidsl.engine.compile import compile_model
     from kpidsl.engine.lower import CompileError
+    from kpidsl.engine.session import minor_digits
 
     checked = check_file(ruleset, import_paths=import_paths)
     ctx = click.get_current_context()
@@ -78,8 +78,8 @@ def _records(model: object, sources: dict[str, str], dialect: str) -> tuple[str 
     """The records → facts query as `INSERT INTO kpidsl_facts …;`, or None if the ruleset has none."""
     from sqlglot import exp
 
-    from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE
     from kpidsl.engine.fixedpoint import for_dialect
+    from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE
     from kpidsl.engine.records import aggregated_facts, resolve_files
     from kpidsl.engine.records_sql import records_query
 

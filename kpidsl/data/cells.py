@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Context, Decimal, InvalidOperation
-from typing import Callable, Sequence
 
 Cell = object  # str | int | float | Decimal | date | datetime | bool | None | (JSON) list/dict
 HeaderTest = Callable[[Sequence[Cell]], bool]

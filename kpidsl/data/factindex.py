@@ -3,8 +3,8 @@ value and `explain` walk.  An employee's own value overrides the department's.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Iterable
 
 from kpidsl.data.facts import FactRow
 

@@ -16,11 +16,23 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from kpidsl.data import periods
 from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, warning
+from kpidsl.data import periods
 from kpidsl.data.cells import Cell, RawTable, decimal_from_float, is_blank, parse_number, plain, show, text_of
-from kpidsl.data.headers import (EMPLOYEE_NAMES, EXPECTED, ROLE_NAMES, Header, Known, Layout, find_layout,
-                                 is_facts_header, is_roster_header, is_total, locate_header, norm)
+from kpidsl.data.headers import (
+    EMPLOYEE_NAMES,
+    EXPECTED,
+    ROLE_NAMES,
+    Header,
+    Known,
+    Layout,
+    find_layout,
+    is_facts_header,
+    is_roster_header,
+    is_total,
+    locate_header,
+    norm,
+)
 from kpidsl.data.readers import read_file
 
 

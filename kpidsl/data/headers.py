@@ -9,13 +9,12 @@ any accepted spelling.  `facts.py` reads the rows under the header.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Sequence
 
 from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, warning
 from kpidsl.data.cells import Cell, RawTable, find_header, is_blank, show, text_of
-
 
 # ---------------------------------------------------------------- column names
 

@@ -18,9 +18,10 @@ import shutil
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, shorten
 from kpidsl.base.files import kind
@@ -95,7 +96,7 @@ def _read_xlsx(path: str) -> tuple[list[RawTable], list[Diagnostic]]:
         return _xlsx_tables(path, workbook)
 
 
-def _xlsx_tables(path: str, workbook: "Workbook") -> tuple[list[RawTable], list[Diagnostic]]:
+def _xlsx_tables(path: str, workbook: Workbook) -> tuple[list[RawTable], list[Diagnostic]]:
     try:
         sheets = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
         several = len(workbook.worksheets) > 1

@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from kpidsl.base.diagnostics import DataLocation, Diagnostic, error
 from kpidsl.data.cells import Cell, HeaderTest, RawTable, find_header, is_blank

@@ -36,6 +36,7 @@ from kpidsl.engine.scopes import ValueScope
 from kpidsl.language import ast
 from kpidsl.language.load import Model
 
+
 def _prefix(model: Model) -> str:
     prefix = "_"
     while any(name.startswith(prefix) for name in model.values):

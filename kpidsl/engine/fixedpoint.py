@@ -34,8 +34,8 @@ generates SQL for another engine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal
-from typing import Callable
 
 from sqlglot import exp
 
@@ -250,10 +250,10 @@ def div(a: exp.Expression, b: exp.Expression, bind: Bind = _identity,
                             exp.LT(this=exp.Abs(this=b.copy()), expression=limit))
         big_b = bind(exp.Case(ifs=[exp.If(this=in_range, true=scaled_abs(b))]))
 
-    def A() -> exp.Expression:  # noqa: N802 — the names of the docstring's formula
+    def A() -> exp.Expression:
         return _p(big_a.copy())
 
-    def B() -> exp.Expression:  # noqa: N802
+    def B() -> exp.Expression:
         return _p(big_b.copy())
 
     def two() -> exp.Expression:

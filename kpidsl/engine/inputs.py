@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kpidsl.engine import fixedpoint as fp
 from kpidsl.base.diagnostics import Diagnostic, Location, error, warning
 from kpidsl.data.facts import FactRow, FactTable
-from kpidsl.language.load import Model
 from kpidsl.data.periods import kind_of, parse_period
+from kpidsl.engine import fixedpoint as fp
+from kpidsl.language.load import Model
 
 if TYPE_CHECKING:
     import duckdb
@@ -106,7 +106,7 @@ def clean_rows(model: Model, table: FactTable, employees: set[str], diagnostics:
     return list(seen.values())
 
 
-def filters(model: Model, options: "EvalOptions", periods: list[str], roster: Roster,
+def filters(model: Model, options: EvalOptions, periods: list[str], roster: Roster,
             diagnostics: list[Diagnostic]) -> tuple[str | None, str | None]:
     """The period (canonical) and employee asked for in `options`; each an error if the data lacks it."""
     period = None
@@ -123,7 +123,7 @@ def filters(model: Model, options: "EvalOptions", periods: list[str], roster: Ro
     return period if period is not None else options.period, employee
 
 
-def load_inputs(connection: "duckdb.DuckDBPyConnection", rows: list[FactRow], roster: Roster) -> None:
+def load_inputs(connection: duckdb.DuckDBPyConnection, rows: list[FactRow], roster: Roster) -> None:
     """The plan's two input tables; values travel as exact decimal text in list parameters."""
     from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE, input_insert, input_tables
 
@@ -138,7 +138,7 @@ def load_inputs(connection: "duckdb.DuckDBPyConnection", rows: list[FactRow], ro
                            [[e for e, _ in roster], [r for _, r in roster]])
 
 
-def add_records(session: "Session", options: "EvalOptions", model: Model) -> list[str] | None:
+def add_records(session: Session, options: EvalOptions, model: Model) -> list[str] | None:
     """Aggregate the ruleset's records into `kpidsl_facts`; their periods, or None on errors.
 
     Who gets own values (docs/scale.md): everyone who appears in the records, and

@@ -30,9 +30,8 @@ from typing import Protocol
 
 from sqlglot import exp
 
-from kpidsl.language import ast
-from kpidsl.language import constants
 from kpidsl.engine import fixedpoint as fp
+from kpidsl.language import ast, constants
 
 
 class CompileError(Exception):

@@ -24,7 +24,7 @@ class EvalOptions:
     records: dict[str, str] = field(default_factory=dict)  # records name → file, replacing the ruleset's `file`
     memory_limit: str | None = None  # DuckDB's memory_limit ("2GB"); beyond it DuckDB spills to disk
     threads: int | None = None  # DuckDB's threads (default: every core)
-    progress: "Progress | None" = field(default=None, repr=False, compare=False)  # stages on stderr
+    progress: Progress | None = field(default=None, repr=False, compare=False)  # stages on stderr
     metrics: bool = True  # every fact and metric per period (reports); False: only what the results read
     stream: bool = False  # evaluate_with_facts leaves the outputs in DuckDB (Traced.started) for kpidsl.output.bulk
     engine: str = "duckdb"  # "spark": the plan is scored on Spark (kpidsl.engine.spark), its outputs come back to DuckDB

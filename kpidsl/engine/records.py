@@ -19,13 +19,14 @@ records).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING
 
-from kpidsl.language import ast
 from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, shorten
 from kpidsl.base.files import kind
+from kpidsl.language import ast
 
 if TYPE_CHECKING:
     from kpidsl.language.load import Model
@@ -52,7 +53,7 @@ def reader_for(path: str) -> str | None:
     return _READERS.get(suffixes[-1]) if suffixes else None
 
 
-def aggregated_facts(model: "Model") -> dict[str, list[tuple[str, ast.Aggregation]]]:
+def aggregated_facts(model: Model) -> dict[str, list[tuple[str, ast.Aggregation]]]:
     """records name → [(fact name, aggregation)], for facts over declared records."""
     used: dict[str, list[tuple[str, ast.Aggregation]]] = {}
     for name, fact in model.facts.items():
@@ -62,7 +63,7 @@ def aggregated_facts(model: "Model") -> dict[str, list[tuple[str, ast.Aggregatio
     return used
 
 
-def resolve_files(model: "Model", overrides: Mapping[str, str] | None = None,
+def resolve_files(model: Model, overrides: Mapping[str, str] | None = None,
                   *, must_exist: bool = True) -> tuple[dict[str, str], list[Diagnostic]]:
     """records name → file for every records source that facts use.
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from kpidsl.language import ast
-from kpidsl.engine.records import Source, aggregated_facts
 from kpidsl.base.diagnostics import DataLocation, Diagnostic, Span, error, warning
+from kpidsl.engine.records import Source, aggregated_facts
+from kpidsl.language import ast
 
 if TYPE_CHECKING:
     import duckdb
@@ -250,14 +250,14 @@ def _operand_kind(expr: ast.Expr) -> str:
     return "column"
 
 
-def describe(connection: "duckdb.DuckDBPyConnection", source: Source) -> dict[str, str]:
+def describe(connection: duckdb.DuckDBPyConnection, source: Source) -> dict[str, str]:
     """The file's columns and their DuckDB types (raises duckdb.Error if unreadable)."""
     query = exp.Describe(this=exp.select("*").from_(source_table(source)))
     rows = connection.execute(query.sql(dialect="duckdb")).fetchall()
     return {str(r[0]): str(r[1]) for r in rows}
 
 
-def validate(connection: "duckdb.DuckDBPyConnection", model: "Model", source: Source,
+def validate(connection: duckdb.DuckDBPyConnection, model: Model, source: Source,
              builder: RecordColumns) -> list[Diagnostic]:
     """Count records whose date or aggregated number does not parse; point at the first."""
     decl = model.records[source.name]

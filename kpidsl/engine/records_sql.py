@@ -38,18 +38,30 @@ columns and their values in `records_columns.py`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from kpidsl.language import ast
+from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, first_line
 from kpidsl.engine import fixedpoint
 from kpidsl.engine.plan import RECORD_FACTS_TABLE
 from kpidsl.engine.records import Source, aggregated_facts, reader_for, resolve_files
-from kpidsl.engine.records_columns import (VALUE_TYPE, RecordColumns, col, describe, dtype, ident, period_key,
-                                           source_table, table_ref, trimmed, validate)
-from kpidsl.base.diagnostics import first_line, DataLocation, Diagnostic, error
+from kpidsl.engine.records_columns import (
+    VALUE_TYPE,
+    RecordColumns,
+    col,
+    describe,
+    dtype,
+    ident,
+    period_key,
+    source_table,
+    table_ref,
+    trimmed,
+    validate,
+)
+from kpidsl.language import ast
 
 if TYPE_CHECKING:
     import duckdb
@@ -60,7 +72,7 @@ if TYPE_CHECKING:
 class _Builder(RecordColumns):
     """Builds the query for a set of sources, collecting diagnostics about columns and `where`s."""
 
-    def __init__(self, model: "Model", sources: dict[str, Source]) -> None:
+    def __init__(self, model: Model, sources: dict[str, Source]) -> None:
         super().__init__()
         self.model = model
         self.sources = sources
@@ -91,7 +103,7 @@ class _Builder(RecordColumns):
             facts.extend(built[1])
             if self.model.records[name].employee_column is None:
                 department_only.update(f for f, _ in built[1])
-        if self.diagnostics and any(d.is_error for d in self.diagnostics) or not facts:
+        if (self.diagnostics and any(d.is_error for d in self.diagnostics)) or not facts:
             return None
 
         period, employee = "kpidsl_period", "kpidsl_employee"
@@ -285,7 +297,7 @@ def _quote_alias(values: exp.Values) -> None:
 # ----------------------------------------------------------------- entry points
 
 
-def records_sql(model: "Model", files: Mapping[str, str] | None = None, dialect: str = "duckdb",
+def records_sql(model: Model, files: Mapping[str, str] | None = None, dialect: str = "duckdb",
                 employees: Iterable[str] = (), roster: str | None = None) -> tuple[str | None, list[Diagnostic]]:
     """The records → facts query as text, for `kpidsl sql`, without reading any file.
 
@@ -299,7 +311,7 @@ def records_sql(model: "Model", files: Mapping[str, str] | None = None, dialect:
     return fixedpoint.for_dialect(query, dialect).sql(dialect=dialect, pretty=True), diagnostics
 
 
-def records_query(model: "Model", files: Mapping[str, str] | None = None, dialect: str = "duckdb",
+def records_query(model: Model, files: Mapping[str, str] | None = None, dialect: str = "duckdb",
                   employees: Iterable[str] = (), roster: str | None = None
                   ) -> tuple[exp.Expression | None, list[Diagnostic]]:
     """`records_sql`'s query as a SQLGlot expression (DuckDB's; `fixedpoint.for_dialect` adapts it)."""
@@ -319,8 +331,8 @@ def records_query(model: "Model", files: Mapping[str, str] | None = None, dialec
     return builder.build(employees, roster), builder.diagnostics
 
 
-def aggregate_records(model: "Model", records_files: Mapping[str, str] | None,
-                      connection: "duckdb.DuckDBPyConnection", *, employees: Iterable[str] = (),
+def aggregate_records(model: Model, records_files: Mapping[str, str] | None,
+                      connection: duckdb.DuckDBPyConnection, *, employees: Iterable[str] = (),
                       roster: str | None = None,
                       table: str = RECORD_FACTS_TABLE) -> tuple[str | None, list[Diagnostic]]:
     """Aggregate every records-based fact into the temporary table `table`.

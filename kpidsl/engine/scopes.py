@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 class ValueScope:
     """Ruleset values (facts, metrics, goals, KPI cards) as columns of the values frame."""
 
-    def __init__(self, compiler: "Compiler") -> None:
+    def __init__(self, compiler: Compiler) -> None:
         self.c = compiler
         self.lowerer = Lowerer(compiler.values)
         self.constants: dict[str, Fraction | None] = {}  # exact values of constant formulas

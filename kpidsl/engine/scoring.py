@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from kpidsl.language import ast
 from kpidsl.engine import fixedpoint as fp
-from kpidsl.language.exprtext import expr_text
 from kpidsl.engine.lower import CompileError, Frame, Lowerer, Operand, column, paren
+from kpidsl.language import ast
+from kpidsl.language.exprtext import expr_text
 
 if TYPE_CHECKING:
-    from kpidsl.engine.plan import LinePlan
     from kpidsl.engine.compile import Compiler
+    from kpidsl.engine.plan import LinePlan
 
 
 def _is_null(op: Operand) -> exp.Expression:
@@ -63,9 +63,9 @@ def _unit(decl: ast.Fact | ast.Metric | ast.Goal) -> str | None:
     return unit.text if unit is not None else None
 
 
-def compile_roles(c: "Compiler") -> exp.Expression | None:
-    from kpidsl.language.builtins import DEFAULT_SCHEME, default_scheme
+def compile_roles(c: Compiler) -> exp.Expression | None:
     from kpidsl.engine.plan import VALUES_TABLE, table
+    from kpidsl.language.builtins import DEFAULT_SCHEME, default_scheme
 
     model, plan, p = c.model, c.plan, c.prefix
     roles = list(model.roles.values())
@@ -114,7 +114,7 @@ def compile_roles(c: "Compiler") -> exp.Expression | None:
     return query
 
 
-def _no_kpis(c: "Compiler") -> exp.Select:
+def _no_kpis(c: Compiler) -> exp.Select:
     """The KPI rows of a ruleset without KPI lines (rules only): none, in the usual columns,
     so every writer finds the table it reads."""
     text, value = exp.cast(exp.Null(), "VARCHAR"), fp.null_value()
@@ -129,8 +129,8 @@ def _no_kpis(c: "Compiler") -> exp.Select:
     return exp.select(*columns).where(exp.false())
 
 
-def _line(c: "Compiler", frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast.KpiLine, i: int,
-          scheme: ast.Scheme, role_gates: list[exp.Column]) -> tuple[list[exp.Expression], "LinePlan"]:
+def _line(c: Compiler, frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast.KpiLine, i: int,
+          scheme: ast.Scheme, role_gates: list[exp.Column]) -> tuple[list[exp.Expression], LinePlan]:
     from kpidsl.engine.plan import LinePlan
     from kpidsl.engine.scopes import LocalScope
 

@@ -56,24 +56,25 @@ import shutil
 import tempfile
 import uuid
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
-from kpidsl.engine import fixedpoint as fp
-from kpidsl.engine.plan import KPIS_TABLE, RULES_TABLE
-from kpidsl.base.diagnostics import first_line, DataLocation, Diagnostic, error, warning
+from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, first_line, warning
 from kpidsl.data.facts import FactRow, FactTable
-from kpidsl.language.load import Model
-from kpidsl.engine.inputs import Roster, add_records, build_roster, clean_rows, filters, load_inputs
 from kpidsl.data.periods import sort_periods
+from kpidsl.engine import fixedpoint as fp
+from kpidsl.engine.inputs import Roster, add_records, build_roster, clean_rows, filters, load_inputs
+from kpidsl.engine.plan import KPIS_TABLE, RULES_TABLE
+from kpidsl.language.load import Model
 
 if TYPE_CHECKING:
     import duckdb
 
+    from kpidsl.data.factindex import FactIndex
     from kpidsl.engine.options import EvalOptions
     from kpidsl.engine.plan import Plan
-    from kpidsl.data.factindex import FactIndex
 
 Fetched = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
 
@@ -100,8 +101,8 @@ class Session:
     the spill folder."""
 
     model: Model
-    plan: "Plan"
-    connection: "duckdb.DuckDBPyConnection"
+    plan: Plan
+    connection: duckdb.DuckDBPyConnection
     roster: Roster
     rows: list[FactRow]  # the facts files' rows that went in
     periods: list[str] = field(default_factory=list)
@@ -117,7 +118,7 @@ class Session:
         if self.spill:  # a session its caller never closed still leaves no spill folder behind
             weakref.finalize(self, shutil.rmtree, self.spill, True)
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -149,7 +150,7 @@ class Session:
         names = [d[0] for d in result.description or []]
         return names, _decimals(result.fetchall(), names, decimals)
 
-    def fact_index(self, employees: set[str]) -> "FactIndex":
+    def fact_index(self, employees: set[str]) -> FactIndex:
         """Every fact value of the department and of `employees` (for explaining unknowns)."""
         from kpidsl.data.factindex import FactValues
 
@@ -168,15 +169,15 @@ class Session:
         return FactValues(rows, self.periods, aggregated)
 
 
-def start(model: Model, table: FactTable, options: "EvalOptions | None" = None) -> tuple[Session | None, list[Diagnostic]]:
+def start(model: Model, table: FactTable, options: EvalOptions | None = None) -> tuple[Session | None, list[Diagnostic]]:
     """Load the inputs, aggregate records and run the plan; the session holds the outputs.
 
     Returns None (and the diagnostics saying why) when nothing can be evaluated."""
     import duckdb
 
-    from kpidsl.engine.options import EvalOptions
     from kpidsl.engine.compile import compile_model
     from kpidsl.engine.lower import CompileError
+    from kpidsl.engine.options import EvalOptions
     from kpidsl.engine.records import aggregated_facts
 
     options = options or EvalOptions()
@@ -252,7 +253,7 @@ def results_only(model: Model) -> Model:
     return dataclasses.replace(model, values={n: d for n, d in model.values.items() if n in keep})
 
 
-def connect(options: "EvalOptions") -> tuple["duckdb.DuckDBPyConnection", str]:
+def connect(options: EvalOptions) -> tuple[duckdb.DuckDBPyConnection, str]:
     """A fresh in-memory DuckDB with the run's limits and a private folder to spill into."""
     import duckdb
 
@@ -306,7 +307,7 @@ def _score(session: Session) -> None:
         con.execute(create.sql(dialect="duckdb", identify=True, copy=False))  # built for this run: no copy
 
 
-def select_as_text(connection: "duckdb.DuckDBPyConnection", table: str, decimals: tuple[str, ...]) -> str:
+def select_as_text(connection: duckdb.DuckDBPyConnection, table: str, decimals: tuple[str, ...]) -> str:
     """SELECT every column of `table`, its decimal columns cast to text: DuckDB converts DECIMAL
     to Python `Decimal` several times slower than text, and `Decimal(text)` is exact."""
     from sqlglot import exp
@@ -318,7 +319,7 @@ def select_as_text(connection: "duckdb.DuckDBPyConnection", table: str, decimals
     return exp.select(*items).from_(exp.to_table(table, quoted=True)).sql(dialect="duckdb", identify=True)
 
 
-def _as_text(plan: "Plan", name: str) -> str:
+def _as_text(plan: Plan, name: str) -> str:
     """A statement with its decimal columns cast to text (see `select_as_text`)."""
     from sqlglot import exp
 
@@ -364,7 +365,7 @@ def _decimals(records: list[tuple[Any, ...]], names: list[str], decimals: tuple[
     return out
 
 
-def batches(connection: "duckdb.DuckDBPyConnection", query: str, size: int = 20_000,
+def batches(connection: duckdb.DuckDBPyConnection, query: str, size: int = 20_000,
             parameters: list[Any] | None = None) -> Iterator[list[tuple[Any, ...]]]:
     """A query's rows in batches (bulk output never holds every row at once)."""
     result = connection.execute(query, parameters) if parameters is not None else connection.execute(query)

@@ -54,8 +54,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from kpidsl.base.diagnostics import Diagnostic, error, first_line
 from kpidsl.engine import fixedpoint as fp
-from kpidsl.base.diagnostics import first_line, Diagnostic, error
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -84,7 +84,7 @@ LOCAL_SETTINGS = {
 # Spark's error conditions for a value beyond a decimal type or an integer range.
 _OVERFLOW = ("NUMERIC_VALUE_OUT_OF_RANGE", "ARITHMETIC_OVERFLOW", "CAST_OVERFLOW", "DECIMAL_PRECISION_EXCEEDS")
 
-_session: "SparkSession | None" = None
+_session: SparkSession | None = None
 
 
 class SparkUnavailable(Exception):
@@ -109,7 +109,7 @@ def chosen_master(master: str | None = None) -> str | None:
     return DEFAULT_MASTER
 
 
-def session(master: str | None = None) -> "SparkSession":
+def session(master: str | None = None) -> SparkSession:
     """The process's SparkSession, started on first use; raises `SparkUnavailable`.
 
     A session that is already running (a notebook's, spark-submit's, an earlier
@@ -150,7 +150,7 @@ def _quiet_python_loggers() -> None:
         PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def _stopped(spark: "SparkSession") -> bool:
+def _stopped(spark: SparkSession) -> bool:
     try:
         return spark.sparkContext._jsc is None  # type: ignore[attr-defined]
     except Exception:
@@ -160,7 +160,7 @@ def _stopped(spark: "SparkSession") -> bool:
 # ------------------------------------------------------------------ the engine
 
 
-def score(session: "Session", options: "EvalOptions") -> bool:
+def score(session: Session, options: EvalOptions) -> bool:
     """Run the session's plan on Spark and leave its outputs in the session's DuckDB, as
     `engine._score` does.  False (with the diagnostic in `session.diagnostics`) on failure."""
     try:
@@ -178,20 +178,19 @@ def score(session: "Session", options: "EvalOptions") -> bool:
     return True
 
 
-def session_for(options: "EvalOptions") -> "SparkSession":
+def session_for(options: EvalOptions) -> SparkSession:
     spark = session(options.spark_master)
     for key, value in PLAN_SETTINGS.items():  # a reused session may have been set otherwise
         spark.conf.set(key, value)
     return spark
 
 
-def execute(session: "Session", spark: "SparkSession") -> Diagnostic | None:
+def execute(session: Session, spark: SparkSession) -> Diagnostic | None:
     """Inputs from the session's DuckDB to Spark, the plan on Spark, the outputs back."""
     import duckdb
     from pyspark.errors import PySparkException
 
-    from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE
-    from kpidsl.engine.plan import KPIS_TABLE, RULES_TABLE
+    from kpidsl.engine.plan import FACTS_TABLE, KPIS_TABLE, ROSTER_TABLE, RULES_TABLE, VALUES_TABLE
 
     plan, con = session.plan, session.connection
     try:
@@ -223,7 +222,7 @@ def execute(session: "Session", spark: "SparkSession") -> Diagnostic | None:
         _release(spark, kept, (FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE))
 
 
-def _release(spark: "SparkSession", kept: dict[int, Any], views: tuple[str, ...]) -> None:
+def _release(spark: SparkSession, kept: dict[int, Any], views: tuple[str, ...]) -> None:
     """Drop the run's views and checkpoints (a session may live on, in tests or a notebook)."""
     try:
         for name in views:
@@ -235,12 +234,12 @@ def _release(spark: "SparkSession", kept: dict[int, Any], views: tuple[str, ...]
         pass
 
 
-def _persistent(spark: "SparkSession") -> dict[int, Any]:
+def _persistent(spark: SparkSession) -> dict[int, Any]:
     """The session's persisted RDDs by id (local checkpoints are persisted RDDs)."""
     return {int(k): v for k, v in dict(spark.sparkContext._jsc.getPersistentRDDs()).items()}  # type: ignore[attr-defined]
 
 
-def _to_spark(spark: "SparkSession", con: Any, table: str) -> "DataFrame":
+def _to_spark(spark: SparkSession, con: Any, table: str) -> DataFrame:
     """A plan input as a Spark temporary view of the same name, read from DuckDB exactly.
 
     The rows travel to the JVM as JSON lines in one string (decimals as their exact text)
@@ -276,7 +275,7 @@ def _to_spark(spark: "SparkSession", con: Any, table: str) -> "DataFrame":
     return frame
 
 
-def _to_duckdb(con: Any, table: str, frame: "DataFrame", temporary: bool) -> None:
+def _to_duckdb(con: Any, table: str, frame: DataFrame, temporary: bool) -> None:
     """`frame`'s rows into a new DuckDB table with the same columns and types.  Values travel
     in list parameters, decimals as their exact text, never in the SQL."""
     from sqlglot import exp

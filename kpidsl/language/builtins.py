@@ -78,7 +78,7 @@ DEFAULT_SCHEME_TEXT = """scheme weighted_index "Взвешенный индек�
 }"""
 
 
-def default_scheme() -> "ast.Scheme":
+def default_scheme() -> ast.Scheme:
     """The built-in scheme as an AST (its span's file is `<builtin>`)."""
     from kpidsl.language import ast
     from kpidsl.language.parse import parse

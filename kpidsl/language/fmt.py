@@ -44,11 +44,11 @@ from bisect import bisect_right
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from kpidsl.language import ast
 from kpidsl.base.diagnostics import Span
+from kpidsl.language import ast
 from kpidsl.language.fmt_layout import WIDE, Item, Line, Pos, SourceText, last_line, render, start_of
 
-__all__ = ["format_ruleset", "format_expr", "quote", "strip_spans", "same_ruleset"]
+__all__ = ["format_expr", "format_ruleset", "quote", "same_ruleset", "strip_spans"]
 
 # ------------------------------------------------------------------ expressions
 

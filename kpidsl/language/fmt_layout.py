@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
-from kpidsl.language import ast
 from kpidsl.base.diagnostics import Span
+from kpidsl.language import ast
 
 INDENT = "  "
 Pos = tuple[int, int]  # (line, column) in the source, 1-based like Lark's

@@ -16,14 +16,14 @@ same file are an error.  Missing and cyclic imports are diagnostics, never excep
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
-from kpidsl.language import ast
 from kpidsl.base.diagnostics import Diagnostic, SourceCache, Span, error, shorten
-from kpidsl.language.parse import parse, parse_file
 from kpidsl.base.resources import resource_dir
+from kpidsl.language import ast
+from kpidsl.language.parse import parse, parse_file
 
 VALUE_KINDS = (ast.Fact, ast.Metric, ast.Goal, ast.KpiCard)
 

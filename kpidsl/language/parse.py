@@ -17,10 +17,10 @@ from typing import Any
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from kpidsl.language import ast
-from kpidsl.base.diagnostics import Diagnostic, Span, error
 from kpidsl.base.cache import private_cache_dir, trusted_file
+from kpidsl.base.diagnostics import Diagnostic, Span, error
 from kpidsl.base.resources import resource_dir
+from kpidsl.language import ast
 
 _NAME = re.compile(r"[^\W\d]\w*")
 
@@ -631,4 +631,4 @@ def parse_file(path: str | Path) -> tuple[ast.Ruleset | None, list[Diagnostic], 
     return tree, diags, text
 
 
-__all__ = ["parse", "parse_file", "describe_terminal", "Tree"]
+__all__ = ["Tree", "describe_terminal", "parse", "parse_file"]

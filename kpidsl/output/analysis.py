@@ -12,12 +12,13 @@ context for consultants' own templates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable
+from typing import Any
 
-from kpidsl.output.i18n import Formatter
 from kpidsl.data.periods import ordinal, previous
+from kpidsl.output.i18n import Formatter
 from kpidsl.results.model import EmployeeResult, Gate, KpiResult, MetricValue, Results
 
 REPORTS = ("analytical", "dashboard", "bonus", "statement")  # the order of `report="all"`

@@ -18,9 +18,9 @@ import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from kpidsl.base.diagnostics import shorten
 from kpidsl.base.files import kind, reason
@@ -35,9 +35,8 @@ class OutputError(Exception):
 def write_atomic(path: str | Path, data: bytes | str, protected: Sequence[str | Path] = ()) -> None:
     """Write `data` to `path` atomically.  Refuses to overwrite any of `protected` (the inputs)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with atomic(path, protected) as tmp:
-        with open(tmp, "wb") as handle:
-            handle.write(payload)
+    with atomic(path, protected) as tmp, open(tmp, "wb") as handle:
+        handle.write(payload)
 
 
 @contextmanager

@@ -29,14 +29,23 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Sequence
 from itertools import groupby
-from typing import TYPE_CHECKING, Any, BinaryIO, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from kpidsl.output.bulk_python import write_csv, write_json
-from kpidsl.output.bulk_rows import (MONEY, NUMBERS, kpi_columns, rows_query, sort_rows, sql_text, unknown_condition,
-                                     write_parquet)
-from kpidsl.output.bulk_tables import grid
 from kpidsl.output.atomic import atomic
+from kpidsl.output.bulk_python import write_csv, write_json
+from kpidsl.output.bulk_rows import (
+    MONEY,
+    NUMBERS,
+    kpi_columns,
+    rows_query,
+    sort_rows,
+    sql_text,
+    unknown_condition,
+    write_parquet,
+)
+from kpidsl.output.bulk_tables import grid
 
 if TYPE_CHECKING:
     from kpidsl.base.diagnostics import Diagnostic
@@ -49,7 +58,7 @@ FORMATS = ("json", "csv", "parquet")
 # ------------------------------------------------------------------ explanations and findings
 
 
-def prepare(session: "Session") -> "Results":
+def prepare(session: Session) -> Results:
     """Explain the unknowns and collect the rule findings, as `assemble` does, into a
     `Results` without employee rows (header, findings, diagnostics); the session's
     diagnostics grow by the explanations."""
@@ -82,8 +91,8 @@ def prepare(session: "Session") -> "Results":
 # ------------------------------------------------------------------ writing
 
 
-def write(session: "Session", skeleton: "Results", fmt: str, output: str | None,
-          diagnostics: Sequence["Diagnostic"] = (), protected: Sequence[str] = (), *,
+def write(session: Session, skeleton: Results, fmt: str, output: str | None,
+          diagnostics: Sequence[Diagnostic] = (), protected: Sequence[str] = (), *,
           layout: str | None = None) -> None:
     """Write the results as `fmt` to `output` (atomically) or, for JSON and CSV, to stdout.
 
@@ -120,6 +129,5 @@ def write(session: "Session", skeleton: "Results", fmt: str, output: str | None,
             body(stream)
             stream.flush()
         return
-    with atomic(output, protected) as tmp:
-        with open(tmp, "wb", buffering=1 << 20) as handle:
-            body(handle)
+    with atomic(output, protected) as tmp, open(tmp, "wb", buffering=1 << 20) as handle:
+        body(handle)

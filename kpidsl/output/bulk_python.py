@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kpidsl.engine.session import batches
 from kpidsl.output.bulk_rows import NUMBERS, kpi_columns, rows_query, sql_text
 from kpidsl.output.cells import neutralise
 
 if TYPE_CHECKING:
-    from kpidsl.engine.plan import LinePlan
     from kpidsl.base.diagnostics import Diagnostic
+    from kpidsl.engine.plan import LinePlan
     from kpidsl.engine.session import Session
     from kpidsl.results.model import Results
 
@@ -33,7 +34,7 @@ _BATCH = 20_000
 class _Row:
     """Positions of the streamed columns."""
 
-    def __init__(self, session: "Session") -> None:
+    def __init__(self, session: Session) -> None:
         plan = session.plan
         self.numbers = range(4, 4 + len(NUMBERS))
         self.plan_bonus, self.bonus = 4 + len(NUMBERS), 5 + len(NUMBERS)
@@ -44,7 +45,7 @@ class _Row:
         self.totals = self.role_gates + plan.role_gate_width
 
 
-def _employees(session: "Session") -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
+def _employees(session: Session) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
     """Each wanted (period, employee): its first row (period, employee, role, totals) and its KPI rows."""
     query = rows_query(session, kpi_columns(session), outer=True)
     pending: list[tuple[Any, ...]] = []
@@ -87,7 +88,7 @@ def _gate_json(condition: str, passed: bool | None, indent: int) -> str:
     return "{\n" + f"{pad}\"condition\": {condition},\n{pad}\"passed\": {value}\n" + " " * indent + "}"
 
 
-def _json_employees(session: "Session") -> Iterator[str]:
+def _json_employees(session: Session) -> Iterator[str]:
     """Each employee result's JSON text, as `render_json` writes it (list item at depth 2),
     formatted in Python (bulk_text formats it in DuckDB, which is faster)."""
     plan = session.plan
@@ -144,7 +145,7 @@ def _json_employees(session: "Session") -> Iterator[str]:
                f'      "plan_bonus": "{first[at.totals] or zero}",\n      "bonus": "{first[at.totals + 1] or zero}"\n    }}')
 
 
-def write_json(session: "Session", skeleton: "Results", diagnostics: Sequence["Diagnostic"], out: BinaryIO,
+def write_json(session: Session, skeleton: Results, diagnostics: Sequence[Diagnostic], out: BinaryIO,
                employees: Iterator[str] | None = None) -> None:
     """`render_json(results, diagnostics)`, streamed: the employee results from `employees`
     (JSON texts in order; default: formatted in Python)."""
@@ -178,7 +179,7 @@ def _plain(text: str | None) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def write_csv(session: "Session", out: BinaryIO) -> None:
+def write_csv(session: Session, out: BinaryIO) -> None:
     """`render_csv(results)`, streamed, formatted in Python (bulk_text: in DuckDB)."""
     from kpidsl.output.export import CSV_COLUMNS
 

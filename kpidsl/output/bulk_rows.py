@@ -9,7 +9,8 @@ employee × KPI with exact DECIMAL columns.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
@@ -39,7 +40,7 @@ def sql_text(e: exp.Expression) -> str:
 # ------------------------------------------------------------------ the query
 
 
-def sort_rows(session: "Session") -> None:
+def sort_rows(session: Session) -> None:
     """Sort once: every wanted (period, person) with their KPI rows (none: one row with line
     NULL), in output order, with the positions `ppos`, `epos` and the person's role.  Reading
     it back needs no sort: a Parquet COPY of a million rows sorted there held twice the memory."""
@@ -59,7 +60,7 @@ def sort_rows(session: "Session") -> None:
     con.execute(sql_text(create))
 
 
-def rows_query(session: "Session", columns: list[exp.Expression], *, outer: bool,
+def rows_query(session: Session, columns: list[exp.Expression], *, outer: bool,
                where: exp.Expression | None = None, order: bool = True) -> exp.Select:
     """The sorted rows (as "k"); `outer` keeps people without KPI rows.  The table is already in
     output order, which a plain scan keeps; `order` sorts anyway (a filtered subset, for Python)."""
@@ -78,7 +79,7 @@ def _money(e: exp.Expression, digits: int) -> exp.Expression:
     return exp.cast(e, exp.DataType.build(f"DECIMAL(38, {digits})"))
 
 
-def kpi_columns(session: "Session") -> list[exp.Expression]:
+def kpi_columns(session: Session) -> list[exp.Expression]:
     """kpis columns as the Python side reads them: period, employee, role, line, numbers as
     text, status, gates, actions, role gates, then the employee's plan bonus and bonus."""
     plan = session.plan
@@ -96,7 +97,7 @@ def kpi_columns(session: "Session") -> list[exp.Expression]:
     return cols
 
 
-def unknown_condition(session: "Session") -> exp.Expression:
+def unknown_condition(session: Session) -> exp.Expression:
     """A kpis row that `assemble.unknown` would explain."""
     plan = session.plan
     parts: list[exp.Expression] = [exp.EQ(this=_col("status", "k"), expression=exp.Literal.string("no_data"))]
@@ -116,7 +117,7 @@ def unknown_condition(session: "Session") -> exp.Expression:
 # ------------------------------------------------------------------ Parquet
 
 
-def parquet_query(session: "Session") -> exp.Select:
+def parquet_query(session: Session) -> exp.Select:
     """One row per period × employee × KPI with exact decimal columns, gates and actions as lists."""
     plan = session.plan
     digits = plan.minor_digits
@@ -129,7 +130,7 @@ def parquet_query(session: "Session") -> exp.Select:
             exp.PropertyEQ(this=_id("passed"), expression=passed),
             exp.PropertyEQ(this=_id("scope"), expression=exp.Literal.string(scope))])
 
-    def by_line(build: Callable[["LinePlan"], exp.Expression], empty: exp.DataType) -> exp.Expression:
+    def by_line(build: Callable[[LinePlan], exp.Expression], empty: exp.DataType) -> exp.Expression:
         ifs = [exp.If(this=exp.EQ(this=_col("line", "k"), expression=exp.Literal.number(line.id)), true=build(line))
                for line in plan.lines]
         return exp.Case(ifs=ifs, default=exp.cast(exp.Array(expressions=[]), empty.copy())) if ifs else \
@@ -146,7 +147,7 @@ def parquet_query(session: "Session") -> exp.Select:
                 for role, texts in plan.role_gates.items() if texts]
     role_gates = exp.Case(ifs=role_ifs, default=typed([], gate_type)) if role_ifs else typed([], gate_type)
 
-    def actions(line: "LinePlan") -> exp.Expression:
+    def actions(line: LinePlan) -> exp.Expression:
         out: exp.Expression = typed([], text_list)
         for j, text in enumerate(line.actions, start=1):
             fired = exp.Case(ifs=[exp.If(this=exp.EQ(this=_col(f"action_{j}", "k"), expression=exp.true()),
@@ -159,7 +160,7 @@ def parquet_query(session: "Session") -> exp.Select:
         """CASE over `ifs`, typed NULL when there are none (a ruleset without KPI lines or roles)."""
         return exp.Case(ifs=ifs, default=exp.cast(exp.null(), "VARCHAR")) if ifs else exp.cast(exp.null(), "VARCHAR")
 
-    def meta(field: Callable[["LinePlan"], str | None]) -> exp.Expression:
+    def meta(field: Callable[[LinePlan], str | None]) -> exp.Expression:
         return cases([exp.If(this=exp.EQ(this=_col("line", "k"), expression=exp.Literal.number(line.id)),
                              true=exp.Literal.string(field(line)) if field(line) is not None else
                              exp.cast(exp.null(), "VARCHAR")) for line in plan.lines])
@@ -191,7 +192,7 @@ def parquet_query(session: "Session") -> exp.Select:
     return rows_query(session, columns, outer=False, order=False)
 
 
-def write_parquet(session: "Session", path: str) -> None:
+def write_parquet(session: Session, path: str) -> None:
     """COPY the results to `path` (a temporary file the caller renames into place)."""
     copy = exp.Copy(this=exp.Subquery(this=parquet_query(session)), kind=False, files=[exp.Literal.string(path)],
                     params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet")),

@@ -13,14 +13,14 @@ if TYPE_CHECKING:
     from kpidsl.engine.session import Session
 
 
-def wanted_grid(session: "Session") -> tuple[list[str], list[tuple[str, str]]]:
+def wanted_grid(session: Session) -> tuple[list[str], list[tuple[str, str]]]:
     """The periods and (employee, role)s the output shows, in output order."""
     periods = [p for p in session.periods if session.period is None or p == session.period]
     people = [(e, r) for e, r in session.roster if session.employee is None or e == session.employee]
     return periods, people
 
 
-def grid(session: "Session") -> None:
+def grid(session: Session) -> None:
     """The wanted periods and people with their output positions, as temporary tables."""
     periods, people = wanted_grid(session)
     temp_table(session, BULK_PERIODS, {"period": periods, "pos": list(range(len(periods)))})
@@ -28,7 +28,7 @@ def grid(session: "Session") -> None:
                                  "pos": list(range(len(people)))})
 
 
-def temp_table(session: "Session", name: str, columns: dict[str, list[Any]]) -> None:
+def temp_table(session: Session, name: str, columns: dict[str, list[Any]]) -> None:
     """A temporary table from Python lists (VARCHAR, or INTEGER for `pos`), passed as parameters."""
     items = [exp.alias_(exp.cast(exp.Unnest(expressions=[exp.Placeholder(this=str(i))]),
                                  "INTEGER" if c == "pos" else "VARCHAR"), c, quoted=True)

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from functools import reduce
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, BinaryIO, Iterator
+from typing import TYPE_CHECKING, BinaryIO
 
 from sqlglot import exp
 
@@ -74,12 +75,12 @@ def _case(ifs: list[tuple[exp.Expression, exp.Expression]], default: exp.Express
     return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in ifs], default=default) if ifs else default
 
 
-def _by_line(plan_lines: list["LinePlan"], build: "callable", default: exp.Expression) -> exp.Expression:  # type: ignore[valid-type]
+def _by_line(plan_lines: list[LinePlan], build: callable, default: exp.Expression) -> exp.Expression:  # type: ignore[valid-type]
     ifs = [(exp.EQ(this=_col("line", "k"), expression=exp.Literal.number(line.id)), build(line)) for line in plan_lines]
     return _case([(c, v) for c, v in ifs if v is not None], default)
 
 
-def usable(session: "Session") -> bool:
+def usable(session: Session) -> bool:
     """Are the kpis outputs the DECIMAL columns this module formats?"""
 
     describe = exp.Describe(this=exp.Table(this=exp.to_identifier(KPIS_TABLE, quoted=True)))
@@ -104,7 +105,7 @@ def csv_field(text: str) -> str:
 
 
 
-def encode_names(session: "Session") -> None:
+def encode_names(session: Session) -> None:
     """The wanted periods' and people's names encoded for JSON and CSV, as temporary tables."""
     from kpidsl.output.bulk_tables import temp_table, wanted_grid
 
@@ -155,7 +156,7 @@ def _csv_cell(text: exp.Column) -> exp.Expression:
     return _case([(special, quoted)], neutral)
 
 
-def _fired_actions(line: "LinePlan") -> list[tuple[exp.Expression, str]]:
+def _fired_actions(line: LinePlan) -> list[tuple[exp.Expression, str]]:
     return [(exp.EQ(this=_col(f"action_{j}", "k"), expression=exp.true()), text)
             for j, text in enumerate(line.actions, start=1)]
 
@@ -163,18 +164,18 @@ def _fired_actions(line: "LinePlan") -> list[tuple[exp.Expression, str]]:
 # ------------------------------------------------------------------ JSON
 
 
-def _kpi_json(session: "Session") -> exp.Expression:
+def _kpi_json(session: Session) -> exp.Expression:
     """One KPI object, as render_json lays it out inside an employee's `kpis` list."""
     plan = session.plan
     zero = f"{0:.{plan.minor_digits}f}"
     pad = " " * 10
 
-    def head(line: "LinePlan") -> exp.Expression:
+    def head(line: LinePlan) -> exp.Expression:
         return _lit(f'        {{\n{pad}"kpi": {encode_basestring(line.kpi)},\n'
                     f'{pad}"title": {encode_basestring(line.title)},\n'
                     f'{pad}"better": {encode_basestring(line.better)},\n')
 
-    def gates(line: "LinePlan") -> exp.Expression | None:
+    def gates(line: LinePlan) -> exp.Expression | None:
         if not line.gates:
             return None
         items: list[exp.Expression | str] = []
@@ -183,7 +184,7 @@ def _kpi_json(session: "Session") -> exp.Expression:
                       '              "passed": ', _json_bool(_col(f"gate_{j}", "k")), "\n            }"]
         return _cat("[\n", *items, f"\n{pad}]")
 
-    def actions(line: "LinePlan") -> exp.Expression | None:
+    def actions(line: LinePlan) -> exp.Expression | None:
         fired = _fired_actions(line)
         if not fired:
             return None
@@ -204,7 +205,7 @@ def _kpi_json(session: "Session") -> exp.Expression:
         f',\n{pad}"actions": ', _by_line(plan.lines, actions, _lit("[]")), "\n        }")
 
 
-def _role_gates_json(session: "Session") -> exp.Expression:
+def _role_gates_json(session: Session) -> exp.Expression:
     plan = session.plan
     ifs = []
     for role, texts in plan.role_gates.items():
@@ -227,7 +228,7 @@ def _chunk_filter() -> exp.Expression:
                     exp.Between(this=_col("epos", "k"), low=param(2), high=param(3)))
 
 
-def json_query(session: "Session") -> exp.Select:
+def json_query(session: Session) -> exp.Select:
     """The employee results of one period and a range of roster positions (parameters), as
     JSON fragments in order: (starts an employee?, text).  An employee's KPI rows are
     consecutive and its role's lines are known, so the first line's fragment opens the
@@ -274,7 +275,7 @@ def _named(select: exp.Select) -> exp.Select:
             .join(table(BULK_PEOPLE_TEXT, "e"), on=exp.EQ(this=_col("pos", "e"), expression=_col("epos", "k"))))
 
 
-def _chunks(session: "Session") -> Iterator[tuple[int, int, int]]:
+def _chunks(session: Session) -> Iterator[tuple[int, int, int]]:
     from kpidsl.output.bulk_tables import wanted_grid
 
     periods, people = wanted_grid(session)
@@ -283,7 +284,7 @@ def _chunks(session: "Session") -> Iterator[tuple[int, int, int]]:
             yield p, first, min(first + CHUNK, len(people)) - 1
 
 
-def json_employees(session: "Session") -> Iterator[str]:
+def json_employees(session: Session) -> Iterator[str]:
     """Each employee result's JSON text, in output order."""
 
     encode_names(session)
@@ -315,13 +316,13 @@ def json_employees(session: "Session") -> Iterator[str]:
 # ------------------------------------------------------------------ CSV
 
 
-def csv_query(session: "Session") -> exp.Select:
+def csv_query(session: Session) -> exp.Select:
     """One CSV line (with its \\r\\n) per KPI row of one period and a range of roster positions
     (parameters)."""
     plan = session.plan
     zero = f"{0:.{plan.minor_digits}f}"
 
-    def fixed(line: "LinePlan") -> exp.Expression:
+    def fixed(line: LinePlan) -> exp.Expression:
         return _lit(",".join(csv_field(neutralise(c)) for c in (line.kpi, line.title, line.better, line.unit or "",
                                                                   line.kind)) + ",")
 
@@ -331,7 +332,7 @@ def csv_query(session: "Session") -> exp.Select:
         return _case([(column.copy().is_(exp.null()), _lit("no data"))] +
                      [(exp.EQ(this=column.copy(), expression=v), _lit(k)) for k, v in state.items()], _lit("no data"))
 
-    def gates(line: "LinePlan") -> exp.Expression:
+    def gates(line: LinePlan) -> exp.Expression:
         parts: list[exp.Expression | str] = []
         for j, text in enumerate(plan.role_gates.get(line.role, ()), start=1):
             parts += ["\n" if parts else "", f"role: {text}: ", gate_state(_col(f"role_gate_{j}", "k"))]
@@ -339,7 +340,7 @@ def csv_query(session: "Session") -> exp.Select:
             parts += ["\n" if parts else "", f"{text}: ", gate_state(_col(f"gate_{j}", "k"))]
         return _cat(*parts) if parts else _lit("")
 
-    def actions(line: "LinePlan") -> exp.Expression | None:
+    def actions(line: LinePlan) -> exp.Expression | None:
         fired = _fired_actions(line)
         if not fired:
             return None
@@ -366,7 +367,7 @@ def csv_query(session: "Session") -> exp.Select:
             .order_by(_col("pos", "c"), _col("line", "c")))
 
 
-def write_csv(session: "Session", out: BinaryIO) -> None:
+def write_csv(session: Session, out: BinaryIO) -> None:
     """`render_csv(results)`, laid out by DuckDB."""
     encode_names(session)
     header = io.StringIO()

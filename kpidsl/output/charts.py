@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from kpidsl.output.analysis import all_periods
 
-
 if TYPE_CHECKING:
     from kpidsl.output.analysis import Context, EmployeeView, KpiView, Val
     from kpidsl.output.i18n import Formatter
@@ -225,7 +224,7 @@ def fund_chart(rows: list[FundRow], *, title: str) -> str:
 
 @dataclass(frozen=True)
 class Trend:
-    kpi: "KpiView"
+    kpi: KpiView
     points: list[Point]
     chart: Any  # markupsafe.Markup
 
@@ -240,7 +239,7 @@ class Tile:
 
 @dataclass(frozen=True)
 class DashEmployee:
-    employee: "EmployeeView"
+    employee: EmployeeView
     plan_fact: Any  # markupsafe.Markup
     trends: list[Trend]
 
@@ -252,7 +251,7 @@ class Dashboard:
     employees: list[DashEmployee]
 
 
-def _series(results: "Results", employee: str, kpi: "KpiView", f: "Formatter") -> list[Point]:
+def _series(results: Results, employee: str, kpi: KpiView, f: Formatter) -> list[Point]:
     """The KPI's fact in every period of the data (from results, else from the metrics)."""
     by_period = {r.period: k for r in results.results if r.employee == employee for k in r.kpis if k.kpi == kpi.kpi}
     metric = {m.period: m.value for m in results.metrics if m.name == kpi.kpi and m.employee is None}
@@ -267,7 +266,7 @@ def _series(results: "Results", employee: str, kpi: "KpiView", f: "Formatter") -
     return points
 
 
-def build_dashboard(context: "Context", results: "Results", f: "Formatter") -> Dashboard:
+def build_dashboard(context: Context, results: Results, f: Formatter) -> Dashboard:
     from markupsafe import Markup
 
     employees = []
@@ -300,7 +299,7 @@ def build_dashboard(context: "Context", results: "Results", f: "Formatter") -> D
     return Dashboard(tiles, fund, employees)
 
 
-def _ratio(fact: "Val", target: "Val") -> Decimal | None:
+def _ratio(fact: Val, target: Val) -> Decimal | None:
     if fact.value is None or target.value is None or target.value == 0:
         return None
     return (fact.value / target.value).quantize(Decimal("1e-6"))

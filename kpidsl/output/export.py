@@ -13,13 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from json.encoder import encode_basestring
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Iterable, Sequence
+from json.encoder import encode_basestring
 
+from kpidsl.base.diagnostics import Diagnostic
 from kpidsl.base.numbers import Numbers, language_of, optional
 from kpidsl.output.cells import neutralise
-from kpidsl.base.diagnostics import Diagnostic
 from kpidsl.results.model import STATUS_TEXT, EmployeeResult, Gate, KpiResult, Results
 
 FORMATS = ("text", "json", "csv", "html", "md", "xlsx")

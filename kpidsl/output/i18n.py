@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kpidsl.data.periods import kind_of
 from kpidsl.base.resources import resource_dir
+from kpidsl.data.periods import kind_of
 
 
 class LocaleError(ValueError):

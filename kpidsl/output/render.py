@@ -18,11 +18,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from kpidsl.output.analysis import REPORTS, build_context, choose_period
 from kpidsl.base.diagnostics import shorten
 from kpidsl.base.files import kind, named_problem
-from kpidsl.output.i18n import Formatter, LocaleError
 from kpidsl.base.resources import resource_dir
+from kpidsl.output.analysis import REPORTS, build_context, choose_period
+from kpidsl.output.i18n import Formatter, LocaleError
 from kpidsl.results.model import Results
 
 FORMATS = ("html", "md", "xlsx")

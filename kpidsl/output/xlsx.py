@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from kpidsl.output.cells import neutralise_cell
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from kpidsl.output.analysis import Context, Val
     from kpidsl.output.i18n import Formatter
 
-__all__ = ["neutralise_cell", "workbook_bytes", "sheet_title"]
+__all__ = ["neutralise_cell", "sheet_title", "workbook_bytes"]
 
 STATUS_FILL = {"met": "E3F1E4", "missed": "FBE3E3", "gated": "FFEBD6", "no_data": "ECEFF1"}
 HEADER_FILL = "E8EEF2"
@@ -44,7 +45,7 @@ def sheet_title(text: str, taken: set[str] | None = None) -> str:
 class Sheet:
     """A worksheet being filled row by row, tracking column widths."""
 
-    def __init__(self, ws: Any, f: "Formatter") -> None:
+    def __init__(self, ws: Any, f: Formatter) -> None:
         self.ws, self.f, self.row = ws, f, 0
         self.widths: dict[int, float] = {}
         self.wrap: dict[int, float] = {}  # columns whose text wraps, with their width
@@ -90,7 +91,7 @@ class Sheet:
             cell.border = Border(bottom=Side(style="thin", color="90A4AE"))
         return self.row
 
-    def title(self, context: "Context", heading: str) -> None:
+    def title(self, context: Context, heading: str) -> None:
         self.row += 1
         self.put(1, heading, bold=True, size=14, shown="")
         self.row += 1
@@ -118,7 +119,7 @@ class Sheet:
 # ------------------------------------------------------------------ number formats
 
 
-def money_format(f: "Formatter", digits: int | None = None, currency: str | None = None) -> str:
+def money_format(f: Formatter, digits: int | None = None, currency: str | None = None) -> str:
     """Babel's currency pattern for the locale as an Excel format: `#,##0.00 "₽"`."""
     from babel.numbers import get_currency_symbol
 
@@ -133,7 +134,7 @@ def money_format(f: "Formatter", digits: int | None = None, currency: str | None
     return f'{number} "{symbol}"'
 
 
-def unit_format(f: "Formatter", value: Decimal | None, unit: str | None) -> str:
+def unit_format(f: Formatter, value: Decimal | None, unit: str | None) -> str:
     whole = value is None or value == value.to_integral_value()
     if unit == "percent":
         return "0%" if value is not None and (value * 100) == (value * 100).to_integral_value() else "0.0%"
@@ -149,7 +150,7 @@ def _num(value: Decimal | None, digits: int = 12) -> Decimal | None:
     return value.quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP).normalize() if digits < 12 else value
 
 
-def _cell(f: "Formatter", v: "Val", unit: str | None) -> tuple[Any, str, str]:
+def _cell(f: Formatter, v: Val, unit: str | None) -> tuple[Any, str, str]:
     return (_num(v.value), unit_format(f, v.value, unit), v.text)
 
 
@@ -165,7 +166,7 @@ DEVIATION = "+0.000;-0.000;0.000"
 # ------------------------------------------------------------------ sheets
 
 
-def write_analytical(sheet: Sheet, c: "Context") -> int:
+def write_analytical(sheet: Sheet, c: Context) -> int:
     f, t = sheet.f, sheet.f.t
     sheet.title(c, t("report.analytical.title"))
     if c.findings:
@@ -204,7 +205,7 @@ def write_analytical(sheet: Sheet, c: "Context") -> int:
     return freeze
 
 
-def write_bonus(sheet: Sheet, c: "Context") -> int:
+def write_bonus(sheet: Sheet, c: Context) -> int:
     f, t = sheet.f, sheet.f.t
     sheet.title(c, t("report.bonus.title"))
     sheet.wrap = {15: 40.0}
@@ -233,7 +234,7 @@ def write_bonus(sheet: Sheet, c: "Context") -> int:
     return freeze
 
 
-def write_statement(sheet: Sheet, c: "Context") -> int:
+def write_statement(sheet: Sheet, c: Context) -> int:
     f, t = sheet.f, sheet.f.t
     sheet.title(c, t("report.statement.title"))
     sheet.wrap = {4: 90.0}
@@ -254,7 +255,7 @@ def write_statement(sheet: Sheet, c: "Context") -> int:
     return freeze
 
 
-def write_dashboard(sheet: Sheet, c: "Context") -> int:
+def write_dashboard(sheet: Sheet, c: Context) -> int:
     from openpyxl.chart import BarChart, Reference
     from openpyxl.formatting.rule import DataBarRule
     from openpyxl.utils import get_column_letter
@@ -300,7 +301,7 @@ def write_dashboard(sheet: Sheet, c: "Context") -> int:
     return freeze
 
 
-WRITERS: dict[str, Callable[[Sheet, "Context"], int]] = {
+WRITERS: dict[str, Callable[[Sheet, Context], int]] = {
     "analytical": write_analytical, "bonus": write_bonus, "statement": write_statement, "dashboard": write_dashboard}
 
 
@@ -310,7 +311,7 @@ def _fill(status: str) -> Any:
     return PatternFill("solid", fgColor=STATUS_FILL.get(status, "FFFFFF"))
 
 
-def workbook_bytes(context: "Context", f: "Formatter") -> bytes:
+def workbook_bytes(context: Context, f: Formatter) -> bytes:
     """The chosen reports of `context` as an XLSX file, one sheet each."""
     from openpyxl import Workbook
 

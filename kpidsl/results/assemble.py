@@ -15,16 +15,17 @@ order, so both paths give the same warnings.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from kpidsl.language import ast
-from kpidsl.engine.plan import LinePlan, Plan
 from kpidsl.base.diagnostics import Diagnostic, Span, warning
-from kpidsl.data.facts import FactRow
 from kpidsl.data.factindex import FactIndex, FactValues
-from kpidsl.results.reasons import ROOT, Evaluator, Reason, Scope, kpi_scope
+from kpidsl.data.facts import FactRow
+from kpidsl.engine.plan import LinePlan, Plan
+from kpidsl.language import ast
 from kpidsl.results.model import EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
+from kpidsl.results.reasons import ROOT, Evaluator, Reason, Scope, kpi_scope
 
 _HINTS = {
     "E020": "add the missing value to the facts file (period, employee, fact, value), or check the fact's name",

@@ -23,15 +23,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from kpidsl.language import ast
-from kpidsl.language.builtins import DEFAULT_SCHEME
 from kpidsl.base.numbers import Numbers, language_of
 from kpidsl.data.facts import FactRow, FactTable
+from kpidsl.language import ast
+from kpidsl.language.builtins import DEFAULT_SCHEME
 from kpidsl.language.load import Model
 from kpidsl.language.parse import parse
 from kpidsl.results.explain_values import WORDS, Printer, Value, Values, num
-from kpidsl.results.record_rows import RecordRows
 from kpidsl.results.model import STATUS_TEXT, EmployeeResult, KpiResult, Results
+from kpidsl.results.record_rows import RecordRows
 
 _BUILTIN_SCHEME = 'scheme weighted_index { index = weight * attainment  bonus = plan_bonus * (1 + index - weight) }'
 
@@ -44,7 +44,7 @@ class Step:
     text: str
     source: str | None = None
     name: str | None = None  # the scoring value this line computes (index, bonus, a scheme step …)
-    value: "Value" = None  # its value, as the line shows it
+    value: Value = None  # its value, as the line shows it
 
     def render(self) -> str:
         line = "  " * self.depth + self.text

@@ -12,14 +12,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Union
 
-from kpidsl.language import ast
 from kpidsl.base.numbers import Numbers
-from kpidsl.data.facts import FactRow, FactTable
-from kpidsl.language.load import Model
-from kpidsl.data.periods import previous
 from kpidsl.data.factindex import FactIndex
-from kpidsl.results.reasons import ROOT, Evaluator
+from kpidsl.data.facts import FactRow, FactTable
+from kpidsl.data.periods import previous
+from kpidsl.language import ast
+from kpidsl.language.load import Model
 from kpidsl.results.model import Results
+from kpidsl.results.reasons import ROOT, Evaluator
 
 Value = Union[Decimal, bool, str, None]
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Union
 
-from kpidsl.language import ast, constants
-from kpidsl.engine import fixedpoint as fp
-from kpidsl.language.exprtext import expr_text
 from kpidsl.data.factindex import FactIndex
-from kpidsl.language.load import Model
 from kpidsl.data.periods import previous as previous_period
+from kpidsl.engine import fixedpoint as fp
+from kpidsl.language import ast, constants
+from kpidsl.language.exprtext import expr_text
+from kpidsl.language.load import Model
 
 Value = Union[Decimal, bool, str, None]
 
@@ -38,9 +38,9 @@ class Reason:
 class Scope:
     """Local names (a KPI's scoring inputs, a scheme's results) over the ruleset's values."""
 
-    bindings: dict[str, tuple[ast.Expr | None, "Scope | None"]] = field(default_factory=dict)
+    bindings: dict[str, tuple[ast.Expr | None, Scope | None]] = field(default_factory=dict)
 
-    def bind(self, **names: tuple[ast.Expr | None, "Scope | None"]) -> "Scope":
+    def bind(self, **names: tuple[ast.Expr | None, Scope | None]) -> Scope:
         return Scope({**self.bindings, **names})
 
 
@@ -51,7 +51,7 @@ ROOT = Scope()
 class Known:
     """A value already known (a KPI's result, a scheme step explain computed), bound to a name."""
 
-    value: "Value"
+    value: Value
 
 
 class Evaluator:

@@ -11,8 +11,8 @@ in place of the fact's own function.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from kpidsl.language import ast
 from kpidsl.language.exprtext import expr_text

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from kpidsl.api import Checked, EvalOptions, Evaluation, check_file, evaluate
 from kpidsl.base.diagnostics import DataLocation, Diagnostic, Severity, SourceCache, Span, render_human

@@ -14,12 +14,28 @@ from decimal import Decimal
 from typing import Any
 
 from kpidsl.specs.context import SpecContext, SpecError, reportable
-from kpidsl.specs.numbers import NumberError, SpecNumber, format_like, format_number, is_missing, money_matches, parse_number, ratio_matches, round_to
-# The declarations, re-exported: `kpidsl.specs.steps` is the library's public face.
-from kpidsl.specs.templates import (  # noqa: F401
-    CONTEXT_FIXTURE, PLACEHOLDERS, STEPS, StepDef, compile_template, display, register, step_def,
+from kpidsl.specs.numbers import (
+    NumberError,
+    SpecNumber,
+    format_like,
+    format_number,
+    is_missing,
+    money_matches,
+    parse_number,
+    ratio_matches,
+    round_to,
 )
-from kpidsl.specs.words import MONEY_FIELDS, STATUS_WORDS, TABLE_HEADERS, expected_phrase, listing, msg, status_from_words, status_words
+from kpidsl.specs.templates import step_def
+from kpidsl.specs.words import (
+    MONEY_FIELDS,
+    STATUS_WORDS,
+    TABLE_HEADERS,
+    expected_phrase,
+    listing,
+    msg,
+    status_from_words,
+    status_words,
+)
 
 
 # ---------------------------------------------------------------- given
