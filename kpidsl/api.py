@@ -1,6 +1,6 @@
 """The facade: run the pipeline stages in order, collecting diagnostics.
 
-    parse → load (imports) → check → [facts → compile → engine] → results
+    parse → load (imports) → check → [facts → coverage → compile → engine] → results
 
 Commands, the spec step library and tests go through these functions rather than
 through the stages one by one, so every entry point sees the same behaviour.
@@ -125,6 +125,7 @@ def start(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions
     (`kpidsl.output.bulk`), then closes the session."""
     from contextlib import nullcontext
 
+    from kpidsl.data.coverage import coverage_errors
     from kpidsl.data.facts import load_facts
     from kpidsl.engine.session import start as start_engine
 
@@ -140,8 +141,36 @@ def start(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions
         table, fact_diagnostics = load_facts(
             [str(f) for f in facts], encoding=options.encoding, delimiter=options.delimiter,
             period_kind=model.period_kind, roster=options.roster, known_facts=known)
+        if not any(d.is_error for d in fact_diagnostics):
+            fact_diagnostics += coverage_errors(model, table, options.employee)
     before = checked.diagnostics + fact_diagnostics
     if any(d.is_error for d in fact_diagnostics):
         return Started(None, before, checked.sources, model, table)
     session, engine_diagnostics = start_engine(model, table, options)
     return Started(session, before, checked.sources, model, table, engine_diagnostics)
+
+
+@dataclass
+class Script:
+    """The plan as SQL for one engine (`kpidsl sql`): the text, or None with the errors."""
+
+    text: str | None
+    diagnostics: list[Diagnostic]
+    sources: SourceCache
+
+    @property
+    def ok(self) -> bool:
+        return self.text is not None and not any(d.is_error for d in self.diagnostics)
+
+
+def sql_script(ruleset: str | Path, dialect: str = "duckdb", sources: dict[str, str] | None = None,
+               import_paths: Sequence[str | Path] = ()) -> Script:
+    """Check the ruleset and compile it to the SQL script `kpidsl eval` runs, transpiled for
+    `dialect`; `sources` name other files (DuckDB) or tables for the ruleset's records."""
+    checked = check_file(ruleset, import_paths=import_paths)
+    if not checked.ok or checked.model is None:
+        return Script(None, checked.diagnostics, checked.sources)
+    from kpidsl.engine.script import plan_script
+
+    text, diagnostics = plan_script(checked.model, dialect, sources or {})
+    return Script(text, checked.diagnostics + diagnostics, checked.sources)

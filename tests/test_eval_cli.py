@@ -480,13 +480,14 @@ EDGE_FACTS = '''period,employee,fact,value
 def object_path(fmt: str, *args: str) -> bytes:
     """What `kpidsl eval` wrote before bulk output: Results objects, then render_json / render_csv."""
     from kpidsl.cli import eval as eval_cmd
+    from kpidsl.cli import options
     from kpidsl.output.export import render_csv, render_json
 
     @click.command()
     @click.argument("ruleset")
-    @eval_cmd.input_options
+    @options.input_options
     def reference(ruleset: str, **kw: Any) -> None:
-        inputs = eval_cmd.Inputs(ruleset, kw["facts"], kw["roster"], kw["sources"], kw["period"], kw["employee"],
+        inputs = options.Inputs(ruleset, kw["facts"], kw["roster"], kw["sources"], kw["period"], kw["employee"],
                                  kw["locale"], kw["encoding"], kw["delimiter"])
         done = eval_cmd.evaluate(inputs)
         data = render_json(done.results, done.traced.evaluation.diagnostics) if fmt == "json" else render_csv(done.results)

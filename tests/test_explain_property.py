@@ -131,10 +131,9 @@ employee "Иванов" role r
 ''', encoding="utf-8")
     facts = tmp_path / "f.csv"
     rows = ["period,employee,fact,value", "2026Q3,Иванов,c,1"]  # the period is in the data either way
-    if fact is not None:
-        rows.append(f"2026Q3,Иванов,a,{fact}")
-    if quality is not None:
-        rows.append(f"2026Q3,Иванов,b,{quality}")
+    # a missing value is marked н/д: the file names the fact (one it does not name at all is D042)
+    rows.append(f"2026Q3,Иванов,a,{'н/д' if fact is None else fact}")
+    rows.append(f"2026Q3,Иванов,b,{'н/д' if quality is None else quality}")
     facts.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
     traced = evaluate_with_facts(ruleset, [facts])

@@ -13,114 +13,23 @@ cannot be written), 2 usage.  The helpers here are shared with `kpidsl explain`.
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import difflib
-import re
 import sys
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import IO, Any, NoReturn, cast
 
 import click
 
 from kpidsl.base.diagnostics import Diagnostic, Diagnostics, Severity, SourceCache, render_human, summary_line
+from kpidsl.cli.options import Inputs, input_options, memory_size
 from kpidsl.output.export import BINARY_FORMATS, FORMATS, REPORT_FORMATS, SUFFIXES
 
 REPORTS = ("analytical", "bonus", "statement", "dashboard", "all")
 BULK_FORMATS = ("json", "csv", "parquet")  # streamed by kpidsl.output.bulk
 EVAL_FORMATS = (*FORMATS, "parquet")
-_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
-
-
-# ------------------------------------------------------------------ shared options
-
-
-def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return codecs.lookup(value).name
-    except LookupError:
-        raise click.BadParameter(f"unknown text encoding `{value}` (try utf-8, cp1251)") from None
-
-
-def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-    value = named.get(value.lower(), value)
-    if len(value) != 1 or value in "\"\r\n" or value.isalnum():
-        raise click.BadParameter(f"a delimiter is one character such as `;` `,` `|` or `tab`, not `{value}`")
-    return value
-
-
-def parse_sources(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, str]:
-    sources: dict[str, str] = {}
-    for item in value:
-        name, sep, file = item.partition("=")
-        if not sep or not name.strip() or not file.strip():
-            raise click.BadParameter(f"write NAME=FILE (the records' name in the ruleset, then the file), not `{item}`")
-        if name.strip() in sources:
-            raise click.BadParameter(f"records `{name.strip()}` are given twice")
-        sources[name.strip()] = file.strip()
-    return sources
-
-
-def _memory_limit(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    if not _MEMORY.match(value):
-        raise click.BadParameter(f"write an amount of memory such as 2GB, 500MB or 1.5GiB, not `{value}`")
-    return value.replace(" ", "")
-
-
-@dataclasses.dataclass(frozen=True)
-class Inputs:
-    """What a command evaluates: the ruleset, its data and the narrowing asked for."""
-
-    ruleset: str
-    facts: tuple[str, ...]
-    roster: str | None
-    sources: dict[str, str]  # records name → file, replacing the ruleset's `file`
-    period: str | None
-    employee: str | None
-    locale: str | None
-    encoding: str | None
-    delimiter: str | None
-    import_paths: tuple[str, ...] = ()
-
-    @property
-    def files(self) -> list[str]:
-        """Every input file given on the command line (outputs must never replace one)."""
-        return [self.ruleset, *self.facts, *([self.roster] if self.roster else []), *self.sources.values()]
-
-
-import_path_option = click.option(
-    "--import-path", "import_paths", multiple=True, metavar="DIR",
-    type=click.Path(exists=True, file_okay=False, path_type=str),
-    help="A folder of shared rulesets the imports may reach, besides the ruleset's own folder; repeatable.")
-
-
-def input_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--facts, --source, --roster, --period, --employee, --locale, --encoding, --delimiter, --import-path."""
-    for option in reversed([
-        click.option("--facts", "facts", multiple=True, metavar="FILE",
-                     help="A facts file (CSV, XLSX, JSON, Parquet); repeat for several.  "
-                          "Required unless the ruleset computes its facts from records."),
-        click.option("--source", "sources", multiple=True, metavar="NAME=FILE", callback=parse_sources,
-                     help="Read the ruleset's records NAME from FILE instead of its `file`; repeatable."),
-        click.option("--roster", metavar="FILE", help="A file of employee and role columns, adding to the ruleset's employees."),
-        click.option("--period", metavar="PERIOD", help="Only this period: 2026Q3, 2026-09, 2026, \"3 кв. 2026\" …"),
-        click.option("--employee", metavar="NAME", help="Only this employee."),
-        click.option("--locale", type=click.Choice(["ru", "en"]), help="Language and number format (default: the ruleset's)."),
-        click.option("--encoding", metavar="ENC", callback=_encoding, help="The facts files' encoding (default: detect; e.g. cp1251)."),
-        click.option("--delimiter", metavar="D", callback=_delimiter, help="The CSV delimiter (default: detect; `;` `,` `tab`)."),
-        import_path_option,
-    ]):
-        command = option(command)
-    return command
 
 
 # ------------------------------------------------------------------ running
@@ -202,49 +111,6 @@ def unknown_employee(name: str, known: Sequence[str]) -> NoReturn:
     fail(f"no employee `{name}` in the ruleset or the roster", hint)
 
 
-def absent_facts(model: Any, table: Any, roles: set[str]) -> dict[str, list[str]]:
-    """Facts the KPIs of `roles` need that no facts file has for any period, with the
-    KPIs that need them.  A fact missing in some periods is the engine's `no data`
-    warning; missing from every file it is a data file that does not match the ruleset
-    (a renamed column, the wrong export), and no bonus should be computed from it."""
-    from kpidsl.language import ast
-
-    present = {row.fact for row in table.rows}
-    needs: dict[str, list[str]] = {}
-
-    def reach(name: str, seen: set[str]) -> set[str]:
-        decl = model.values.get(name)
-        if decl is None or name in seen:
-            return set()
-        seen.add(name)
-        if isinstance(decl, ast.Fact):
-            return {name} if decl.aggregation is None else set()
-        parts: list[ast.Expr | None] = []
-        if isinstance(decl, ast.Metric):
-            parts = [decl.formula]
-        elif isinstance(decl, ast.Goal):
-            parts = [decl.expr]
-        elif isinstance(decl, ast.KpiCard):
-            parts = [decl.goal] + ([ast.Name(decl.indicator.text, decl.indicator.span)] if decl.indicator else [])
-        found: set[str] = set()
-        for e in parts:
-            for n in ast.names_in(e) if e is not None else ():
-                found |= reach(n.name, seen)
-        return found
-
-    for role_name in sorted(roles):
-        role = model.roles.get(role_name)
-        for line in role.kpis if role else ():
-            exprs = [line.weight, line.target, line.bonus, line.baseline, *line.requires, *role.requires]
-            names = [line.indicator.text] + [n.name for e in exprs if e is not None for n in ast.names_in(e)]
-            found: set[str] = set()
-            for name in names:
-                found |= reach(name, set())
-            for fact in sorted(found - present):
-                needs.setdefault(fact, []).append(f"`{line.indicator.text}` of role `{role_name}`")
-    return needs
-
-
 @dataclasses.dataclass
 class Run:
     """A finished evaluation narrowed to the requested period and employee."""
@@ -269,7 +135,7 @@ class Tuning:
 def _options(inputs: Inputs, all_periods: bool, tuning: Tuning) -> tuple[Any, str | None, str | None, list[str]]:
     """EvalOptions for the inputs, after the checks a cheap look at the ruleset allows:
     (options, the canonical --period, the employee as the data spells it, known employees)."""
-    from kpidsl.api import EvalOptions
+    from kpidsl.engine.options import EvalOptions
 
     seen = preview(inputs) if (inputs.period or inputs.employee or not inputs.facts) else Preview()
     if not inputs.facts and not seen.has_records:
@@ -302,19 +168,6 @@ def _stop_on_ruleset_errors(inputs: Inputs) -> None:
         click.get_current_context().exit(1)
 
 
-def _check_facts(model: Any, table: Any, roles: set[str]) -> None:
-    """Stop (exit 1) when facts the KPIs of `roles` need are in none of the facts files."""
-    missing = absent_facts(model, table, roles)
-    files = ", ".join(table.files) if table is not None and table.files else "none given"
-    for fact, kpis in missing.items():
-        click.echo(f"error: fact `{fact}` is in none of the facts files ({files}), "
-                   f"and KPI {', KPI '.join(kpis)} needs it", err=True)
-    if missing:
-        fail(f"{len(missing)} fact(s) the KPIs need are missing from the data",
-             "add their values, named by the fact's name or title as the ruleset declares it, "
-             "or correct a misspelled column (a warning above lists names that are not facts of this ruleset)")
-
-
 def evaluate(inputs: Inputs, all_periods: bool = False, tuning: Tuning = Tuning()) -> Run:
     """Run the pipeline; on errors print them and exit 1.  Narrows to the period and
     employee asked for; `all_periods` keeps every period (reports show dynamics) and
@@ -341,7 +194,6 @@ def _narrow(traced: Any, key: str | None, wanted: str | None, employees: list[st
         rows = [r for r in rows if r.employee == wanted]
         if not rows:
             unknown_employee(wanted, [*employees, *(r.employee for r in results.results)])
-    _check_facts(traced.model, traced.facts, {r.role for r in rows})
     findings = [f for f in results.findings if key is None or all_periods or f.period == key]
     narrowed = dataclasses.replace(results, results=rows, findings=findings)
     return Run(traced, narrowed, wanted, key)
@@ -385,7 +237,6 @@ def evaluate_bulk(inputs: Inputs, fmt: str, output: str | None, tuning: Tuning) 
             if any(key is None or p == key for p in session.periods) else []
         if wanted is not None and not shown:
             unknown_employee(wanted, [*employees, *(e for e, _ in session.roster)])
-        _check_facts(started.model, started.facts, {r for _, r in shown})
         protected = [*inputs.files, *(started.model.files if started.model is not None else [])]
         with session.stage("write"):
             try:
@@ -403,7 +254,7 @@ def write_output(data: bytes | str, output: str | None, protected: Sequence[str]
     if output is None:
         if isinstance(data, bytes):
             sys.stdout.flush()
-            stream = getattr(sys.stdout, "buffer", sys.stdout)
+            stream = cast("IO[bytes]", getattr(sys.stdout, "buffer", sys.stdout))
             stream.write(data)
             stream.flush()
         else:
@@ -437,7 +288,7 @@ def _default_format(output: str | None) -> str:
               help="Your own Jinja template for html/md.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file (atomically; never over an input) instead of stdout.")
-@click.option("--memory-limit", metavar="SIZE", callback=_memory_limit, default=None,
+@click.option("--memory-limit", metavar="SIZE", callback=memory_size, default=None,
               help="Memory DuckDB may use (e.g. 2GB); beyond it, it spills to a temporary folder.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, metavar="N",
               help="Threads DuckDB may use (default: every core).")
@@ -499,7 +350,7 @@ def _render_report(results: Any, fmt: str, report: str, locale: str | None, temp
     except ImportError as exc:  # a broken installation, not the user's input: exit 2
         click.echo(f"kpidsl: internal error: the {fmt} reports are not available: {exc}", err=True)
         click.get_current_context().exit(2)
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable") from exc
     try:
         return render_report(results, fmt, report=report, locale=locale, template=template, period=period)
     except RenderError as exc:  # a bad template or report choice: the user's input

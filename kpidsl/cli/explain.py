@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import click
 
-from kpidsl.cli.eval import Inputs, evaluate, fail, input_options
+from kpidsl.cli.eval import evaluate, fail
+from kpidsl.cli.options import Inputs, input_options
 
 
 @click.command("explain")

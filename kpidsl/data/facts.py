@@ -57,6 +57,7 @@ class FactTable:
     rows: list[FactRow] = field(default_factory=list)
     roster: list[RosterRow] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    named: set[str] = field(default_factory=set)  # facts some file names: a column, a value or a `н/д` mark
 
 
 # ---------------------------------------------------------------- cells
@@ -136,6 +137,7 @@ class _Loader:
         self.kind = kind
         self.known = Known(known)
         self.rows: dict[tuple[str, str | None, str], FactRow] = {}
+        self.named: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
 
     def read(self, path: str, encoding: str | None, delimiter: str | None) -> bool:
@@ -164,6 +166,7 @@ class _Loader:
         layout = find_layout(table, header, self.known, self.diagnostics)
         if layout is None:
             return
+        self.named.update(layout.facts.values())  # wide form: the column names the fact
         unknown: dict[str, list] = {}  # long form: unknown fact → [first row, count, as written]
         unnamed: set[int] = set()  # columns without a header already reported
         data_rows = 0
@@ -256,6 +259,8 @@ class _Loader:
             self.diagnostics.append(warning(
                 "D031", f"`{show(fact)}` has no value for {period}; the row is ignored", where,
                 "fill in the value, delete the row, or write н/д (n/a) to mark missing data on purpose"))
+        if value is _Missing.MARKED or not isinstance(value, _Missing):
+            self.named.add(fact)
         if isinstance(value, _Missing):
             return
         row = FactRow(period, employee, fact, value, where)
@@ -296,6 +301,7 @@ def load_facts(paths: list[str], *, encoding: str | None = None, delimiter: str 
         if loader.read(path, encoding, delimiter):
             table.files.append(path)
     table.rows = list(loader.rows.values())
+    table.named = loader.named
     diagnostics = loader.diagnostics
     if roster is not None:
         table.roster, roster_diagnostics = load_roster(roster, encoding=encoding, delimiter=delimiter)

@@ -30,6 +30,7 @@ from typing import Protocol
 
 from sqlglot import exp
 
+from kpidsl.base.diagnostics import Span
 from kpidsl.engine import fixedpoint as fp
 from kpidsl.language import ast, constants
 
@@ -37,7 +38,7 @@ from kpidsl.language import ast, constants
 class CompileError(Exception):
     """The model cannot be compiled (the checker should have said so first)."""
 
-    def __init__(self, message: str, span: object = None) -> None:
+    def __init__(self, message: str, span: Span | None = None) -> None:
         super().__init__(message)
         self.span = span
 
@@ -118,7 +119,8 @@ class Frame:
         for stage in range(1, self.last_stage + 1):
             new = [exp.alias_(self.sql_of[n], exp.to_identifier(n, quoted=True), copy=False)
                    for n in self.order if self.stage_of[n] == stage]
-            inner = exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(f"{self.prefix}{stage - 1}", quoted=True)))
+            alias = exp.TableAlias(this=exp.to_identifier(f"{self.prefix}{stage - 1}", quoted=True))
+            inner = exp.Subquery(this=query, alias=alias)
             query = exp.select(exp.Star(), *new, copy=False).from_(inner, copy=False)
         return query
 
@@ -201,8 +203,9 @@ class Lowerer:
         if isinstance(e, ast.IfThen):
             cond = self.simple(self.lower(e.condition, scope))
             then, otherwise = self.lower(e.then, scope), self.lower(e.otherwise, scope)
-            return Operand(exp.Case(ifs=[exp.If(this=exp.Is(this=paren(cond.sql.copy()), expression=exp.Null()), true=exp.Null()),
-                                         exp.If(this=paren(cond.sql.copy()), true=then.sql)], default=otherwise.sql))
+            unknown = exp.If(this=exp.Is(this=paren(cond.sql.copy()), expression=exp.Null()), true=exp.Null())
+            return Operand(exp.Case(ifs=[unknown, exp.If(this=paren(cond.sql.copy()), true=then.sql)],
+                                    default=otherwise.sql))
         if isinstance(e, ast.Scale):
             return self._scale(e, scope)
         if isinstance(e, ast.Call):
@@ -217,8 +220,9 @@ class Lowerer:
             return Operand(exp.And(this=paren(left.sql), expression=paren(right.sql)))
         if e.op == "or":
             return Operand(exp.Or(this=paren(left.sql), expression=paren(right.sql)))
-        cls = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE, "=": exp.EQ, "!=": exp.NEQ}[e.op]
-        return Operand(cls(this=paren(left.sql), expression=paren(right.sql)))
+        compare: dict[str, type[exp.Expression]] = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
+                                                    "=": exp.EQ, "!=": exp.NEQ}
+        return Operand(compare[e.op](this=paren(left.sql), expression=paren(right.sql)))
 
     def _scale(self, e: ast.Scale, scope: Scope) -> Operand:
         subject = self.simple(self.lower(e.subject, scope))
@@ -273,7 +277,8 @@ class Lowerer:
         def y() -> exp.Expression:
             return b.sql.copy()
 
-        unknown = exp.Or(this=exp.Is(this=x(), expression=exp.Null()), expression=exp.Is(this=y(), expression=exp.Null()))
+        unknown = exp.Or(this=exp.Is(this=x(), expression=exp.Null()),
+                         expression=exp.Is(this=y(), expression=exp.Null()))
         keep_a = exp.LTE(this=x(), expression=y()) if smallest else exp.GTE(this=x(), expression=y())
         return Operand(exp.Case(ifs=[exp.If(this=unknown, true=exp.Null()), exp.If(this=keep_a, true=x())],
                                 default=y()))

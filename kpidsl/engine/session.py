@@ -164,12 +164,14 @@ class Session:
                      .from_(exp.to_table(self.records, quoted=True))
                      .where(exp.or_(exp.column("employee", quoted=True).is_(exp.null()),
                                     exp.In(this=exp.column("employee", quoted=True), query=people.subquery()))))
-            fetched = self.connection.execute(query.sql(dialect="duckdb", identify=True), [sorted(employees)]).fetchall()
+            sql = query.sql(dialect="duckdb", identify=True)
+            fetched = self.connection.execute(sql, [sorted(employees)]).fetchall()
             aggregated = [(p, e, f, None if v is None else Decimal(v)) for p, e, f, v in fetched]
         return FactValues(rows, self.periods, aggregated)
 
 
-def start(model: Model, table: FactTable, options: EvalOptions | None = None) -> tuple[Session | None, list[Diagnostic]]:
+def start(model: Model, table: FactTable,
+          options: EvalOptions | None = None) -> tuple[Session | None, list[Diagnostic]]:
     """Load the inputs, aggregate records and run the plan; the session holds the outputs.
 
     Returns None (and the diagnostics saying why) when nothing can be evaluated."""
@@ -210,7 +212,7 @@ def start(model: Model, table: FactTable, options: EvalOptions | None = None) ->
         try:
             session.plan = compile_model(computed, minor_digits(model.currency))
         except CompileError as exc:
-            diagnostics.append(error("E030", f"the ruleset cannot be evaluated: {exc}", exc.span,  # type: ignore[arg-type]
+            diagnostics.append(error("E030", f"the ruleset cannot be evaluated: {exc}", exc.span,
                                      "run `kpidsl check` on the ruleset and fix its errors"))
             session.close()
             return None, diagnostics
@@ -329,13 +331,15 @@ def _as_text(plan: Plan, name: str) -> str:
     decimals = DECIMAL_OUTPUTS.get(name, ())
     if not decimals:
         return plan.sql(name)
+    assert isinstance(statement, exp.Query)  # every plan statement is a SELECT
     outputs = statement.named_selects
     items = [exp.cast(exp.column(n, quoted=True), "VARCHAR").as_(n, quoted=True) if n in decimals
              else exp.column(n, quoted=True) for n in outputs]
     order = statement.args.get("order")
     inner = fp.for_dialect(statement, "duckdb").copy()
     inner.set("order", None)
-    query = exp.select(*items).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("q", quoted=True))))
+    alias = exp.TableAlias(this=exp.to_identifier("q", quoted=True))
+    query = exp.select(*items).from_(exp.Subquery(this=inner, alias=alias))
     if order is not None:
         query.set("order", order.copy())
     return query.sql(dialect="duckdb", identify=True, copy=False)

@@ -23,6 +23,8 @@ from kpidsl.results.model import EmployeeResult, Finding, KpiResult, Results
 from kpidsl.specs.numbers import NumberError, canonical, is_missing
 from kpidsl.specs.words import FACT_COLUMNS, Lang, listing, msg
 
+NO_VALUE = "н/д"  # the facts loader's mark for a value missing on purpose (data/facts.NO_DATA_MARKS)
+
 
 class SpecError(AssertionError):
     """A spec cannot be run as written (an authoring mistake, said in business words)."""
@@ -126,7 +128,9 @@ class SpecContext:
             raise SpecError(msg("not_evaluated", self.lang))
         if self.evaluation.results is None or not self.evaluation.ok:
             errors = [d for d in self.diagnostics or [] if d.is_error]
-            raise SpecError(msg("eval_failed", self.lang, diagnostics=self.render(errors)))
+            # the data's warnings often say why (a misspelled fact behind D042)
+            raise SpecError(msg("eval_failed", self.lang, diagnostics=self.render(errors))
+                            + self._data_notes(warnings_only=True))
         return self.evaluation.results
 
     def current_period(self) -> str:
@@ -180,9 +184,10 @@ class SpecContext:
         return "\n".join("  " + render_human(d, self.sources).replace("\n", "\n  ") for d in diagnostics)
 
     # ------------------------------------------------------------------ helpers
-    def _data_notes(self) -> str:
+    def _data_notes(self, warnings_only: bool = False) -> str:
         """What the facts loader and the engine said, when a lookup fails: often the reason."""
-        notes = [d for d in reportable(self.diagnostics or []) if d.code[:1] in ("D", "E")]
+        notes = [d for d in reportable(self.diagnostics or []) if d.code[:1] in ("D", "E")
+                 and not (warnings_only and d.is_error)]
         return "\n" + msg("data_notes", self.lang) + "\n" + self.render(notes) if notes else ""
 
     def _ruleset(self) -> Path:
@@ -230,7 +235,9 @@ class SpecContext:
         return self._tmp
 
     def _write_table(self, table: _Table, number: int) -> Path:
-        """A facts table as a long-form CSV (period, employee, fact, value) for the loader."""
+        """A facts table as a long-form CSV (period, employee, fact, value) for the loader.
+        A missing value is written as the loader's explicit mark: the table names the fact,
+        so the KPI shows *no data*; a fact the table does not name at all is error D042."""
         header = [FACT_COLUMNS.get(_norm(h), h.strip()) for h in table.rows[0]] if table.rows else []
         body = table.rows[1:]
         out: list[tuple[list[str], int]] = []  # CSV row, feature line
@@ -245,16 +252,17 @@ class SpecContext:
             raise SpecError(msg("facts_no_value", self.lang, line=table.line))
         for record, fact, value, i in cells:
             line = table.line + 1 + i  # the header row is right below the step
-            if is_missing(value):
-                continue  # an empty cell, "—" or "нет данных": the fact is missing
             period = record.get("period", "").strip() or self.period
             if not period:
                 raise SpecError(msg("facts_no_period", self.lang, line=table.line))
-            try:
-                value = canonical(value, self.lang)
-            except NumberError:
-                problem = msg("bad_number", self.lang, text=value)
-                raise SpecError(msg("facts_bad_value", self.lang, line=line, fact=fact, problem=problem)) from None
+            if is_missing(value):  # an empty cell, "—" or "нет данных": named, without a value
+                value = NO_VALUE
+            else:
+                try:
+                    value = canonical(value, self.lang)
+                except NumberError:
+                    problem = msg("bad_number", self.lang, text=value)
+                    raise SpecError(msg("facts_bad_value", self.lang, line=line, fact=fact, problem=problem)) from None
             out.append(([period, record.get("employee", "").strip(), fact.strip(), value], line))
         path = self._tmpdir() / f"facts-line{table.line}-{number}.csv"
         self._table_lines[str(path)] = table.line
