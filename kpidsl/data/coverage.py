@@ -23,8 +23,9 @@ __all__ = ["absent_facts", "coverage_errors", "roles_in_scope"]
 def roles_in_scope(model: Model, table: FactTable, employee: str | None) -> set[str]:
     """The roles whose KPIs this run computes: every listed employee's (the ruleset's
     `employee` lines and the roster), or only `employee`'s when one is asked for."""
-    people = [(e.name, e.role.text) for e in model.employees] + [(r.employee, r.role) for r in table.roster]
-    return {role for name, role in people if employee is None or name == employee}
+    role_of = {e.name: e.role.text for e in model.employees}
+    role_of.update((r.employee, r.role) for r in table.roster)  # a roster row overrides (warning E002)
+    return {role for name, role in role_of.items() if employee is None or name == employee}
 
 
 def absent_facts(model: Model, table: FactTable, roles: set[str]) -> dict[str, list[str]]:

@@ -3,9 +3,10 @@
     run(model, facts, options)   → (Results | None, diagnostics)
     start(model, facts, options) → (Session | None, diagnostics)   for bulk output (bulk.py)
 
-1. the roster: the ruleset's `employee` lines, then the roster file's rows (a later
-   row for the same person wins, with a warning); an unknown role is an error
-   for that person only;
+1. the roster: the ruleset's `employee` lines, then the roster file's rows (a roster
+   row for someone the ruleset lists with another role overrides it, with warning
+   E002; a name twice in the roster file is the loader's error D061); an unknown
+   role is an error for that person only;
 2. the fact rows are checked (period kind, magnitude, conflicting duplicates) and
    loaded into `kpidsl_facts` as exact decimals — data goes into tables, never
    into SQL text;
