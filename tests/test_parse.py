@@ -19,7 +19,8 @@ from lark import Tree
 
 from kpidsl.base.diagnostics import SourceCache, Span, render_human
 from kpidsl.language import ast
-from kpidsl.language.parse import _keyword_as_name, _parser, parse
+from kpidsl.language.parse import parse
+from kpidsl.language.syntax import _keyword_as_name, _parser
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "parse"
 NAMES = sorted(p.stem for p in GOLDEN.glob("*.kpi"))

@@ -19,12 +19,16 @@ from kpidsl.base.diagnostics import Span
 
 @dataclass(frozen=True, slots=True)
 class Ident:
+    """A name as written where the grammar expects one (a unit, a role, a column), with its place."""
+
     text: str
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Number:
+    """A number literal: its exact value and its spelling."""
+
     value: Decimal  # `20%` is Decimal("0.20")
     text: str  # as written, for the formatter: "10_000_000", "20%"
     span: Span
@@ -36,18 +40,24 @@ class Number:
 
 @dataclass(frozen=True, slots=True)
 class String:
+    """A text literal, unescaped."""
+
     value: str
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Name:
+    """A reference to a fact, metric, goal, parameter or scheme variable."""
+
     name: str
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
+    """A built-in function applied to its arguments: `growth(revenue)`."""
+
     function: str
     args: tuple[Expr, ...]
     span: Span
@@ -62,6 +72,8 @@ LOGICAL_OPS = ("and", "or")
 
 @dataclass(frozen=True, slots=True)
 class Unary:
+    """`-x` or `not x`."""
+
     op: UnaryOp
     operand: Expr
     span: Span
@@ -69,6 +81,8 @@ class Unary:
 
 @dataclass(frozen=True, slots=True)
 class Binary:
+    """An arithmetic, comparison or logical operator with its two operands."""
+
     op: BinaryOp
     left: Expr
     right: Expr
@@ -77,6 +91,8 @@ class Binary:
 
 @dataclass(frozen=True, slots=True)
 class IfThen:
+    """`if condition then a else b`."""
+
     condition: Expr
     then: Expr
     otherwise: Expr
@@ -85,6 +101,8 @@ class IfThen:
 
 @dataclass(frozen=True, slots=True)
 class ScaleRow:
+    """One row of a scale: `below bound -> value`."""
+
     below: Expr
     value: Expr
     span: Span
@@ -107,6 +125,8 @@ Expr = Union[Number, String, Name, Call, Unary, Binary, IfThen, Scale]
 
 @dataclass(frozen=True, slots=True)
 class Header:
+    """The `ruleset` block: title, client and the settings every file of the ruleset shares."""
+
     title: str
     client: str | None
     currency: Ident | None
@@ -117,6 +137,8 @@ class Header:
 
 @dataclass(frozen=True, slots=True)
 class Import:
+    """`import std/marketing`: another ruleset file whose declarations this one uses."""
+
     path: str  # as written: "std/marketing", "../common/base.kpi"
     span: Span
 
@@ -135,6 +157,8 @@ class Aggregation:
 
 @dataclass(frozen=True, slots=True)
 class Fact:
+    """A measured input value, read from the facts files or aggregated from records."""
+
     name: str
     title: str | None
     unit: Ident | None
@@ -161,6 +185,8 @@ Direction = Literal["higher", "lower"]
 
 @dataclass(frozen=True, slots=True)
 class Metric:
+    """A computed indicator: a formula over facts and other metrics."""
+
     name: str
     title: str | None
     formula: Expr
@@ -190,6 +216,8 @@ class KpiCard:
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
+    """One line of a scheme: `bonus = …`."""
+
     name: str
     expr: Expr
     span: Span
@@ -197,6 +225,8 @@ class Assignment:
 
 @dataclass(frozen=True, slots=True)
 class Scheme:
+    """How a KPI line's index and bonus are computed from its attainment."""
+
     name: str
     title: str | None
     assignments: tuple[Assignment, ...]
@@ -205,6 +235,8 @@ class Scheme:
 
 @dataclass(frozen=True, slots=True)
 class Action:
+    """`when condition action "text"`: a corrective measure proposed when the condition holds."""
+
     condition: Expr
     text: str
     span: Span
@@ -226,6 +258,8 @@ class KpiLine:
 
 @dataclass(frozen=True, slots=True)
 class Role:
+    """A role's KPI lines, scheme, quality conditions and the metrics it watches."""
+
     name: str
     title: str | None
     scheme: Ident | None
@@ -237,6 +271,8 @@ class Role:
 
 @dataclass(frozen=True, slots=True)
 class Employee:
+    """`employee "Name" role r`: a person evaluated in a role."""
+
     name: str
     role: Ident
     span: Span
@@ -255,6 +291,8 @@ class Goal:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A company-level rule: a condition, a level and a message or action."""
+
     name: str
     title: str | None
     when: Expr | None
@@ -270,6 +308,8 @@ Item = Union[Header, Import, Declaration]
 
 @dataclass(frozen=True, slots=True)
 class Comment:
+    """A comment's text and place, kept for the formatter."""
+
     text: str  # including the leading '#'
     line: int
     column: int
