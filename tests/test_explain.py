@@ -91,7 +91,8 @@ def test_the_seed_managers_31360_derivation(model: Model) -> None:
     assert order == sorted(order)
     # a value used twice is derived once and referred back to
     assert any(line.startswith(ru("revenue (2026Q3) = 1 926 000")) and line.endswith("см. выше") for line in lines)
-    assert "when attainment < 100%: 0,9 < 1 → мера назначена: «Перераспределить бюджет в кампании с ROAS выше 20»" in lines
+    assert ("when attainment < 100%: 0,9 < 1 → мера назначена: «Перераспределить бюджет в кампании с ROAS выше 20»"
+            in lines)
 
 
 def test_english_explain(model: Model) -> None:
@@ -207,6 +208,26 @@ def test_substitution_prints_values_and_collects_what_it_read(model: Model) -> N
     assert printer.expr(e) == "(marketing_spend + sales_spend) / new_customers"
     assert printer.expr(e, "2026Q3", {}, refs) == ru("(400 000 + 200 000) / 30")
     assert refs == [("marketing_spend", "2026Q3"), ("sales_spend", "2026Q3"), ("new_customers", "2026Q3")]
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("growth(customers)", "(230 − 200) / 200"),
+    ("growth(customers * 2)", "(230 × 2 − 200 × 2) / (200 × 2)"),  # the divisor is all of prev(x)
+    ("2 / growth(customers)", "2 / ((230 − 200) / 200)"),
+    ("prev(customers + 1) * 2", "(200 + 1) × 2"),
+    ("new_customers / prev(customers * 2)", "30 / (200 × 2)"),
+    ("-prev(customers * 2)", "−(200 × 2)"),
+])
+def test_prev_and_growth_substitute_with_the_parentheses_they_need(model: Model, text: str, shown: str) -> None:
+    printer = Printer(_values(model), Numbers("en"), "en")
+    assert printer.expr(_expr(text), "2026Q3", {}, []) == shown
+
+
+def test_texts_are_quoted_as_the_parser_reads_them(model: Model) -> None:
+    printer = Printer(_values(model), Numbers("en"), "en")
+    e = _expr('status = "say \\"hi\\"\\tnow"')
+    assert printer.expr(e) == 'status = "say \\"hi\\"\\tnow"'
+    assert printer.expr(e, "2026Q3", {"status": 'a"b'}) == '"a\\"b" = "say \\"hi\\"\\tnow"'
 
 
 # Random expressions: printing them as written and parsing the print gives the same tree,

@@ -31,7 +31,9 @@ Style
   and, not, comparison (does not chain), `+ -`, `* /`, unary minus.  Binary
   operators group to the left, so a right operand of the same level keeps its
   parentheses: `a - (b - c)`.  An `if` nested in the condition or `then` branch of
-  another `if` is parenthesised for readability; `else if` chains are not.
+  another `if` is parenthesised for readability; `else if` chains are not; `-(-x)`,
+  not `--x`.  Expressions are printed by the house's one printer
+  (`exprtext.ExprPrinter`, its precedence table and quoter) with those two choices set.
 * A `scale` that is a whole formula (metric, goal, param, scheme line) is written as
   a block, one row per line; a scale inside a larger expression stays on one line.
 * Import paths are written bare (`import std/marketing`) where the grammar allows.
@@ -46,82 +48,35 @@ from typing import Any
 
 from kpidsl.base.diagnostics import Span
 from kpidsl.language import ast
+from kpidsl.language.exprtext import ExprPrinter, Level, quote
 from kpidsl.language.fmt_layout import WIDE, Item, Line, Pos, SourceText, last_line, render, start_of
 
+# `quote` is the printer's (kpidsl.language.exprtext), named here too for the formatter's users.
 __all__ = ["format_expr", "format_ruleset", "quote", "same_ruleset", "strip_spans"]
 
 # ------------------------------------------------------------------ expressions
 
-# Binding strength, lowest first; the grammar's `?expr` … `?atom` ladder.
-_IF, _OR, _AND, _NOT, _CMP, _SUM, _PROD, _NEG, _ATOM = range(9)
-_BINARY_LEVEL = {"or": _OR, "and": _AND, "+": _SUM, "-": _SUM, "*": _PROD, "/": _PROD,
-                 **{op: _CMP for op in ast.COMPARISON_OPS}}
 _PATH = re.compile(r"[\w.\-]+(/[\w.\-]+)+")
 
 
-def quote(text: str) -> str:
-    """A text as a ruleset string literal (the parser's escapes: \\n, \\t, \\x → x)."""
-    body = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return f'"{body}"'
+class _Canonical(ExprPrinter):
+    """The house style: the grammar's parentheses, plus two pairs for the reader.
+
+    An `if` nested in the condition or `then` branch of another `if` is
+    parenthesised (`else if` chains are not), and `-(-x)` is written rather than
+    `--x`: two minus signs in a row read like a typo."""
+
+    if_operand = Level.OR
+    minus_operand = Level.ATOM
 
 
-def _level(e: ast.Expr) -> int:
-    if isinstance(e, ast.IfThen):
-        return _IF
-    if isinstance(e, ast.Binary):
-        return _BINARY_LEVEL[e.op]
-    if isinstance(e, ast.Unary):
-        return _NOT if e.op == "not" else _NEG
-    return _ATOM
-
-
-def _wrap(text: str, e: ast.Expr, at_least: int) -> str:
-    """`text` (the printed `e`) in parentheses if `e` binds more loosely than `at_least`."""
-    return f"({text})" if _level(e) < at_least else text
+_CANONICAL = _Canonical()
 
 
 def format_expr(e: ast.Expr) -> str:
-    """An expression on one line, with the fewest parentheses that keep its meaning.
-
-    Recursion is one Python frame per tree level (no helpers in between), so every
-    expression the parser accepts can be printed.
-    """
-    if isinstance(e, ast.Number):
-        return e.text
-    if isinstance(e, ast.String):
-        return quote(e.value)
-    if isinstance(e, ast.Name):
-        return e.name
-    if isinstance(e, ast.Call):
-        args: list[str] = []
-        for a in e.args:
-            args.append(format_expr(a))
-        return f"{e.function}({', '.join(args)})"
-    if isinstance(e, ast.Unary):
-        inner = e.operand
-        if e.op == "not":
-            return "not " + _wrap(format_expr(inner), inner, _NOT)
-        # `-(-x)` rather than `--x`: two minus signs in a row read like a typo.
-        if isinstance(inner, ast.Unary) and inner.op == "-":
-            return f"-({format_expr(inner)})"
-        return "-" + _wrap(format_expr(inner), inner, _NEG)
-    if isinstance(e, ast.Binary):
-        level = _BINARY_LEVEL[e.op]
-        # Comparisons do not chain: both sides must be sums.  Others group left,
-        # so a right operand of the same level keeps its parentheses: a - (b - c).
-        left = _wrap(format_expr(e.left), e.left, _SUM if level == _CMP else level)
-        right = _wrap(format_expr(e.right), e.right, _SUM if level == _CMP else level + 1)
-        return f"{left} {e.op} {right}"
-    if isinstance(e, ast.IfThen):
-        condition = _wrap(format_expr(e.condition), e.condition, _OR)
-        then = _wrap(format_expr(e.then), e.then, _OR)
-        return f"if {condition} then {then} else {format_expr(e.otherwise)}"
-    if isinstance(e, ast.Scale):
-        rows: list[str] = []
-        for r in e.rows:
-            rows.append(f"below {format_expr(r.below)} -> {format_expr(r.value)}")
-        return f"scale {format_expr(e.subject)} {{ {'  '.join(rows)}  else -> {format_expr(e.otherwise)} }}"
-    raise TypeError(f"not an expression: {e!r}")
+    """An expression on one line, with the fewest parentheses that keep its meaning
+    (and the two readability pairs above); any expression the parser accepts."""
+    return _CANONICAL.expr(e)
 
 
 class _Printer:
@@ -323,7 +278,8 @@ class _Printer:
         texts = self.src.text_fields(block)
         rows: list[tuple[str, str, Pos, int]] = []
         if r.when is not None:
-            rows.append(("when", format_expr(r.when), self.src.keyword_before(r.when.span, ("when",)), last_line(r.when)))
+            rows.append(("when", format_expr(r.when), self.src.keyword_before(r.when.span, ("when",)),
+                         last_line(r.when)))
         if r.level is not None:
             rows.append(("level", r.level.text, self.src.keyword_before(r.level.span, ("level",)), last_line(r.level)))
         if r.message is not None:

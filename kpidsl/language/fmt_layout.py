@@ -24,6 +24,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from kpidsl.base.diagnostics import Span
@@ -268,7 +269,7 @@ def render(items: list[Item], comments: tuple[ast.Comment, ...], src: SourceText
     preamble, tail = _attach(lines, comments, src, first_code)
     # Blank lines between items, then runs of one-line items of one kind share columns.
     apart = [bool(preamble)]
-    for prev, item in zip(items, items[1:]):
+    for prev, item in pairwise(items):
         forced = prev.block or item.block or prev.kind != item.kind
         apart.append(forced or src.blank_between(_out(prev.lines[-1]), _in(item.lines[0])))
     group = object()

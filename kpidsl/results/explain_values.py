@@ -3,25 +3,29 @@
 `Values` finds each value a formula reads — a fact's file row, a number the results
 list, or else one computed by the plan's own evaluator (`reasons.Evaluator`) — and
 `Printer` writes an expression as written and with those values substituted, in the
-report's language.  The trace itself (`explain.py`) walks from the bonus down to
-the data with them.
+report's language, on the house's one expression printer (`language.exprtext`: its
+precedence table and quoter; the spelling, the leaves and `prev`/`growth` are
+explain's own).  The trace itself (`explain.py`) walks from the bonus down to the data
+with them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Union
+from typing import ClassVar
 
 from kpidsl.base.numbers import Numbers
 from kpidsl.data.factindex import FactIndex
 from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.data.periods import previous
 from kpidsl.language import ast
+from kpidsl.language.exprtext import ExprPrinter, Level, level, quote
 from kpidsl.language.load import Model
 from kpidsl.results.model import Results
 from kpidsl.results.reasons import ROOT, Evaluator
 
-Value = Union[Decimal, bool, str, None]
+Value = Decimal | bool | str | None
 
 WORDS = {
     "ru": {"no_data": "нет данных", "see_above": "см. выше", "no_row": "в файлах фактов нет строки",
@@ -37,9 +41,6 @@ WORDS = {
            "settings": "settings", "from_records": "from records", "computed": "computed here",
            "records_counted": "{count} record(s) counted", "where": "filter:"},
 }
-_OPS = {"*": "×", "-": "−", "<=": "≤", ">=": "≥", "!=": "≠"}
-_PRECEDENCE = {"or": 1, "and": 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "=": 4, "!=": 4,
-               "+": 5, "-": 5, "*": 6, "/": 6}
 
 
 # ------------------------------------------------------------------ values
@@ -129,7 +130,7 @@ class Printer:
         if isinstance(v, bool):
             return "true" if v else "false"
         if isinstance(v, str):
-            return f'"{v}"'
+            return quote(v)
         if name in ("index", "deviation"):  # as the methodology's tables: 0.300, −0.008
             return self.n.number(v, 3, 6, mark_rounded=True)
         return self.n.number(v, 0, 6, mark_rounded=True)
@@ -138,50 +139,61 @@ class Printer:
         return self.words["no_data"] if v is None else self.show(v, name)
 
     def expr(self, e: ast.Expr, period: str | None = None, env: dict[str, Value] | None = None,
-             refs: list[tuple[str, str]] | None = None, parent: int = 0) -> str:
-        """As written when `period` is None, else with values substituted."""
-        subst = period is not None
-        env = env or {}
-        if isinstance(e, ast.Number):
-            if not subst:
-                return e.text.replace("_", " ") if not e.is_percent else e.text
-            return self.n.number(e.value, 0, 12)  # `20%` substitutes as 0,2, like every value
-        if isinstance(e, ast.String):
-            return f'"{e.value}"'
-        if isinstance(e, ast.Name):
-            if not subst:
-                return e.name
-            if e.name in env:
-                return self.show(env[e.name], e.name)
-            if refs is not None and (e.name, period) not in refs:
-                refs.append((e.name, period))
-            return self.show(self.values.value(e.name, period), e.name)
-        if isinstance(e, ast.Unary):
-            inner = self.expr(e.operand, period, env, refs, 7)
-            text = f"not {inner}" if e.op == "not" else f"−{inner}"
-            return f"({text})" if parent > (3 if e.op == "not" else 7) else text
-        if isinstance(e, ast.Binary):
-            p = _PRECEDENCE[e.op]
-            # comparisons do not chain: a comparison inside one is always parenthesised
-            left = self.expr(e.left, period, env, refs, p + 1 if e.op in ast.COMPARISON_OPS else p)
-            right = self.expr(e.right, period, env, refs, p + 1)
-            text = f"{left} {_OPS.get(e.op, e.op)} {right}"
-            return f"({text})" if p < parent else text
-        if isinstance(e, ast.Call):
-            if subst and e.function in ("prev", "growth"):
-                now = self.expr(e.args[0], period, env, refs, 5) if e.function == "growth" else ""
-                before = self.expr(e.args[0], previous(period), env, refs, 6)
-                if e.function == "prev":
-                    return before
-                text = f"({now} − {before}) / {before}"
-                return f"({text})" if parent > 6 else text
-            return f"{e.function}({', '.join(self.expr(a, period, env, refs) for a in e.args)})"
-        if isinstance(e, ast.IfThen):
-            text = (f"if {self.expr(e.condition, period, env, refs)} then {self.expr(e.then, period, env, refs)}"
-                    f" else {self.expr(e.otherwise, period, env, refs)}")
-            return f"({text})" if parent else text
-        if isinstance(e, ast.Scale):
-            rows = "  ".join(f"below {self.expr(r.below, period, env, refs)} → {self.expr(r.value, period, env, refs)}"
-                             for r in e.rows)
-            return f"scale {self.expr(e.subject, period, env, refs, 7)} {{ {rows}  else → {self.expr(e.otherwise, period, env, refs)} }}"
-        return "?"
+             refs: list[tuple[str, str]] | None = None) -> str:
+        """As written when `period` is None, else with values substituted (in `period`,
+        the names of `env` bound to their values, the others looked up and added to `refs`)."""
+        if period is None:
+            return _Written(self).expr(e)
+        return _Substituted(self, period, env or {}, refs).expr(e)
+
+
+class _Written(ExprPrinter):
+    """The report's way of writing a formula: `×`, `−`, `≤`, `≥`, `≠`, `→`, numbers with
+    spaces for `_` (`10 000 000`), and parentheses around an operator under `not` and
+    around a `scale` subject that is not an atom, for the reader."""
+
+    ops: ClassVar[Mapping[str, str]] = {"*": "×", "-": "−", "<=": "≤", ">=": "≥", "!=": "≠"}
+    arrow = "→"
+    not_operand = Level.NEG
+    scale_subject = Level.NEG
+
+    def __init__(self, printer: Printer) -> None:
+        self.printer = printer
+
+    def number(self, e: ast.Number) -> str:
+        return e.text if e.is_percent else e.text.replace("_", " ")
+
+
+class _Substituted(_Written):
+    """A formula with each name replaced by its value, `prev(x)` by `x` a period earlier
+    and `growth(x)` by `(x − prev(x)) / prev(x)`."""
+
+    def __init__(self, printer: Printer, period: str, env: dict[str, Value],
+                 refs: list[tuple[str, str]] | None) -> None:
+        super().__init__(printer)
+        self.period, self.env, self.refs = period, env, refs
+
+    def number(self, e: ast.Number) -> str:
+        return self.printer.n.number(e.value, 0, 12)  # `20%` substitutes as 0,2, like every value
+
+    def name(self, e: ast.Name) -> str:
+        if e.name in self.env:
+            return self.printer.show(self.env[e.name], e.name)
+        if self.refs is not None and (e.name, self.period) not in self.refs:
+            self.refs.append((e.name, self.period))
+        return self.printer.show(self.printer.values.value(e.name, self.period), e.name)
+
+    def call(self, e: ast.Call) -> tuple[str, Level] | None:
+        if e.function not in ("prev", "growth"):
+            return None
+        earlier = _Substituted(self.printer, previous(self.period), self.env, self.refs)
+        if e.function == "prev":
+            # x a period earlier: a sum or looser stays in parentheses, as it stood in
+            # `prev(…)`; a product gets them where its place needs them (`a / (2 × 3)`).
+            strength = level(e.args[0])
+            return earlier.expr(e.args[0], Level.PRODUCT), Level.ATOM if strength < Level.PRODUCT else strength
+        now = self.expr(e.args[0], Level.SUM)  # (x − prev(x)) / prev(x), the divisor whole
+        minus = self.ops["-"]
+        before = earlier.expr(e.args[0], Level.PRODUCT)
+        divisor = earlier.expr(e.args[0], Level.NEG)
+        return f"({now} {minus} {before}) / {divisor}", Level.PRODUCT
