@@ -201,4 +201,5 @@ def compile_model(model: Model, minor_digits: int = 2) -> Plan:
                          **({"kpis": kpis} if kpis is not None else {}),
                          **({"rules": rules} if rules is not None else {}),
                          **({"metrics": metrics} if metrics is not None else {})}
+    c.plan.names = tuple(c.plan.statements)
     return c.plan

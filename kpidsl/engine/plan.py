@@ -71,14 +71,48 @@ class Plan:
     action_width: int = 0
     role_gate_width: int = 0
 
+    # DuckDB's SQL of each statement, rendered once; a plan from the cache (`plancache.py`)
+    # has only these, its `statements` empty.  Keys: the statement, or `name:text` (text_sql).
+    texts: dict[str, str] = field(default_factory=dict)
+    names: tuple[str, ...] = ()  # the statements in order: values, kpis, rules, metrics
+
     def sql(self, name: str, dialect: str = "duckdb", pretty: bool = False) -> str:
+        """A statement as `dialect` runs it."""
+        if dialect == "duckdb" and not pretty and name in self.texts:
+            return self.texts[name]
         tree = fp.for_dialect(self.statements[name], dialect)
         # for_dialect copied the tree where it rewrites it; DuckDB reads it as built, so no copy here either
-        return tree.sql(dialect=dialect, identify=True, pretty=pretty, copy=False)
+        text = tree.sql(dialect=dialect, identify=True, pretty=pretty, copy=False)
+        if dialect == "duckdb" and not pretty:
+            self.texts[name] = text
+        return text
+
+    def text_sql(self, name: str) -> str:
+        """A statement with its decimal columns cast to text: DuckDB converts DECIMAL to
+        Python `Decimal` several times slower than text, and `Decimal(text)` is exact."""
+        key = f"{name}:text"
+        if key in self.texts:
+            return self.texts[key]
+        decimals = DECIMAL_OUTPUTS.get(name, ())
+        if not decimals:
+            return self.sql(name)
+        statement = self.statements[name]
+        assert isinstance(statement, exp.Query)  # every plan statement is a SELECT
+        items = [exp.cast(exp.column(n, quoted=True), "VARCHAR").as_(n, quoted=True) if n in decimals
+                 else exp.column(n, quoted=True) for n in statement.named_selects]
+        order = statement.args.get("order")
+        inner = fp.for_dialect(statement, "duckdb").copy()
+        inner.set("order", None)
+        alias = exp.TableAlias(this=exp.to_identifier("q", quoted=True))
+        query = exp.select(*items).from_(exp.Subquery(this=inner, alias=alias))
+        if order is not None:
+            query.set("order", order.copy())
+        self.texts[key] = text = query.sql(dialect="duckdb", identify=True)
+        return text
 
     def script(self, dialect: str = "duckdb") -> str:
         """The whole plan for `dialect`, with a header describing its inputs and outputs."""
-        body = ";\n\n".join(f"-- {name}\n{self.sql(name, dialect, pretty=True)}" for name in self.statements)
+        body = ";\n\n".join(f"-- {name}\n{self.sql(name, dialect, pretty=True)}" for name in self.names)
         return header(self, dialect) + "\n" + body + ";\n"
 
 

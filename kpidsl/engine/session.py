@@ -145,7 +145,7 @@ class Session:
 
         decimals = DECIMAL_OUTPUTS.get(name, ())
         if name == "metrics":
-            result = self.connection.execute(_as_text(self.plan, name))
+            result = self.connection.execute(self.plan.text_sql(name))
         else:
             result = self.connection.execute(select_as_text(self.connection, _out_table(name), decimals))
         names = [d[0] for d in result.description or []]
@@ -180,6 +180,7 @@ def start(model: Model, table: FactTable,
 
     from kpidsl.engine.compile import compile_model
     from kpidsl.engine.lower import CompileError
+    from kpidsl.engine.plancache import compiled
     from kpidsl.engine.options import EvalOptions
     from kpidsl.engine.records import aggregated_facts
 
@@ -211,7 +212,8 @@ def start(model: Model, table: FactTable,
                                        "check that the facts file has rows and that its fact names match the ruleset"))
         session.period, session.employee = filters(model, options, periods, roster, diagnostics)
         try:
-            session.plan = compile_model(computed, minor_digits(model.currency))
+            digits = minor_digits(model.currency)
+            session.plan = compile_model(computed, digits) if options.engine == "spark" else compiled(computed, digits)
         except CompileError as exc:
             diagnostics.append(error("E030", f"the ruleset cannot be evaluated: {exc}", exc.span,
                                      "run `kpidsl check` on the ruleset and fix its errors"))
@@ -302,12 +304,10 @@ def _score(session: Session) -> None:
     plan, con = session.plan, session.connection
     con.execute(plan.sql("values"))
     for name in ("kpis", "rules"):
-        if name not in plan.statements:
+        if name not in plan.names:
             continue
-        create = exp.Create(this=exp.to_table(_out_table(name), quoted=True), kind="TABLE",
-                            expression=fp.for_dialect(plan.statements[name], "duckdb"),
-                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-        con.execute(create.sql(dialect="duckdb", identify=True, copy=False))  # built for this run: no copy
+        table = exp.to_table(_out_table(name), quoted=True).sql(dialect="duckdb")
+        con.execute(f"CREATE TEMPORARY TABLE {table} AS {plan.sql(name)}")  # our SQL, our table name
 
 
 def select_as_text(connection: duckdb.DuckDBPyConnection, table: str, decimals: tuple[str, ...]) -> str:
@@ -320,30 +320,6 @@ def select_as_text(connection: duckdb.DuckDBPyConnection, table: str, decimals: 
     items = [exp.cast(exp.column(d[0], quoted=True), "VARCHAR").as_(d[0], quoted=True) if d[0] in decimals
              else exp.column(d[0], quoted=True) for d in described]
     return exp.select(*items).from_(exp.to_table(table, quoted=True)).sql(dialect="duckdb", identify=True)
-
-
-def _as_text(plan: Plan, name: str) -> str:
-    """A statement with its decimal columns cast to text (see `select_as_text`)."""
-    from sqlglot import exp
-
-    from kpidsl.engine.plan import DECIMAL_OUTPUTS
-
-    statement = plan.statements[name]
-    decimals = DECIMAL_OUTPUTS.get(name, ())
-    if not decimals:
-        return plan.sql(name)
-    assert isinstance(statement, exp.Query)  # every plan statement is a SELECT
-    outputs = statement.named_selects
-    items = [exp.cast(exp.column(n, quoted=True), "VARCHAR").as_(n, quoted=True) if n in decimals
-             else exp.column(n, quoted=True) for n in outputs]
-    order = statement.args.get("order")
-    inner = fp.for_dialect(statement, "duckdb").copy()
-    inner.set("order", None)
-    alias = exp.TableAlias(this=exp.to_identifier("q", quoted=True))
-    query = exp.select(*items).from_(exp.Subquery(this=inner, alias=alias))
-    if order is not None:
-        query.set("order", order.copy())
-    return query.sql(dialect="duckdb", identify=True, copy=False)
 
 
 def _decimals(records: list[tuple[Any, ...]], names: list[str], decimals: tuple[str, ...]) -> list[tuple[Any, ...]]:

@@ -81,7 +81,7 @@ def prepare(session: Session) -> Results:
     explainer = explain_unknowns(plan, cells, session.fact_index, {e for _, e, _ in cells})
     skeleton = Results(ruleset=model.title, currency=model.currency, locale=session.locale,
                        period_kind=model.period_kind, periods=list(session.periods), minor_digits=plan.minor_digits)
-    fetched = {"rules": session.fetch("rules")} if "rules" in plan.statements else {}
+    fetched = {"rules": session.fetch("rules")} if "rules" in plan.names else {}
     findings(plan, fetched, skeleton, explainer, session.period)
     session.diagnostics.extend(explainer.diagnostics())
     skeleton.diagnostics = list(session.diagnostics)

@@ -28,7 +28,7 @@ def collect(session: Session) -> Results | None:
 
     try:
         with session.stage("assemble"):
-            fetched: Fetched = {name: session.fetch(name) for name in session.plan.statements if name != "values"}
+            fetched: Fetched = {name: session.fetch(name) for name in session.plan.names if name != "values"}
             results = assemble(session.plan, fetched, session.fact_index, session.periods, session.roster,
                                session.period, session.employee, session.locale, session.diagnostics)
     except duckdb.Error as exc:
