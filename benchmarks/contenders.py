@@ -32,8 +32,6 @@ from pathlib import Path
 
 from kpidsl.engine import scoring
 
-ZERO = Decimal(0)
-
 # Exact arithmetic as kpidsl defines it: DuckDB divides decimals as doubles, so divide
 # the values scaled to integers (×10^12, HUGEINT), rounding half away from zero.
 MACROS = """
@@ -168,7 +166,7 @@ def pandas(data: Path, out: Path, timings: dict[str, float]) -> None:
     cents = Decimal("0.01")
     rows: list[tuple[str, str, str]] = []
     for (year, quarter, manager), revenue, won_n, leads_n in zip(
-            per_manager.index, per_manager["revenue"], per_manager["won"], per_manager["leads"]):
+            per_manager.index, per_manager["revenue"], per_manager["won"], per_manager["leads"], strict=True):
         bonus = scoring.manager_bonus(Decimal(int(revenue)) * cents, Decimal(int(won_n)), Decimal(int(leads_n)))
         rows.append((f"{year}Q{quarter}", manager, str(bonus)))
     for (year, quarter), r in department.iterrows():
@@ -193,7 +191,8 @@ def _jdm(expressions: list[tuple[str, str]]) -> str:
 def _zen_kpi(key: str, attainment: str, weight: str, plan: str) -> list[tuple[str, str]]:
     return [(f"{key}_att", attainment),
             (f"{key}_bonus", f"$.{key}_att == null ? 0 : "
-                             f"round(round({plan} * (1 + round({weight} * min([$.{key}_att, 1.5]), 12) - {weight}), 12), 2)")]
+                             f"round(round({plan} * (1 + round({weight} * min([$.{key}_att, 1.5]), 12) - {weight}), "
+                             "12), 2)")]
 
 
 def zen(data: Path, out: Path, timings: dict[str, float]) -> None:

@@ -78,7 +78,8 @@ def build_sql(employees: int, rows: int, seed: int) -> dict[str, str]:
     status = (f"CASE WHEN {u('i', 'status')} < s.p_win THEN 'won' "
               f"WHEN {u('i', 'status')} < s.p_win + 0.45 THEN 'lost' ELSE 'open' END")
     deals = (f"SELECT i + 1 AS deal_id, {day('deal')} AS created_at, s.employee AS manager, "
-             f"'Клиент ' || lpad(CAST(hash(i, {seed}, 'client') % {max(employees * 20, 1)} AS VARCHAR), 7, '0') AS client, "
+             f"'Клиент ' || lpad(CAST(hash(i, {seed}, 'client') % {max(employees * 20, 1)} AS VARCHAR), 7, '0') "
+             "AS client, "
              f"{pick(CHANNELS, 'i', 'channel')} AS channel, {amount} AS amount, {status} AS status "
              f"FROM range({rows}) t(i) JOIN ({staff}) s ON s.e = {manager('deal')} ORDER BY i")
     leads = (f"SELECT i + 1 AS lead_id, {day('lead')} AS created_at, s.employee AS manager, "
@@ -86,7 +87,8 @@ def build_sql(employees: int, rows: int, seed: int) -> dict[str, str]:
              f"FROM range({round(rows * 1.3)}) t(i) JOIN ({staff}) s ON s.e = {manager('lead')} ORDER BY i")
     # expected revenue ≈ rows × 30 % won × 53 000 mean amount; ROAS ≈ 6
     per_row = rows * 0.30 * 53000 / 6 / (DAYS * len(CHANNELS))
-    ads = (f"SELECT DATE '2026-01-01' + CAST(d AS INTEGER) AS spent_on, {_list(CHANNELS).sql('duckdb')}[c + 1] AS channel, "
+    ads = (f"SELECT DATE '2026-01-01' + CAST(d AS INTEGER) AS spent_on, "
+           f"{_list(CHANNELS).sql('duckdb')}[c + 1] AS channel, "
            f"CAST(round({per_row} * (0.5 + {u('d * 10 + c', 'ads')}), 2) AS DECIMAL(18,2)) AS amount "
            f"FROM range({DAYS}) a(d), range({len(CHANNELS)}) b(c) ORDER BY d, c")
     roster = f"SELECT employee, 'sales_manager' AS role FROM ({staff}) ORDER BY e"

@@ -99,7 +99,7 @@ def kpidsl_command(data: Path, out: Path, memory_limit: str | None = None) -> li
 
 def kpidsl_unavailable() -> str | None:
     """Why the kpidsl contenders cannot run, or None."""
-    wall, _, code, out, err = run_child([sys.executable, "-m", "kpidsl", "eval", "--help"])
+    _, _, code, out, err = run_child([sys.executable, "-m", "kpidsl", "eval", "--help"])
     if code != 0:
         return f"`kpidsl eval --help` failed: {err.strip()[:200]}"
     for needed in ("--source", "parquet", "--memory-limit"):
@@ -115,7 +115,7 @@ def machine() -> dict[str, str]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-        memory = next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal"))
+        memory = next(row for row in Path("/proc/meminfo").read_text().splitlines() if row.startswith("MemTotal"))
         mem_gb = f"{int(memory.split()[1]) / 1024 / 1024:.1f} GB"
     except (OSError, StopIteration):
         mem_gb = "unknown"
@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine-repeat", type=int, default=None,
                         help="runs of the slow per-employee rules engines (default: --repeat)")
     parser.add_argument("--data", type=Path, default=None, help="dataset folder (default: a cache in the temp dir)")
-    parser.add_argument("--only", default="kpidsl,kpidsl_json,duckdb_sql,pandas,zen,rule_engine,duckdb_facts,kpidsl_records")
+    parser.add_argument("--only",
+                        default="kpidsl,kpidsl_json,duckdb_sql,pandas,zen,rule_engine,duckdb_facts,kpidsl_records")
     parser.add_argument("--memory-limit", default=None, help="passed to kpidsl eval --memory-limit")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
@@ -226,12 +227,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{max(m.peak_mb):8.0f}  {len(m.wall):>4}  {shown}")
     if len(facts_given) == 2:
         facts_base = results["duckdb_facts"].median
-        print(f"\nthe eight facts alone (records → facts)\n{'contender':<14} {'median s':>9} {'× SQL':>7} {'peak MB':>8}")
+        print("\nthe eight facts alone (records → facts)\n"
+              f"{'contender':<14} {'median s':>9} {'× SQL':>7} {'peak MB':>8}")
         for name in FACTS_ONLY:
             m = results[name]
             phases = {k: statistics.median(p[k] for p in m.phases) for k in (m.phases[0] if m.phases else {})}
             shown = ", ".join(f"{k} {v:.2f}" for k, v in phases.items())
-            print(f"{name:<14} {m.median:9.2f} {m.median / facts_base:7.2f} {max(m.peak_mb):8.0f}  {len(m.wall):>4}  {shown}")
+            print(f"{name:<14} {m.median:9.2f} {m.median / facts_base:7.2f} {max(m.peak_mb):8.0f}  "
+                  f"{len(m.wall):>4}  {shown}")
 
     small = small_case(args.repeat)
     print("\nsmall case (seed example, end to end):")
@@ -272,8 +275,8 @@ def small_case(repeat: int) -> dict[str, str]:
     if failure:
         result["kpidsl eval seed_marketing.kpi"] = f"not measured: {failure[:120]}"
     else:
-        result["kpidsl eval seed_marketing.kpi"] = (f"{statistics.median(evals):.3f} s "
-                                                     f"({statistics.median(evals) - statistics.median(imports):+.3f} s)")
+        over_import = statistics.median(evals) - statistics.median(imports)
+        result["kpidsl eval seed_marketing.kpi"] = f"{statistics.median(evals):.3f} s ({over_import:+.3f} s)"
     return result
 
 

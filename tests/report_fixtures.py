@@ -238,7 +238,7 @@ def seed_results(locale: str = "ru") -> Results:
     findings = [Finding(FINDING[0], FINDING[1], FINDING[2], period, FINDING[3], FINDING[4]) for period in PERIODS]
     metrics = []
     for period in PERIODS:
-        for name in RESULT_METRICS + ["ctr", "cpc", "bounce_rate"]:
+        for name in [*RESULT_METRICS, "ctr", "cpc", "bounce_rate"]:
             if name in INDICATORS:
                 title, unit, better, kind, _ = INDICATORS[name]
             else:

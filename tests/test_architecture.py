@@ -52,6 +52,7 @@ def test_the_folders_are_the_stages() -> None:
 
 
 def test_every_module_fits_in_a_head() -> None:
-    long = {str(p.relative_to(PACKAGE)) for p in _modules() if len(p.read_text(encoding="utf-8").splitlines()) > MAX_LINES}
+    long = {str(p.relative_to(PACKAGE)) for p in _modules()
+            if len(p.read_text(encoding="utf-8").splitlines()) > MAX_LINES}
     assert long - STILL_LONG == set(), f"modules over {MAX_LINES} lines"
     assert STILL_LONG - long == set(), "split already: remove them from STILL_LONG"

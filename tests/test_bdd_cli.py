@@ -325,7 +325,8 @@ def test_staff_and_records_in_a_spec_and_their_mistakes(tmp_path: Path, monkeypa
             "объявлены: «deals (Сделки из CRM)»") in out
     assert (f"specs/records.feature:{line_of('1O0')}:amount: error[D102]: records `deals`: "
             "`amount` is not a number in 1 record") in out
-    assert f"specs/records.feature:{line_of('| Иванов    |      |')}:роль: error[D060]: the roster row has no role" in out
+    assert (f"specs/records.feature:{line_of('| Иванов    |      |')}:роль: error[D060]: "
+            "the roster row has no role") in out
     assert "Файл со списком сотрудников не найден: " in out and "staff.csv" in out
     assert "Файл записей не найден: " in out and "deals.csv" in out
     assert (f"Таблица записей (строка {line_of('записи «deals»:', after='без заголовка')}): первая строка "

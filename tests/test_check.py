@@ -394,8 +394,8 @@ def test_weights_from_params_are_summed_with_the_language_arithmetic() -> None:
 
 
 def test_weights_from_min_max_abs_round_are_constants() -> None:
-    text = role_with(*THREE).replace("weight 0.4", "weight max(0.1, 0.4)").replace("weight 0.3", "weight abs(-0.3)", 1) \
-        .replace("weight 0.3", "weight round(0.29, 1)")
+    text = (role_with(*THREE).replace("weight 0.4", "weight max(0.1, 0.4)")
+            .replace("weight 0.3", "weight abs(-0.3)", 1).replace("weight 0.3", "weight round(0.29, 1)"))
     assert check_text(text) == []
     off = role_with(*THREE).replace("weight 0.4", "weight min(0.1, 0.4)")
     assert only(off, "K040").message == "weights of role `manager` sum to 0.7, not 1"
@@ -499,7 +499,8 @@ def test_other_setting_values(text: str, message: str) -> None:
 
 
 def test_employees() -> None:
-    text = HEADER + 'role designer { }\nemployee "А" role designr\nemployee "Б" role designer\nemployee "Б" role designer\n'
+    text = HEADER + ('role designer { }\nemployee "А" role designr\n'
+                     'employee "Б" role designer\nemployee "Б" role designer\n')
     found = {d.code: d for d in check_text(text)}
     assert found["K024"].hint == "did you mean `designer`?"
     assert found["K049"].message == 'employee "Б" is listed twice (first on line 4)'

@@ -126,8 +126,9 @@ SIX_KPIS = CLEAN.replace("""  kpi roas            weight 0.3 target 20   bonus 1
 """)
 PROCESS_KPI = variant('metric roas "ROAS" = revenue / ad_spend unit ratio',
                       'metric roas "ROAS" = revenue / ad_spend unit ratio kind process')
-LEADS_KPI = variant('fact ad_spend  "Реклама" unit RUB', 'fact ad_spend  "Реклама" unit RUB\nfact leads "Лиды" unit count') \
-    .replace("kpi roas            weight 0.3 target 20 ", "kpi leads           weight 0.3 target 350")
+LEADS_KPI = (variant('fact ad_spend  "Реклама" unit RUB',
+                     'fact ad_spend  "Реклама" unit RUB\nfact leads "Лиды" unit count')
+             .replace("kpi roas            weight 0.3 target 20 ", "kpi leads           weight 0.3 target 350"))
 
 
 @pytest.mark.parametrize(("text", "code", "where"), [

@@ -210,7 +210,8 @@ def expressions(draw, names: tuple[str, ...], depth: int = 3, series: tuple[str,
         return ("call", fn, (draw(sub),), draw(st.integers(0, 3)))
     if choice == 8:
         return ("if", ("cmp", draw(st.sampled_from(["<", ">=", "="])), draw(sub), draw(sub)), draw(sub), draw(sub))
-    bounds = sorted(draw(st.lists(st.decimals(min_value=-2, max_value=2, places=2), min_size=1, max_size=3, unique=True)))
+    bounds = sorted(draw(st.lists(st.decimals(min_value=-2, max_value=2, places=2),
+                                  min_size=1, max_size=3, unique=True)))
     return ("scale", draw(sub), tuple((b, draw(sub)) for b in bounds), draw(sub))
 
 
@@ -231,13 +232,14 @@ def scenarios(draw):  # type: ignore[no-untyped-def]
     for _ in range(draw(st.integers(1, 3))):
         gate = None
         if draw(st.booleans()):
-            gate = ("cmp", draw(st.sampled_from(["<", ">=", "!="])), ("name", draw(st.sampled_from(["m1", "a", "attainment"]))),
-                    ("num", draw(numbers)))
+            gate = ("cmp", draw(st.sampled_from(["<", ">=", "!="])),
+                    ("name", draw(st.sampled_from(["m1", "a", "attainment"]))), ("num", draw(numbers)))
         lines.append({
             "indicator": draw(st.sampled_from(["a", "b", "m1", "m2"])),
             "weight": draw(st.decimals(min_value=D("0.05"), max_value=1, places=2)),
             "target": draw(st.one_of(positive, st.sampled_from([D(0), D("0.333"), D(-5)]))),
-            "bonus": draw(st.one_of(positive.map(lambda x: x * 10), st.sampled_from([D("1000.01"), D("0.01"), D("333.33")]))),
+            "bonus": draw(st.one_of(positive.map(lambda x: x * 10),
+                                    st.sampled_from([D("1000.01"), D("0.01"), D("333.33")]))),
             "gate": gate,
         })
     data: dict[tuple[str, str | None, str], Decimal] = {}
@@ -289,7 +291,8 @@ def expected(ref: Reference, metrics: dict[str, Any], index: tuple, bonus: tuple
     else:
         status = "met" if attainment >= 1 else "missed"
     paid = money(meets_data(raw)) if status in ("met", "missed") else D("0.00")
-    return {"status": status, "bonus": paid, "index": meets_data(local["index"]), "attainment": attainment, "fact": fact}
+    return {"status": status, "bonus": paid, "index": meets_data(local["index"]), "attainment": attainment,
+            "fact": fact}
 
 
 HALF_KOPECK = ({"m1": (("name", "a"), False), "m2": (("name", "b"), False)},
@@ -310,8 +313,10 @@ def _third() -> tuple:  # type: ignore[type-arg]
 # plan_bonus × (2/3) × 1.5 is exactly the planned bonus.
 THIRDS = ({"m1": (("op", "*", ("name", "a"), ("op", "+", _third(), _third())), False),
            "m2": (("op", "-", ("name", "m1"), ("op", "*", _third(), ("num", D(3)))), True)},
-          ("op", "*", ("op", "*", ("op", "/", ("name", "weight"), ("num", D(3))), ("num", D(3))), ("name", "attainment")),
-          ("op", "*", ("name", "plan_bonus"), ("op", "*", ("op", "/", ("num", D(2)), ("num", D(3))), ("num", D("1.5")))),
+          ("op", "*", ("op", "*", ("op", "/", ("name", "weight"), ("num", D(3))), ("num", D(3))),
+           ("name", "attainment")),
+          ("op", "*", ("name", "plan_bonus"),
+           ("op", "*", ("op", "/", ("num", D(2)), ("num", D(3))), ("num", D("1.5")))),
           [{"indicator": "m1", "weight": D("0.7"), "target": D("0.333"), "bonus": D("1000.01"), "gate": None},
            {"indicator": "m2", "weight": D("0.3"), "target": D(2), "bonus": D("333.33"),
             "gate": ("cmp", ">=", ("name", "m1"), ("num", D("0.5")))}],

@@ -332,7 +332,8 @@ def _render_json(ruleset: Path, facts: Path) -> str:
 @pytest.mark.parametrize("divisor", ["1e-13", "0.0000000000001", "0.00000000000049"])
 def test_10_divisor_below_half_a_unit_of_the_12th_place_is_zero(tmp_path: Path, divisor: str) -> None:
     ruleset = tmp_path / "d.kpi"
-    ruleset.write_text('fact a "A"\nfact b "B"\nmetric m "M" = a / b\nrole r "R" {\n  kpi m weight 1 target 1 bonus 1000\n}\n'
+    ruleset.write_text('fact a "A"\nfact b "B"\nmetric m "M" = a / b\n'
+                       'role r "R" {\n  kpi m weight 1 target 1 bonus 1000\n}\n'
                        'employee "Иванов" role r\n', encoding="utf-8")
     facts = tmp_path / "d.csv"
     facts.write_text(f"period,employee,fact,value\n2026Q3,Иванов,a,1\n2026Q3,Иванов,b,{divisor}\n", encoding="utf-8")
@@ -433,7 +434,7 @@ def test_14_explain_names_the_records_file_actually_read_and_its_count(tmp_path:
     result = invoke("explain", str(CRM), "--roster", str(CRM_ROSTER), "--source", f"deals={deals}",
                     "--employee", employee, "--period", "2026Q4", "--locale", "en")
     assert result.exit_code == 0, result.output
-    line = next(l for l in result.output.splitlines() if "deals_won (2026Q4) = count from deals" in l)
+    line = next(out for out in result.output.splitlines() if "deals_won (2026Q4) = count from deals" in out)
     with open(deals, encoding="utf-8-sig", newline="") as handle:
         won = sum(1 for r in csv.DictReader(handle) if r["manager"] == employee and r["status"] == "won"
                   and r["created_at"][:7] in ("2026-10", "2026-11", "2026-12"))

@@ -305,19 +305,19 @@ def test_quotes_and_semicolons_in_names_cannot_inject() -> None:
 
     model = Model(file="evil.kpi")
     model.values[evil_fact] = ast.Fact(evil_fact, "Evil", None, None, None, None, span)
-    model.values[evil_metric] = ast.Metric(evil_metric, None, ast.Binary("*", name(evil_fact), ast.Number(D(2), "2", span), span),
-                                           None, None, None, span)
+    doubled = ast.Binary("*", name(evil_fact), ast.Number(D(2), "2", span), span)
+    model.values[evil_metric] = ast.Metric(evil_metric, None, doubled, None, None, None, span)
     line = ast.KpiLine(ast.Ident(evil_metric, span), ast.Number(D(1), "1", span), None, ast.Number(D(10), "10", span),
                        ast.Number(D(100), "100", span), (), (), span)
     model.roles[evil_role] = ast.Role(evil_role, None, None, (), (), (line,), span)
     model.employees.append(ast.Employee(evil_person, ast.Ident(evil_role, span), span))
-    results, diagnostics = evaluate(model, facts(("2026Q1", None, evil_fact, 5), ("2026Q1", evil_person, "other", 1)))
+    results, _ = evaluate(model, facts(("2026Q1", None, evil_fact, 5), ("2026Q1", evil_person, "other", 1)))
     got = kpi(results, "2026Q1", evil_person, evil_metric)
     assert (got.fact, got.attainment, got.bonus) == (D(10), D(1), D("100.00"))
 
 
 def test_results_numbers_are_decimals_with_twelve_digits() -> None:
-    model = model_from(BASE + "role rep \"R\" { kpi conversion weight 1 target 3 bonus 100 }\nemployee \"A\" role rep\n")
+    model = model_from(BASE + 'role rep "R" { kpi conversion weight 1 target 3 bonus 100 }\nemployee "A" role rep\n')
     results, _ = evaluate(model, facts(("2026Q1", None, "sales", 1), ("2026Q1", None, "leads", 3)))
     got = kpi(results, "2026Q1", "A", "conversion")
     assert got.fact == D("0.333333333333") and got.attainment == fp.py_div(D("0.333333333333"), D(3))
@@ -458,7 +458,8 @@ rule cheap "Дешёвые лиды" { when cost < 20  level info  message "Дё
     full, _ = run(model, table, EvalOptions())
     lean, _ = run(model, table, EvalOptions(metrics=False))
     assert full is not None and lean is not None
-    assert full.results == lean.results and full.findings == lean.findings and full.results[0].bonus == D("302.00")  # 100 × (1 + 3 − 1) + weight_fact
+    assert full.results == lean.results and full.findings == lean.findings
+    assert full.results[0].bonus == D("302.00")  # 100 × (1 + 3 − 1) + weight_fact
     assert {m.name for m in full.metrics} > {m.name for m in lean.metrics}  # only the metrics table is leaner
 
 

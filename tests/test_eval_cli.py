@@ -63,7 +63,8 @@ def test_seed_json_reproduces_tables_3_and_4_to_the_digit(at_root: Path) -> None
     assert [kpis[k]["plan_bonus"] for k in kpis] == ["5000.00", "10000.00", "5000.00", "10000.00"]
     assert [Decimal(str(kpis[k]["index"])) for k in kpis] == [Decimal(x) for x in ("0.3", "0.42", "0.192", "0.27")]
     assert [Decimal(str(kpis[k]["index_plan"])) for k in kpis] == [Decimal(x) for x in ("0.2", "0.3", "0.2", "0.3")]
-    assert [Decimal(str(kpis[k]["deviation"])) for k in kpis] == [Decimal(x) for x in ("0.1", "0.12", "-0.008", "-0.03")]
+    assert [Decimal(str(kpis[k]["deviation"])) for k in kpis] == [Decimal(x)
+                                                                   for x in ("0.1", "0.12", "-0.008", "-0.03")]
     assert [kpis[k]["status"] for k in kpis] == ["met", "met", "missed", "missed"]
     assert (m["plan_bonus"], m["bonus"]) == ("30000.00", "31360.00")
     assert data["currency"] == "RUB" and data["periods"] == ["2026Q1", "2026Q2", "2026Q3"]
@@ -362,7 +363,7 @@ def test_non_numeric_cell(case: Path) -> None:
 
 
 def test_a_fact_the_kpis_need_is_absent_from_the_data(case: Path) -> None:
-    (case / "facts.csv").write_text("\n".join(l for l in GOOD.splitlines() if "ad_spend" not in l) + "\n",
+    (case / "facts.csv").write_text("\n".join(row for row in GOOD.splitlines() if "ad_spend" not in row) + "\n",
                                     encoding="utf-8")
     bad(eval_case(case), case, "ad_spend")
 
@@ -490,7 +491,8 @@ def object_path(fmt: str, *args: str) -> bytes:
         inputs = options.Inputs(ruleset, kw["facts"], kw["roster"], kw["sources"], kw["period"], kw["employee"],
                                  kw["locale"], kw["encoding"], kw["delimiter"])
         done = eval_cmd.evaluate(inputs)
-        data = render_json(done.results, done.traced.evaluation.diagnostics) if fmt == "json" else render_csv(done.results)
+        data = (render_json(done.results, done.traced.evaluation.diagnostics) if fmt == "json"
+                else render_csv(done.results))
         eval_cmd.write_output(data, None, [])
 
     result = CliRunner().invoke(reference, list(args))
@@ -551,7 +553,8 @@ def test_parquet_results_are_exact_typed_and_agree_with_json(at_root: Path, tmp_
                  for i in range(len(con.execute(f"DESCRIBE SELECT * FROM read_parquet('{out}')").fetchall())))
     assert types["bonus"] == "DECIMAL(38,2)" and types["attainment"] == "DECIMAL(38,12)"
     assert types["gates"].startswith("STRUCT(") and types["actions"] == "VARCHAR[]"
-    rows = con.execute(f"SELECT period, employee, kpi, bonus, status, gates, actions FROM read_parquet('{out}')").fetchall()
+    rows = con.execute("SELECT period, employee, kpi, bonus, status, gates, actions "
+                       f"FROM read_parquet('{out}')").fetchall()
     data = json.loads(bulk("json", SHOWCASE, "--roster", SHOWCASE_ROSTER))
     expected = [(r["period"], r["employee"], k["kpi"], Decimal(k["bonus"]), k["status"],
                  [{"condition": g["condition"], "passed": g["passed"], "scope": "kpi"} for g in k["gates"]],

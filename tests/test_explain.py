@@ -91,8 +91,8 @@ def test_the_seed_managers_31360_derivation(model: Model) -> None:
     assert order == sorted(order)
     # a value used twice is derived once and referred back to
     assert any(line.startswith(ru("revenue (2026Q3) = 1 926 000")) and line.endswith("см. выше") for line in lines)
-    assert ("when attainment < 100%: 0,9 < 1 → мера назначена: «Перераспределить бюджет в кампании с ROAS выше 20»"
-            in lines)
+    assert ("when attainment < 100%: 0,9 < 1 → мера назначена: "
+            "«Перераспределить бюджет в кампании с ROAS выше 20»") in lines
 
 
 def test_english_explain(model: Model) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
-from typing import Union
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -23,7 +22,7 @@ from kpidsl.results.explain import explain
 
 CTX = Context(prec=80, rounding=ROUND_HALF_UP)
 STEP = Decimal("1e-12")
-Ref = Union[Decimal, bool, None]
+Ref = Decimal | bool | None
 
 
 def q(x: Decimal) -> Decimal:
@@ -109,7 +108,8 @@ def money(x: Ref) -> Decimal | None:
 # ------------------------------------------------------------------ the property
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(bonus=expressions(2), fact=st.one_of(st.none(), st.sampled_from(["0", "4", "7.5", "10", "12.345678901234"])),
        quality=st.one_of(st.none(), st.sampled_from(["1", "5"])))
 def test_every_value_explain_shows_is_what_eval_computes(tmp_path: Path, bonus: Node, fact: str | None,

@@ -88,7 +88,7 @@ def test_text_table_columns_line_up() -> None:
     header, rows = lines[start], lines[start + 1:start + 5]
     column = header.index("статус")
     statuses = ["выполнен", "выполнен", "не выполнен", "не выполнен"]
-    assert [row.index(status) for row, status in zip(rows, statuses)] == [column] * 4
+    assert [row.index(status) for row, status in zip(rows, statuses, strict=True)] == [column] * 4
     assert [row.rindex(",00") + 3 for row in rows] == [column - 2] * 4  # the bonus column ends together
 
 

@@ -6,6 +6,7 @@ made in tmp_path by the tests themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import subprocess
 import sys
@@ -101,7 +102,8 @@ def test_utf16_tab_text_as_excel_saves_it(tmp_path: Path, known: dict[str, str])
     path = write(tmp_path, "unicode.txt", "\ufeffПериод\tЛиды\tВыручка\r\n2026Q3\t400\t1 926 000,00\r\n", "utf-16-le")
     table, diagnostics = load_facts([path], known_facts=known)
     assert diagnostics == []
-    assert values(table) == {("2026Q3", None, "leads"): Decimal(400), ("2026Q3", None, "revenue"): Decimal("1926000.00")}
+    assert values(table) == {("2026Q3", None, "leads"): Decimal(400),
+                             ("2026Q3", None, "revenue"): Decimal("1926000.00")}
 
 
 def test_long_form_english(known: dict[str, str]) -> None:
@@ -553,7 +555,7 @@ def test_ambiguous_delimiter_names_the_option(tmp_path: Path) -> None:
     _, diagnostics = load_facts([path])
     d = the(diagnostics, "D004")
     assert "--delimiter" in (d.hint or "") and "`;`" in d.message and "`,`" in d.message
-    table, diagnostics = load_facts([path], delimiter=";")
+    _, diagnostics = load_facts([path], delimiter=";")
     assert the(diagnostics, "D007")  # the `;` reading: a title row, a header, no data
     _, diagnostics = load_facts([path], delimiter=";;")
     assert "one character" in the(diagnostics, "D004").message
@@ -631,7 +633,7 @@ def test_every_diagnostic_names_its_file(tmp_path: Path) -> None:
 def test_fact_rows_are_frozen_and_decimal() -> None:
     table, _ = load_facts([str(SEED_CSV)])
     row: FactRow = table.rows[0]
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         row.value = Decimal(1)  # type: ignore[misc]
     assert all(type(r.value) is Decimal for r in table.rows)
 

@@ -41,8 +41,8 @@ def fmt(text: str) -> str:
 def bare(node: Any) -> Any:
     """The test's own span-stripping view of an AST (independent of kpidsl.language.fmt)."""
     if is_dataclass(node) and not isinstance(node, type):
-        return (type(node).__name__,) + tuple(
-            bare(getattr(node, f.name)) for f in fields(node) if f.name not in ("span", "file", "comments"))
+        return (type(node).__name__,
+                *(bare(getattr(node, f.name)) for f in fields(node) if f.name not in ("span", "file", "comments")))
     if isinstance(node, tuple):
         return tuple(bare(x) for x in node)
     return node
@@ -105,7 +105,8 @@ def test_seed_is_already_in_the_house_style_up_to_padding() -> None:
 
 
 @pytest.mark.parametrize(("opener", "closer"), [
-    ("-", ""), ("f(", ")"), ("not ", ""), ("a + (", ")"), ("if a then b else ", ""), ("scale ", " { below 1 -> 2 else -> 3 }"),
+    ("-", ""), ("f(", ")"), ("not ", ""), ("a + (", ")"), ("if a then b else ", ""),
+    ("scale ", " { below 1 -> 2 else -> 3 }"),
 ])
 def test_the_deepest_expression_the_parser_accepts_can_be_formatted(opener: str, closer: str) -> None:
     def text(depth: int) -> str:
@@ -366,7 +367,7 @@ def rulesets(draw: st.DrawFn) -> tuple[str, int]:
     tokens = [tok for item in items for tok in item]
     out: list[str] = []
     comments = 0
-    for tok in tokens + [""]:
+    for tok in [*tokens, ""]:
         sep = draw(st.sampled_from([" ", " ", "\n", "  ", "\n\n", "\t", "#", "\n#", "\r\n"]))
         if sep.endswith("#"):
             sep = sep + draw(comment_text) + "\n"

@@ -87,7 +87,8 @@ def mutate(tokens: list[str], mutations: list[tuple]) -> str:  # type: ignore[ty
             out.insert(i, out[i])
         elif m[0] == "swap" and i + 1 < len(out):
             out[i], out[i + 1] = out[i + 1], out[i]
-        elif (m[0] == "rename" and re.fullmatch(r"[^\W\d]\w*", out[i])) or (m[0] == "renumber" and re.fullmatch(r"\d[\d_.]*%?", out[i])):
+        elif ((m[0] == "rename" and re.fullmatch(r"[^\W\d]\w*", out[i]))
+              or (m[0] == "renumber" and re.fullmatch(r"\d[\d_.]*%?", out[i]))):
             out[i] = m[2]
         elif m[0] in ("replace", "insert"):
             out[i] = m[2] if m[0] == "replace" else out[i] + m[2]

@@ -41,7 +41,7 @@ def role(*lines: str, settings: str = "") -> str:
     """A role whose KPI lines share the weight equally (so K040 stays quiet)."""
     share = WEIGHTS[len(lines)]
     body = "\n".join(f"  kpi {line.split()[0]} weight {w} {' '.join(line.split()[1:])}"
-                     for line, w in zip(lines, share))
+                     for line, w in zip(lines, share, strict=True))
     return FACTS + f"role r \"Роль\" {{\n  {settings}\n{body}\n}}\n"
 
 

@@ -49,9 +49,10 @@ def test_month_spellings(text: str) -> None:
 
 
 def test_every_month_name() -> None:
-    russian = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"]
+    russian = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь",
+               "декабрь"]
     english = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    for number, (ru, en) in enumerate(zip(russian, english), 1):
+    for number, (ru, en) in enumerate(zip(russian, english, strict=True), 1):
         assert parse_period(f"{ru} 2026", "month") == f"2026-{number:02d}"
         assert parse_period(f"{en} 2026", "month") == f"2026-{number:02d}"
     assert parse_period("февраль 2026", "month") == parse_period("Февраль 2026", "month") == "2026-02"

@@ -81,6 +81,7 @@ def test_a_broken_stream_does_not_break_the_run() -> None:
 
 
 def test_import_is_light() -> None:
-    code = "import sys, kpidsl.base.progress; print(sorted(m for m in ('duckdb', 'sqlglot', 'jinja2', 'openpyxl') if m in sys.modules))"
+    code = ("import sys, kpidsl.base.progress; "
+            "print(sorted(m for m in ('duckdb', 'sqlglot', 'jinja2', 'openpyxl') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -46,7 +46,8 @@ class Row:
     status: str
 
 
-def reference(rows: list[Row], kind: str, extra: tuple[str, ...] = ()) -> dict[tuple[str, str | None, str], Decimal | None]:
+def reference(rows: list[Row], kind: str,
+              extra: tuple[str, ...] = ()) -> dict[tuple[str, str | None, str], Decimal | None]:
     """What the facts must be, computed the obvious way in Python."""
     dated = [r for r in rows if r.created_at is not None]
     periods = {key_for_date(r.created_at, kind) for r in dated}  # type: ignore[arg-type]
@@ -55,12 +56,13 @@ def reference(rows: list[Row], kind: str, extra: tuple[str, ...] = ()) -> dict[t
         "n": lambda rs: Decimal(len(rs)),
         "won": lambda rs: Decimal(sum(1 for r in rs if r.status == "won")),
         "revenue": lambda rs: sum((r.amount for r in rs if r.status == "won" and r.amount is not None), Decimal(0)),
-        "big": lambda rs: Decimal(sum(1 for r in rs if r.amount is not None and r.amount >= 100 and r.status != "lost")),
+        "big": lambda rs: Decimal(sum(1 for r in rs
+                                      if r.amount is not None and r.amount >= 100 and r.status != "lost")),
         "clients": lambda rs: Decimal(len({r.client for r in rs})),
         "avg_won": lambda rs: _avg([r.amount for r in rs if r.status == "won" and r.amount is not None]),
         "lo": lambda rs: min((r.amount for r in rs if r.amount is not None), default=None),
-        "hi": lambda rs: max((r.amount for r in rs if r.amount is not None and (r.status != "open" or r.client == "c1")),
-                             default=None),
+        "hi": lambda rs: max((r.amount for r in rs
+                              if r.amount is not None and (r.status != "open" or r.client == "c1")), default=None),
     }
     out: dict[tuple[str, str | None, str], Decimal | None] = {}
     for period in periods:
@@ -100,7 +102,8 @@ def write_csv(path: Path, rows: list[Row]) -> None:
 
 def write_parquet(path: Path, rows: list[Row]) -> None:
     con = duckdb.connect()
-    con.execute("CREATE TABLE t (created_at DATE, manager VARCHAR, client VARCHAR, amount DECIMAL(18,2), status VARCHAR)")
+    con.execute("CREATE TABLE t (created_at DATE, manager VARCHAR, client VARCHAR, amount DECIMAL(18,2), "
+                "status VARCHAR)")
     if rows:
         con.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)",
                         [(r.created_at, r.manager, r.client, r.amount, r.status) for r in rows])

@@ -37,7 +37,8 @@ def test_marketing_manager_2026q3_matches_the_methodology(seed) -> None:  # type
 def test_marketing_manager_inputs_and_statuses(seed) -> None:  # type: ignore[no-untyped-def]
     results, _ = seed
     growth = kpi(results, "2026Q3", MANAGER, "customer_growth")
-    assert (growth.fact, growth.target, growth.baseline, growth.attainment) == (D("0.15"), D("0.1"), D("0.03"), D("1.5"))
+    assert (growth.fact, growth.target, growth.baseline, growth.attainment) == \
+        (D("0.15"), D("0.1"), D("0.03"), D("1.5"))
     assert growth.previous_fact == fp.py_div(D(200) - D(194), D(194))  # Q2's growth, for the trend
     assert growth.title == "Процент прироста клиентов" and growth.unit == "percent" and growth.kind == "result"
     check = kpi(results, "2026Q3", MANAGER, "avg_check_growth")

@@ -80,20 +80,21 @@ def assert_identical(duck: Results, on_spark: Results, duck_diags: list[Any], sp
            [(r.period, r.employee, r.role) for r in on_spark.results]
     compared = 0
     totals: Counter[str] = Counter()
-    for a, b in zip(duck.results, on_spark.results):
+    for a, b in zip(duck.results, on_spark.results, strict=True):
         where = (a.period, a.employee)
         assert exact(a.bonus) == exact(b.bonus), where
         assert exact(a.plan_bonus) == exact(b.plan_bonus), where
         assert a.gates == b.gates, where
         assert len(a.kpis) == len(b.kpis), where
-        for ka, kb in zip(a.kpis, b.kpis):
+        for ka, kb in zip(a.kpis, b.kpis, strict=True):
             for name in KPI_FIELDS:
                 assert exact(getattr(ka, name)) == exact(getattr(kb, name)), (*where, ka.kpi, name)
             compared += 1
         totals[a.period] += a.bonus
     for p in duck.periods:  # the department's total per period
         assert totals[p] == sum((r.bonus for r in on_spark.results if r.period == p), D(0))
-    assert [(f.rule, f.period, f.level) for f in duck.findings] == [(f.rule, f.period, f.level) for f in on_spark.findings]
+    assert [(f.rule, f.period, f.level) for f in duck.findings] == \
+           [(f.rule, f.period, f.level) for f in on_spark.findings]
     assert [(m.name, m.period, m.employee, exact(m.value)) for m in duck.metrics] == \
            [(m.name, m.period, m.employee, exact(m.value)) for m in on_spark.metrics]
     assert [(d.code, d.message) for d in duck_diags] == [(d.code, d.message) for d in spark_diags]
@@ -208,7 +209,7 @@ def test_months_schemes_scales_conditions_and_rules(spark: Any) -> None:
     rules — over values with negatives, zeros and gaps."""
     rng = random.Random(7)
     months = ["2025-11", "2025-12", "2026-01", "2026-02", "2026-04", "2026-05"]  # no March: growth has no data
-    department = zip(months, (9000, 7000, 7500, 7600, 7000, 6000))
+    department = zip(months, (9000, 7000, 7500, 7600, 7000, 6000), strict=True)
     rows: list[tuple[str, str | None, str, str]] = [(m, None, f, str(v)) for m, sales in department
                                                     for f, v in (("sales", sales), ("costs", 5000), ("visits", 900))]
     people = [(f"Rep {i:02d}", "rep") for i in range(60)]

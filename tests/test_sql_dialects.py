@@ -102,7 +102,7 @@ def _run_script(script: str, model, table) -> dict[tuple[str, str, int], tuple]:
         if result.description and result.description[0][0] == "period" and len(result.description) > 10:
             names = [d[0] for d in result.description]
             for record in records:
-                row = dict(zip(names, record))
+                row = dict(zip(names, record, strict=True))
                 out[(row["period"], row["employee"], row["line"])] = (row["status"], row["bonus"], row["index"])
     return out
 

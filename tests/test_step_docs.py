@@ -67,7 +67,7 @@ def test_every_documented_step_exists_and_every_step_is_documented() -> None:
     # And each documented line, filled in, is understood by exactly the step it documents.
     labels = {lang: {label[lang]: name for name, (_, label) in PLACEHOLDERS.items()} for lang in ("ru", "en")}
     for lang, kind, text in documented:
-        template = re.sub(r"<([^>]+)>", lambda m: "{" + labels[lang][m.group(1)] + "}", text)
+        template = re.sub(r"<([^>]+)>", lambda m, names=labels[lang]: "{" + names[m.group(1)] + "}", text)
         matching = [s for s in STEPS if s.kind == kind and compile_template(s.template(lang)).fullmatch(
             sample(template, lang))]
         assert len(matching) == 1, (lang, kind, text, [s.key for s in matching])
@@ -121,8 +121,8 @@ def test_feature_steps_all_exist_in_the_library() -> None:
     for feature in features:
         lang = "ru" if feature.language == "ru" else "en"
         for scenario in feature.scenarios.values():
-            steps = list(scenario.steps) + (list(feature.background.steps) if feature.background else [])
-            for step in steps:
+            scenario_steps = list(scenario.steps) + (list(feature.background.steps) if feature.background else [])
+            for step in scenario_steps:
                 if "<" in step.name:  # an outline step: checked when its examples are filled in
                     continue
                 assert any(p.fullmatch(step.name) for p in patterns[(lang, step.type)]), \

@@ -35,7 +35,7 @@ def header_row(ws, first: str) -> int:
 def rows_of(ws, header: int):
     names = [c.value for c in ws[header]]
     for row in ws.iter_rows(min_row=header + 1):
-        yield {name: cell for name, cell in zip(names, row) if name}
+        yield {name: cell for name, cell in zip(names, row, strict=True) if name}
 
 
 def test_sheet_names_are_localized_and_fit_excel() -> None:

@@ -9,7 +9,7 @@ compiler style with the source line and a caret, `to_json` gives tools a dict.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 
@@ -19,7 +19,7 @@ def shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else f"{text[:limit // 2]}…{text[-(limit // 2 - 10):]}"
 
 
-class Severity(str, enum.Enum):
+class Severity(str, enum.Enum):  # noqa: UP042  (not StrEnum: str() and f-strings of a member keep their output)
     ERROR = "error"
     WARNING = "warning"
     HINT = "hint"
@@ -109,7 +109,7 @@ class Diagnostics:
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.items if d.is_error]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.items)
 
     def __len__(self) -> int:

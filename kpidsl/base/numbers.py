@@ -43,7 +43,7 @@ class Numbers:
         if not (mark_rounded and rounded != value):  # a shortened value keeps all its digits
             fraction = fraction.rstrip("0").ljust(min_digits, "0")
         group, point = self._symbols
-        groups = []
+        groups: list[str] = []
         while len(whole) > 3:
             groups.insert(0, whole[-3:])
             whole = whole[:-3]

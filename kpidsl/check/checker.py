@@ -36,9 +36,9 @@ from kpidsl.language.builtins import (
 )
 from kpidsl.language.constants import rounded
 from kpidsl.language.load import Model
+from kpidsl.language.units import ONE, Unit, declared_unit, describe_unit, is_concrete
 
 _LIMIT = Fraction(10) ** 26  # every value of the language stays below this (DECIMAL(38, 12))
-from kpidsl.language.units import ONE, Unit, declared_unit, describe_unit, is_concrete
 
 VALUES = Scope("a formula")
 
@@ -218,9 +218,9 @@ class _Checker:
 
     def _aggregation(self, agg: ast.Aggregation) -> None:
         if agg.records.text not in self.model.records:
+            declare = f"declare them: `records {agg.records.text} {{ file \"….csv\" date DATE_COLUMN }}`"
             self.out.append(error("K050", f"unknown records `{agg.records.text}`", agg.records.span,
-                                  did_you_mean(agg.records.text, self.model.records)
-                                  or f"declare them: `records {agg.records.text} {{ file \"….csv\" date DATE_COLUMN }}`"))
+                                  did_you_mean(agg.records.text, self.model.records) or declare))
         if agg.distinct and agg.column is None:
             self.out.append(error("K052", "`count distinct` needs a column", agg.span,
                                   f"e.g. `count distinct client from {agg.records.text}`"))

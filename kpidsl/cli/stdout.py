@@ -7,10 +7,15 @@ into `StdoutError`, so the command line can tell "standard output is full or clo
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 
 class StdoutError(Exception):
@@ -38,7 +43,7 @@ class _Guarded(io.RawIOBase):
     def isatty(self) -> bool:
         return os.isatty(self._fd)
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+    def write(self, data: ReadableBuffer, /) -> int:
         try:
             return os.write(self._fd, data)
         except InterruptedError:
@@ -58,10 +63,8 @@ def guard_stdout() -> None:
     if isinstance(getattr(current, "buffer", None), io.BufferedWriter) and \
             isinstance(getattr(current.buffer, "raw", None), _Guarded):
         return
-    try:
+    with contextlib.suppress(OSError):
         current.flush()
-    except OSError:
-        pass
     raw = _Guarded(fd)
     buffered = io.BufferedWriter(raw, buffer_size=1 << 16)
     sys.stdout = io.TextIOWrapper(buffered, encoding=current.encoding or "utf-8",

@@ -97,7 +97,8 @@ def plain(value: Decimal) -> Decimal | None:
         return None
     if value.is_zero():
         return Decimal(0)
-    if value.as_tuple().exponent > 0:  # type: ignore[operator]
+    exponent = value.as_tuple().exponent  # an int: the value is finite
+    if isinstance(exponent, int) and exponent > 0:
         return value.quantize(Decimal(1), context=_WIDE)
     return value
 

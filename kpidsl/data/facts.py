@@ -73,6 +73,15 @@ class _Problem:
     hint: str
 
 
+@dataclass
+class _UnknownFact:
+    """A long-form fact name the ruleset lacks: reported once, after its table."""
+
+    first_row: int
+    written: str
+    count: int = 0
+
+
 NO_DATA_MARKS = frozenset({"-", "–", "—", "n/a", "na", "н/д", "нд", "нет данных"})
 _NUMBER_HINT = "write a number such as 1926000, 1 926 000,00, 1,5 or 15%"
 
@@ -167,19 +176,19 @@ class _Loader:
         if layout is None:
             return
         self.named.update(layout.facts.values())  # wide form: the column names the fact
-        unknown: dict[str, list] = {}  # long form: unknown fact → [first row, count, as written]
+        unknown: dict[str, _UnknownFact] = {}  # long form: unknown facts by normalised name
         unnamed: set[int] = set()  # columns without a header already reported
         data_rows = 0
         for number, cells in table.rows[header.start:]:
             if not all(is_blank(c) for c in cells):
                 data_rows += 1
                 self._row(table.name, number, cells, layout, unknown, unnamed)
-        for first_row, count, written in unknown.values():
-            rows = f"{count} rows" if count > 1 else "1 row"
+        for fact in unknown.values():
+            rows = f"{fact.count} rows" if fact.count > 1 else "1 row"
             self.diagnostics.append(warning(
-                "D040", f"`{show(written)}` is not a fact of this ruleset ({rows} ignored)"
-                f"{self.known.suggest(written)}",
-                DataLocation(table.name, first_row, layout.names[layout.fact or 0]),
+                "D040", f"`{show(fact.written)}` is not a fact of this ruleset ({rows} ignored)"
+                f"{self.known.suggest(fact.written)}",
+                DataLocation(table.name, fact.first_row, layout.names[layout.fact or 0]),
                 "write a fact's name or title as the ruleset declares it, or ignore this warning "
                 "if the data is not needed"))
         if not data_rows:
@@ -187,7 +196,7 @@ class _Loader:
                                             DataLocation(table.name), "export the data again"))
 
     def _row(self, name: str, number: int, cells: list[Cell], layout: Layout,
-             unknown: dict[str, list], unnamed: set[int]) -> None:
+             unknown: dict[str, _UnknownFact], unnamed: set[int]) -> None:
         """Check one data row; every bad cell is reported, good cells become fact rows."""
         width = len(layout.names)
 
@@ -218,8 +227,8 @@ class _Loader:
                 "delete total rows; a department-level value goes in a row with the employee cell empty"))
             return
         if not layout.long:
-            for i, fact in layout.facts.items():
-                self._value(here(layout.names[i]), period, employee, fact, cell_number(cell(i)), long=False)
+            for i, column_fact in layout.facts.items():
+                self._value(here(layout.names[i]), period, employee, column_fact, cell_number(cell(i)), long=False)
             return
         assert layout.fact is not None and layout.value is not None
         fact_text = " ".join(text_of(cell(layout.fact)).split())
@@ -231,7 +240,7 @@ class _Loader:
             return
         fact = self.known.lookup(fact_text)
         if fact is None:  # reported once per name, after the table
-            unknown.setdefault(norm(fact_text), [number, 0, fact_text])[1] += 1
+            unknown.setdefault(norm(fact_text), _UnknownFact(number, fact_text)).count += 1
             return
         self._value(here(layout.names[layout.value]), period, employee, fact, value, long=True)
 
@@ -320,7 +329,7 @@ def load_roster(path: str, *, encoding: str | None = None,
     table, header = next(((t, h) for t, h in located if h.found), located[0])  # first sheet with a header
     if not header.found:
         found = ", ".join(f"`{show(c)}`" for c in header.cells if not is_blank(c)) or "nothing"
-        return [], diagnostics + [error(
+        return [], [*diagnostics, error(
             "D010", f"no recognizable roster header: expected columns employee and role "
             f"(сотрудник, роль); the first row has {found}", DataLocation(table.name, header.row),
             "name the columns `employee;role` or `сотрудник;роль`")]

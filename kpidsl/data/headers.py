@@ -131,7 +131,10 @@ def find_layout(table: RawTable, header: Header, known: Known, diagnostics: list
     """The meaning of the header's columns, or None after reporting why they have none."""
     header_row = header.row
     names = [text_of(c) for c in header.cells]
-    at = lambda i: DataLocation(table.name, header_row, names[i] or f"column {i + 1}")  # noqa: E731
+
+    def at(i: int) -> DataLocation:
+        return DataLocation(table.name, header_row, names[i] or f"column {i + 1}")
+
     roles: dict[str, list[int]] = {}
     either: list[int] = []
     for i, name in enumerate(names):

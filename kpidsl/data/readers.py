@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
-SUFFIXES = TEXT_SUFFIXES + (".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson", ".parquet")
+SUFFIXES = (*TEXT_SUFFIXES, ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson", ".parquet")
 
 
 def read_file(path: str, *, encoding: str | None, delimiter: str | None,

@@ -27,6 +27,7 @@ class EvalOptions:
     progress: Progress | None = field(default=None, repr=False, compare=False)  # stages on stderr
     metrics: bool = True  # every fact and metric per period (reports); False: only what the results read
     stream: bool = False  # evaluate_with_facts leaves the outputs in DuckDB (Traced.started) for kpidsl.output.bulk
-    engine: str = "duckdb"  # "spark": the plan is scored on Spark (kpidsl.engine.spark), its outputs come back to DuckDB
+    # "spark": the plan is scored on Spark (kpidsl.engine.spark), its outputs come back to DuckDB
+    engine: str = "duckdb"
     spark_master: str | None = None  # for engine "spark" (default: $KPIDSL_SPARK_MASTER, else local[2])
     import_paths: tuple[str, ...] = ()  # more folders the ruleset's imports may reach (--import-path)

@@ -9,7 +9,7 @@ assembler and the bulk writers read it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, overload
 
 from sqlglot import exp
 
@@ -35,7 +35,8 @@ BULK_PEOPLE = "kpidsl_bulk_people"
 BULK_ROWS = "kpidsl_bulk_rows"  # the kpis rows of the wanted periods and people, in output order
 BULK_TOTALS = "kpidsl_bulk_totals"  # each (period, person)'s plan bonus and bonus
 BULK_PERIOD_TEXT = "kpidsl_bulk_period_text"  # pos, the period as JSON (pj) and CSV (pc)
-BULK_PEOPLE_TEXT = "kpidsl_bulk_people_text"  # pos, employee and role as JSON (ej, rj), as CSV with the role title (ec, rc, tc)
+# pos, employee and role as JSON (ej, rj), and as CSV with the role's title (ec, rc, tc)
+BULK_PEOPLE_TEXT = "kpidsl_bulk_people_text"
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,13 @@ def header(plan: Plan, dialect: str) -> str:
     return "\n".join(f"-- {line}".rstrip() for line in lines)
 
 
-def table(name: str, alias: str | None = None) -> exp.Expression:
+@overload
+def table(name: str) -> exp.Table: ...
+@overload
+def table(name: str, alias: str | None) -> exp.Expr: ...
+def table(name: str, alias: str | None = None) -> exp.Expr:
+    """The quoted table `name`, aliased when `alias` is given (a bare Table otherwise, as
+    INSERT INTO and CREATE TABLE need)."""
     table = exp.Table(this=exp.to_identifier(name, quoted=True))
     return table.as_(exp.to_identifier(alias, quoted=True)) if alias else table
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, shorten
+from kpidsl.base.diagnostics import DataLocation, Diagnostic, Location, error, shorten
 from kpidsl.base.files import kind
 from kpidsl.language import ast
 
@@ -80,6 +80,7 @@ def resolve_files(model: Model, overrides: Mapping[str, str] | None = None,
     files: dict[str, str] = {}
     for name in aggregated_facts(model):
         decl = model.records[name]
+        where: Location
         if name in overrides:
             path, where = overrides[name], DataLocation(overrides[name])
         elif decl.file:

@@ -32,7 +32,8 @@ _NBSP = "\u00a0"
 _NUMERIC_PREFIXES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                      "UINTEGER", "UBIGINT", "UHUGEINT", "DECIMAL")
 _FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
-_COMPARE = {"=": "EQ", "!=": "NEQ", "<": "LT", "<=": "LTE", ">": "GT", ">=": "GTE"}
+_COMPARE: dict[str, type[exp.Binary]] = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT,
+                                         ">=": exp.GTE}
 
 
 def ident(name: str) -> exp.Identifier:
@@ -81,7 +82,7 @@ def table_ref(name: str) -> exp.Table:
     return table
 
 
-def source_table(source: Source) -> exp.Expression:
+def source_table(source: Source) -> exp.Expr:
     """What a query reads a source from: its file through DuckDB's reader (CSV as text), or its table."""
     path = exp.Literal.string(source.path)
     if source.reader == "csv":  # text in, parsed here: exact decimals, our date forms
@@ -94,7 +95,7 @@ def source_table(source: Source) -> exp.Expression:
     return table_ref(source.path)
 
 
-def trimmed(text: exp.Expression) -> exp.Expression:
+def trimmed(text: exp.Expr) -> exp.Expr:
     """TRIM(text), but only for the values that need it: trimming copies every string, which
     costs more than the whole aggregation for millions of names that have no spaces to trim."""
     padded = exp.or_(exp.Like(this=text.copy(), expression=exp.Literal.string(" %")),
@@ -102,10 +103,10 @@ def trimmed(text: exp.Expression) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=padded, true=exp.Trim(this=text.copy()))], default=text.copy())
 
 
-def period_key(truncated: exp.Expression, kind: str) -> exp.Expression:
+def period_key(truncated: exp.Expr, kind: str) -> exp.Expr:
     """'2026Q3' / '2026-09' / '2026' from the period's first day — kpidsl.data.periods' keys."""
 
-    def part(unit: str) -> exp.Expression:
+    def part(unit: str) -> exp.Expr:
         return exp.cast(exp.Extract(this=exp.Var(this=unit), expression=truncated.copy()), "VARCHAR")
 
     if kind == "month":
@@ -145,7 +146,7 @@ class RecordColumns:
             return "text" if source.reader == "csv" else "unknown"
         return _kind(source.columns.get(column))
 
-    def date_expr(self, source: Source, column: str, span: Span) -> exp.Expression | None:
+    def date_expr(self, source: Source, column: str, span: Span) -> exp.Expr | None:
         kind, raw = self.type_of(source, column), col(column)
         if kind == "date":
             return raw
@@ -158,36 +159,38 @@ class RecordColumns:
                                 expressions=[exp.cast(dotted, "DATE")])
         if kind == "unknown":
             return exp.TryCast(this=raw, to=dtype("DATE"))
+        assert source.columns is not None  # an undescribed source's columns are text or unknown
         self.diagnostics.append(error(
-            "K056", f"records `{source.name}`: date column `{column}` holds {source.columns[column]} "  # type: ignore[index]
+            "K056", f"records `{source.name}`: date column `{column}` holds {source.columns[column]} "
             "values, not dates", span, "name a column of dates (2026-09-30 or 30.09.2026)"))
         return None
 
-    def number_expr(self, source: Source, column: str, span: Span) -> exp.Expression | None:
+    def number_expr(self, source: Source, column: str, span: Span) -> exp.Expr | None:
         kind, raw = self.type_of(source, column), col(column)
         if kind == "number":
             return raw
         if kind == "float":  # the shortest text form of a double is the decimal its writer meant
             return exp.TryCast(this=exp.cast(raw, "VARCHAR"), to=dtype(VALUE_TYPE))
         if kind == "text":
-            cleaned: exp.Expression = exp.Trim(this=raw)
+            cleaned: exp.Expr = exp.Trim(this=raw)
             for old, new in ((_NBSP, ""), (" ", ""), (",", ".")):
                 cleaned = exp.Anonymous(this="REPLACE", expressions=[
                     cleaned, exp.Literal.string(old), exp.Literal.string(new)])
             return exp.TryCast(this=cleaned, to=dtype(VALUE_TYPE))
         if kind == "unknown":
             return exp.TryCast(this=raw, to=dtype(VALUE_TYPE))
+        assert source.columns is not None  # an undescribed source's columns are text or unknown
         self.diagnostics.append(error(
-            "K056", f"records `{source.name}`: column `{column}` holds {source.columns[column]} "  # type: ignore[index]
+            "K056", f"records `{source.name}`: column `{column}` holds {source.columns[column]} "
             "values, not numbers", span, "aggregate a numeric column, or use `count`"))
         return None
 
-    def text_expr(self, source: Source, column: str) -> exp.Expression:
+    def text_expr(self, source: Source, column: str) -> exp.Expr:
         kind = self.type_of(source, column)
         return col(column) if kind in ("text", "unknown") else exp.cast(col(column), "VARCHAR")
 
     # -- where
-    def condition(self, source: Source, expr: ast.Expr) -> exp.Expression | None:
+    def condition(self, source: Source, expr: ast.Expr) -> exp.Expr | None:
         if isinstance(expr, ast.Binary) and expr.op in ("and", "or"):
             left, right = self.condition(source, expr.left), self.condition(source, expr.right)
             if left is None or right is None:
@@ -206,7 +209,7 @@ class RecordColumns:
             left, right = self.operand(source, expr.left, mode), self.operand(source, expr.right, mode)
             if left is None or right is None:
                 return None
-            return getattr(exp, _COMPARE[expr.op])(this=left, expression=right)
+            return _COMPARE[expr.op](this=left, expression=right)
         if isinstance(expr, ast.Name):
             column = self.resolve(source, expr.name, expr.span, "in `where`")
             if column is None:
@@ -218,7 +221,7 @@ class RecordColumns:
         self._unsupported(source, expr, "is not a condition this stage can read")
         return None
 
-    def operand(self, source: Source, expr: ast.Expr, mode: str) -> exp.Expression | None:
+    def operand(self, source: Source, expr: ast.Expr, mode: str) -> exp.Expr | None:
         if isinstance(expr, ast.String):
             return exp.Literal.string(expr.value)
         if isinstance(expr, ast.Number):
@@ -259,20 +262,25 @@ def describe(connection: duckdb.DuckDBPyConnection, source: Source) -> dict[str,
 
 def validate(connection: duckdb.DuckDBPyConnection, model: Model, source: Source,
              builder: RecordColumns) -> list[Diagnostic]:
-    """Count records whose date or aggregated number does not parse; point at the first."""
+    """Count records whose date or aggregated number does not parse; point at the first.
+
+    Runs after the builder built the query without errors, so the source has a date
+    column (else K051) and the file has it (else K055)."""
     decl = model.records[source.name]
-    checks: list[tuple[str, str, exp.Expression, str]] = []  # (code, column, bad-condition, what)
-    date_col = builder.resolve(source, decl.date_column.text, decl.date_column.span, "date")  # type: ignore[union-attr]
-    raw = col(date_col)  # type: ignore[arg-type]
-    typed = builder.type_of(source, date_col) in ("date", "timestamp")  # type: ignore[arg-type]
-    blank: exp.Expression = exp.Is(this=raw, expression=exp.Null())
+    checks: list[tuple[str, str, exp.Expr, str]] = []  # (code, column, bad-condition, what)
+    assert decl.date_column is not None
+    date_col = builder.resolve(source, decl.date_column.text, decl.date_column.span, "date")
+    assert date_col is not None
+    raw = col(date_col)
+    typed = builder.type_of(source, date_col) in ("date", "timestamp")
+    blank: exp.Expr = exp.Is(this=raw, expression=exp.Null())
     if not typed:  # a typed date is never blank text, nor unreadable (and casting it to text costs)
         blank = exp.or_(blank, exp.EQ(this=exp.Trim(this=exp.cast(raw.copy(), "VARCHAR")),
                                       expression=exp.Literal.string("")))
-    parsed = builder.date_expr(source, date_col, decl.date_column.span)  # type: ignore[arg-type, union-attr]
-    checks.append(("D103", date_col, blank, "no date"))  # type: ignore[arg-type]
+    parsed = builder.date_expr(source, date_col, decl.date_column.span)
+    checks.append(("D103", date_col, blank, "no date"))
     if not typed:
-        checks.append(("D100", date_col, exp.and_(exp.not_(exp.paren(blank.copy())),  # type: ignore[arg-type]
+        checks.append(("D100", date_col, exp.and_(exp.not_(exp.paren(blank.copy())),
                                                   exp.Is(this=parsed, expression=exp.Null())), "not a date"))
     seen: set[str] = set()
     for _, agg in aggregated_facts(model)[source.name]:
@@ -291,7 +299,7 @@ def validate(connection: duckdb.DuckDBPyConnection, model: Model, source: Source
                           for c in checks]).from_(source_table(source))
     found = connection.execute(counts.sql(dialect="duckdb")).fetchall()[0]
     diags: list[Diagnostic] = []
-    for (code, column, condition, what), count in zip(checks, found):
+    for (code, column, condition, what), count in zip(checks, found, strict=True):
         if not count:
             continue
         first = (exp.select(exp.column("ordinality"), exp.cast(col(column), "VARCHAR"))

@@ -38,9 +38,9 @@ columns and their values in `records_columns.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
@@ -78,7 +78,7 @@ class _Builder(RecordColumns):
         self.sources = sources
 
     # -- the query
-    def build(self, employees: Iterable[str] | str = (), roster: str | None = None) -> exp.Expression | None:
+    def build(self, employees: Iterable[str] | str = (), roster: str | None = None) -> exp.Select | None:
         """The whole query, or None if a diagnostic makes it impossible.
 
         `employees` (names, or a table with an `employee` column) get rows as if
@@ -86,8 +86,8 @@ class _Builder(RecordColumns):
         employee, role) whose role someone appearing in the records has."""
         used = aggregated_facts(self.model)
         kind = self.model.period_kind
-        ctes: list[tuple[str, exp.Expression]] = []
-        facts: list[tuple[str, exp.Expression]] = []  # fact name → value expression over "wide"
+        ctes: list[tuple[str, exp.Expr]] = []
+        facts: list[tuple[str, exp.Expr]] = []  # fact name → value expression over "wide"
         joins: list[str] = []  # the per-source aggregate CTEs
         department_only: set[str] = set()  # facts of records without an employee column
         for index, (name, aggs) in enumerate(used.items()):
@@ -108,8 +108,9 @@ class _Builder(RecordColumns):
 
         period, employee = "kpidsl_period", "kpidsl_employee"
         periods = _union([exp.select(col(period)).distinct().from_(table_ref(a)) for a in joins], distinct=True)
-        people_parts: list[exp.Expression] = [
-            exp.select(col(employee)).distinct().from_(table_ref(a)).where(exp.not_(exp.Is(this=col(employee), expression=exp.Null())))
+        people_parts: list[exp.Expr] = [
+            exp.select(col(employee)).distinct().from_(table_ref(a))
+            .where(exp.not_(exp.Is(this=col(employee), expression=exp.Null())))
             for a in joins]
         if roster is not None:  # the roster's members of the roles whose people appear in the records
             appearing = _union([part.copy() for part in people_parts], distinct=True)
@@ -118,7 +119,8 @@ class _Builder(RecordColumns):
             people_parts.append(exp.select(exp.alias_(col("employee"), employee, quoted=True)).from_(table_ref(roster))
                                 .where(exp.In(this=col("role"), query=exp.Subquery(this=scored))))
         if isinstance(employees, str):  # a table (one column `employee`) the caller prepared
-            people_parts.append(exp.select(exp.alias_(col("employee"), employee, quoted=True)).from_(table_ref(employees)))
+            people_parts.append(exp.select(exp.alias_(col("employee"), employee, quoted=True))
+                                .from_(table_ref(employees)))
         else:
             names = sorted(set(employees))
             if names:
@@ -128,7 +130,8 @@ class _Builder(RecordColumns):
                 people_parts.append(exp.select(col(employee)).from_(values))
         people = _union(people_parts, distinct=True)
         grid = _union([
-            exp.select(col(period, "p"), col(employee, "e")).from_(exp.alias_(exp.Subquery(this=periods), "p", quoted=True))
+            exp.select(col(period, "p"), col(employee, "e"))
+            .from_(exp.alias_(exp.Subquery(this=periods), "p", quoted=True))
             .join(exp.alias_(exp.Subquery(this=people), "e", quoted=True), join_type="CROSS"),
             exp.select(col(period), exp.alias_(exp.cast(exp.Null(), "VARCHAR"), employee, quoted=True))
             .from_(exp.alias_(exp.Subquery(this=periods.copy()), "p2", quoted=True)),
@@ -145,9 +148,9 @@ class _Builder(RecordColumns):
         wide = wide.select(*[exp.alias_(value, f"kpidsl_f{i}", quoted=True) for i, (_, value) in enumerate(facts)])
         ctes.append(("kpidsl_wide", wide))
 
-        names = exp.values([exp.Tuple(expressions=[exp.Literal.string(f), exp.Boolean(this=f in department_only)])
-                            for f, _ in facts], alias="kpidsl_facts", columns=["fact", "department_only"])
-        _quote_alias(names)
+        fact_names = exp.values([exp.Tuple(expressions=[exp.Literal.string(f), exp.Boolean(this=f in department_only)])
+                                 for f, _ in facts], alias="kpidsl_facts", columns=["fact", "department_only"])
+        _quote_alias(fact_names)
         case = exp.Case(this=col("fact", "kpidsl_facts"))
         for i, (fact, _) in enumerate(facts):
             case = case.when(exp.Literal.string(fact), exp.cast(col(f"kpidsl_f{i}", "w"), dtype(VALUE_TYPE)))
@@ -155,7 +158,7 @@ class _Builder(RecordColumns):
                             exp.alias_(col("fact", "kpidsl_facts"), "fact", quoted=True),
                             exp.alias_(case, "value", quoted=True))
                  .from_(exp.alias_(table_ref("kpidsl_wide"), "w", quoted=True))
-                 .join(names, join_type="CROSS"))
+                 .join(fact_names, join_type="CROSS"))
         if department_only:  # such facts have no per-employee values, not zeros
             final = final.where(exp.or_(exp.not_(col("department_only", "kpidsl_facts")),
                                         exp.Is(this=col("employee", "w"), expression=exp.Null())))
@@ -164,7 +167,7 @@ class _Builder(RecordColumns):
         return final
 
     def _source_ctes(self, source: Source, aggs: list[tuple[str, ast.Aggregation]], src: str, agg: str,
-                     index: int) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]] | None:
+                     index: int) -> tuple[list[tuple[str, exp.Expr]], list[tuple[str, exp.Expr]]] | None:
         decl = self.model.records[source.name]
         if decl.date_column is None:
             self.diagnostics.append(error("K051", f"records `{source.name}` has no date column", decl.span,
@@ -177,17 +180,17 @@ class _Builder(RecordColumns):
 
         # every aggregate over the source CTE; columns are aliased to generated names there
         aliases: dict[tuple[str, str], str] = {}
-        projections: list[exp.Expression] = []
+        projections: list[exp.Expr] = []
 
-        def src_col(expr: exp.Expression, key: tuple[str, str]) -> exp.Column:
+        def src_col(expr: exp.Expr, key: tuple[str, str]) -> exp.Column:
             if key not in aliases:
                 aliases[key] = f"kpidsl_c{len(aliases)}"
                 projections.append(exp.alias_(expr, aliases[key], quoted=True))
             return col(aliases[key])
 
-        def localize(node: exp.Expression) -> exp.Expression:
+        def localize(node: exp.Expr) -> exp.Expr:
             """Replace the file's column references in `node` by their source-CTE aliases."""
-            def swap(n: exp.Expression) -> exp.Expression:
+            def swap(n: exp.Expr) -> exp.Expr:
                 if isinstance(n, exp.Column) and not n.table:
                     return src_col(n.copy(), ("raw", n.name))
                 return n
@@ -195,20 +198,22 @@ class _Builder(RecordColumns):
                 return swap(node)
             return src_col(node, ("expr", node.sql(dialect="duckdb")))  # an expression of columns: one alias
 
-        aggregates: list[exp.Expression] = []
-        values: list[tuple[str, exp.Expression]] = []
+        aggregates: list[exp.Expr] = []
+        values: list[tuple[str, exp.Expr]] = []
         for fact_name, a in aggs:
             where = self.condition(source, a.where) if a.where is not None else None
             column = self.resolve(source, a.column.text, a.column.span, "aggregated") if a.column else None
             if (a.column and column is None) or (a.where is not None and where is None):
                 continue
             where_local = _localize_tree(where, localize) if where is not None else None
+            parts: list[tuple[str, exp.Expr]]  # (suffix, aggregate): avg needs a sum and a count
             if a.function == "count":
                 target = (exp.Distinct(expressions=[localize(col(column))]) if a.distinct and column
                           else localize(col(column)) if column else exp.Star())
                 parts = [("n", exp.Count(this=target))]
             else:
-                number = self.number_expr(source, column, a.column.span)  # type: ignore[arg-type, union-attr]
+                assert a.column is not None and column is not None  # only `count` has no column (the parser)
+                number = self.number_expr(source, column, a.column.span)
                 if number is None:
                     continue
                 value = localize(number)
@@ -237,7 +242,7 @@ class _Builder(RecordColumns):
             return None
 
         trunc = exp.TimestampTrunc(this=date, unit=exp.Var(this=self.model.period_kind.upper()))
-        employee: exp.Expression = (
+        employee: exp.Expr = (
             exp.Nullif(this=trimmed(self.text_expr(source, emp_col)), expression=exp.Literal.string(""))
             if emp_col else exp.cast(exp.Null(), "VARCHAR"))
         src_query = (exp.select(exp.alias_(trunc, "kpidsl_period", quoted=True),
@@ -255,12 +260,12 @@ class _Builder(RecordColumns):
             agg_query = agg_query.group_by(period.copy(), person.copy())
         return [(src, src_query), (agg, agg_query)], values
 
-    def exact_quotient(self, total: exp.Expression, count: exp.Expression) -> exp.Expression:
+    def exact_quotient(self, total: exp.Expr, count: exp.Expr) -> exp.Expr:
         """total / count rounded half away from zero to 12 decimals (kpidsl's division); NULL for 0."""
         return fixedpoint.div(exp.cast(total, dtype(VALUE_TYPE)), exp.cast(count, dtype(VALUE_TYPE)))
 
 
-def _localize_tree(node: exp.Expression, localize: Any) -> exp.Expression:
+def _localize_tree(node: exp.Expr, localize: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
     """Map every maximal sub-expression that reads the file's columns to a source-CTE alias.
 
     Comparisons' operands are columns or conversions of one column; logical nodes
@@ -273,13 +278,13 @@ def _localize_tree(node: exp.Expression, localize: Any) -> exp.Expression:
     return _operand(node, localize)
 
 
-def _operand(node: exp.Expression, localize: Any) -> exp.Expression:
+def _operand(node: exp.Expr, localize: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
     if isinstance(node, (exp.Literal, exp.Neg)) or not list(node.find_all(exp.Column)):
         return node
     return localize(node)
 
 
-def _union(parts: list[exp.Expression], distinct: bool) -> exp.Expression:
+def _union(parts: list[exp.Expr], distinct: bool) -> exp.Expr:
     result = parts[0]
     for part in parts[1:]:
         result = exp.union(result, part, distinct=distinct)
@@ -313,7 +318,7 @@ def records_sql(model: Model, files: Mapping[str, str] | None = None, dialect: s
 
 def records_query(model: Model, files: Mapping[str, str] | None = None, dialect: str = "duckdb",
                   employees: Iterable[str] = (), roster: str | None = None
-                  ) -> tuple[exp.Expression | None, list[Diagnostic]]:
+                  ) -> tuple[exp.Select | None, list[Diagnostic]]:
     """`records_sql`'s query as a SQLGlot expression (DuckDB's; `fixedpoint.for_dialect` adapts it)."""
     files = dict(files or {})
     sources: dict[str, Source] = {}
@@ -375,7 +380,7 @@ def aggregate_records(model: Model, records_files: Mapping[str, str] | None,
     diags.extend(builder.diagnostics)
     if query is None:
         return None, diags
-    for name, source in sources.items():
+    for source in sources.values():
         diags.extend(validate(connection, model, source, builder))
     if any(d.is_error for d in diags):
         return None, diags
@@ -387,6 +392,6 @@ def aggregate_records(model: Model, records_files: Mapping[str, str] | None,
     return table, diags
 
 
-def _create_temp(name: str, query: exp.Expression) -> exp.Expression:
+def _create_temp(name: str, query: exp.Expr) -> exp.Create:
     return exp.Create(this=table_ref(name), kind="TABLE", expression=query, replace=True,
                       properties=exp.Properties(expressions=[exp.TemporaryProperty()]))

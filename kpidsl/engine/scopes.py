@@ -50,7 +50,9 @@ class ValueScope:
         if isinstance(decl, ast.Fact):
             return Operand(column(decl.name))
         if decl.name in self.constants:
-            return Lowerer.constant(self.constants[decl.name]) if decl.name in self.c.folded else Operand(column(decl.name))
+            if decl.name in self.c.folded:
+                return Lowerer.constant(self.constants[decl.name])
+            return Operand(column(decl.name))
         if decl.name in self._busy:
             raise CompileError(f"`{decl.name}` is defined in terms of itself", decl.span)
         self._busy.add(decl.name)
@@ -78,7 +80,8 @@ class ValueScope:
                           order=exp.Order(expressions=[exp.Ordered(this=column(f"{p}ord"))]))
             lag_ord = exp.Window(this=exp.Lag(this=column(f"{p}ord")), **window)
             lag_value = exp.Window(this=exp.Lag(this=column(decl.name)), **window)
-            adjacent = exp.EQ(this=lag_ord, expression=exp.Sub(this=column(f"{p}ord"), expression=exp.Literal.number(1)))
+            previous_ord = exp.Sub(this=column(f"{p}ord"), expression=exp.Literal.number(1))
+            adjacent = exp.EQ(this=lag_ord, expression=previous_ord)
             self.c.values.define(prev_name, exp.Case(ifs=[exp.If(this=adjacent, true=lag_value)]))
             self.c.exports.append(prev_name)
         return Operand(column(prev_name))

@@ -21,6 +21,7 @@ A line without a weight or a bonus weighs 0 / pays 0; without a baseline it has 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -40,14 +41,14 @@ def _is_null(op: Operand) -> exp.Expression:
     return exp.true() if op.is_null else exp.Is(this=paren(op.sql), expression=exp.Null())
 
 
-def _all(conditions: list[exp.Expression]) -> exp.Expression:
+def _all(conditions: Sequence[exp.Expression]) -> exp.Expression:
     out = conditions[0]
     for cond in conditions[1:]:
         out = exp.And(this=out, expression=cond)
     return out
 
 
-def _any(conditions: list[exp.Expression]) -> exp.Expression:
+def _any(conditions: Sequence[exp.Expression]) -> exp.Expression:
     out = conditions[0]
     for cond in conditions[1:]:
         out = exp.Or(this=out, expression=cond)
@@ -63,7 +64,7 @@ def _unit(decl: ast.Fact | ast.Metric | ast.Goal) -> str | None:
     return unit.text if unit is not None else None
 
 
-def compile_roles(c: Compiler) -> exp.Expression | None:
+def compile_roles(c: Compiler) -> exp.Select | exp.Union:
     from kpidsl.engine.plan import VALUES_TABLE, table
     from kpidsl.language.builtins import DEFAULT_SCHEME, default_scheme
 
@@ -106,7 +107,7 @@ def compile_roles(c: Compiler) -> exp.Expression | None:
         ctes.extend(frame.ctes())
     if not branches:
         return _no_kpis(c)
-    query: exp.Query = branches[0]
+    query: exp.Select | exp.Union = branches[0]
     for branch in branches[1:]:
         query = exp.union(query, branch, distinct=False, copy=False)
     for alias, cte in ctes:
@@ -130,7 +131,7 @@ def _no_kpis(c: Compiler) -> exp.Select:
 
 
 def _line(c: Compiler, frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast.KpiLine, i: int,
-          scheme: ast.Scheme, role_gates: list[exp.Column]) -> tuple[list[exp.Expression], LinePlan]:
+          scheme: ast.Scheme, role_gates: list[exp.Column]) -> tuple[list[exp.Expr], LinePlan]:
     from kpidsl.engine.plan import LinePlan
     from kpidsl.engine.scopes import LocalScope
 
@@ -148,7 +149,8 @@ def _line(c: Compiler, frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast
         return Lowerer.constant(default) if e is None else named(field, lowerer.lower(e, scope))
 
     fact = scope.ensure(series)
-    target_expr = line.target if line.target is not None else (written.goal if isinstance(written, ast.KpiCard) else None)
+    card_goal = written.goal if isinstance(written, ast.KpiCard) else None
+    target_expr = line.target if line.target is not None else card_goal
     weight = value("weight", line.weight, Decimal(0))
     plan_bonus = value("plan_bonus", line.bonus, Decimal(0))
     baseline = value("baseline", line.baseline, None)
@@ -178,17 +180,17 @@ def _line(c: Compiler, frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast
     passed = [exp.Coalesce(this=g.copy(), expressions=[exp.false()]) for g in (*gates, *role_gates)]
     zero = fp.to_money(exp.Literal.string("0"), c.minor)
     ifs = [exp.If(this=no_data, true=exp.Literal.string("no_data"))]
-    pays = exp.Not(this=paren(no_data.copy()))
+    pays: exp.Expression = exp.Not(this=paren(no_data.copy()))
     if passed:
         ifs.append(exp.If(this=exp.Not(this=paren(_all(passed))), true=exp.Literal.string("gated")))
         pays = exp.And(this=pays, expression=paren(_all([x.copy() for x in passed])))
     ifs.append(exp.If(this=exp.GTE(this=attainment.sql.copy(), expression=fp.literal(Decimal(1))),
                       true=exp.Literal.string("met")))
     status = frame.define(f"{p}k{i}_status", exp.Case(ifs=ifs, default=exp.Literal.string("missed")))
-    bonus = frame.define(f"{p}k{i}_bonus", exp.Case(ifs=[exp.If(this=pays, true=fp.to_money(bonus_raw.sql.copy(), c.minor))],
-                                                    default=zero))
+    paid = fp.to_money(bonus_raw.sql.copy(), c.minor)
+    bonus = frame.define(f"{p}k{i}_bonus", exp.Case(ifs=[exp.If(this=pays, true=paid)], default=zero))
 
-    def out(e: exp.Expression, name: str) -> exp.Expression:
+    def out(e: exp.Expression, name: str) -> exp.Expr:
         return exp.alias_(e.copy(), name, quoted=True)
 
     columns = [out(column(f"{p}period"), "period"), out(column(f"{p}employee"), "employee"),

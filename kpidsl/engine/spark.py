@@ -51,6 +51,7 @@ printed Spark SQL and this engine compute the same numbers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -152,7 +153,7 @@ def _quiet_python_loggers() -> None:
 
 def _stopped(spark: SparkSession) -> bool:
     try:
-        return spark.sparkContext._jsc is None  # type: ignore[attr-defined]
+        return spark.sparkContext._jsc is None
     except Exception:
         return True
 
@@ -236,7 +237,7 @@ def _release(spark: SparkSession, kept: dict[int, Any], views: tuple[str, ...]) 
 
 def _persistent(spark: SparkSession) -> dict[int, Any]:
     """The session's persisted RDDs by id (local checkpoints are persisted RDDs)."""
-    return {int(k): v for k, v in dict(spark.sparkContext._jsc.getPersistentRDDs()).items()}  # type: ignore[attr-defined]
+    return {int(k): v for k, v in dict(spark.sparkContext._jsc.getPersistentRDDs()).items()}
 
 
 def _to_spark(spark: SparkSession, con: Any, table: str) -> DataFrame:
@@ -259,16 +260,17 @@ def _to_spark(spark: SparkSession, con: Any, table: str) -> DataFrame:
     query = exp.select(*(exp.cast(exp.column(c, quoted=True), "VARCHAR") if c in decimal
                          else exp.column(c, quoted=True) for c in names)).from_(exp.to_table(table, quoted=True))
     rows = con.execute(query.sql(dialect="duckdb", identify=True)).fetchall()
-    jvm = spark._jvm  # type: ignore[attr-defined]
+    jvm = spark._jvm
+    assert jvm is not None  # a live session has its gateway to the JVM
     lines = jvm.java.util.ArrayList()
     if rows:  # one JSON object per line: json.dumps escapes every line break inside a value
-        text = "\n".join(json.dumps(dict(zip(names, row)), ensure_ascii=False) for row in rows)
+        text = "\n".join(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) for row in rows)
         lines = jvm.java.util.regex.Pattern.compile("\n").splitAsStream(text).collect(
             jvm.java.util.stream.Collectors.toList())
     schema = ", ".join(exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=exp.DataType.build(t))
                        .sql(dialect="spark") for c, t in columns)
-    dataset = spark._jsparkSession.createDataset(lines, jvm.org.apache.spark.sql.Encoders.STRING())  # type: ignore[attr-defined]
-    parsed = spark._jsparkSession.read().schema(schema).option("mode", "FAILFAST").json(dataset)  # type: ignore[attr-defined]
+    dataset = spark._jsparkSession.createDataset(lines, jvm.org.apache.spark.sql.Encoders.STRING())
+    parsed = spark._jsparkSession.read().schema(schema).option("mode", "FAILFAST").json(dataset)
     # checkpointed: the plan reads the facts three times
     frame = DataFrame(parsed, spark).localCheckpoint(eager=True)
     frame.createOrReplaceTempView(table)
@@ -283,7 +285,8 @@ def _to_duckdb(con: Any, table: str, frame: DataFrame, temporary: bool) -> None:
     fields = frame.schema.fields
     types = [exp.DataType.build(f.dataType.simpleString(), dialect="spark") for f in fields]
     rows = frame.collect()
-    defs = [exp.ColumnDef(this=exp.to_identifier(f.name, quoted=True), kind=t) for f, t in zip(fields, types)]
+    defs = [exp.ColumnDef(this=exp.to_identifier(f.name, quoted=True), kind=t)
+            for f, t in zip(fields, types, strict=True)]
     create = exp.Create(this=exp.Schema(this=exp.to_table(table, quoted=True), expressions=defs), kind="TABLE",
                         properties=exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None)
     con.execute(create.sql(dialect="duckdb", identify=True))
@@ -302,10 +305,9 @@ def _to_duckdb(con: Any, table: str, frame: DataFrame, temporary: bool) -> None:
 
 def _failure(exc: Exception) -> Diagnostic:
     condition = ""
-    try:
-        condition = exc.getCondition() or ""  # type: ignore[attr-defined]
-    except Exception:
-        pass
+    get_condition = getattr(exc, "getCondition", None)  # Spark's own errors name their error condition
+    with contextlib.suppress(Exception):
+        condition = (get_condition() if get_condition is not None else None) or ""
     text = first_line(exc)
     if any(condition.startswith(c) or c in text for c in _OVERFLOW):
         return error("E040", f"a value exceeds the exact range (magnitude below 10^26): {text}", None,

@@ -8,9 +8,10 @@ land where a reader looks.  References to other declarations are `Ident`s so
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, Union
+from typing import Literal
 
 from kpidsl.base.diagnostics import Span
 
@@ -118,7 +119,7 @@ class Scale:
     span: Span
 
 
-Expr = Union[Number, String, Name, Call, Unary, Binary, IfThen, Scale]
+Expr = Number | String | Name | Call | Unary | Binary | IfThen | Scale
 
 # ------------------------------------------------------------------ declarations
 
@@ -302,8 +303,8 @@ class Rule:
     span: Span
 
 
-Declaration = Union[Fact, Records, Metric, KpiCard, Scheme, Role, Employee, Goal, Rule]
-Item = Union[Header, Import, Declaration]
+Declaration = Fact | Records | Metric | KpiCard | Scheme | Role | Employee | Goal | Rule
+Item = Header | Import | Declaration
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +337,7 @@ class Ruleset:
         return tuple(i for i in self.items if not isinstance(i, (Header, Import)))
 
 
-def walk(expr: Expr):  # type: ignore[no-untyped-def]
+def walk(expr: Expr) -> Iterator[Expr]:
     """Every sub-expression of `expr`, itself first."""
     yield expr
     if isinstance(expr, Call):

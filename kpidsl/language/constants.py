@@ -51,7 +51,8 @@ def exact(value: Decimal) -> Fraction:
     """A written decimal as an exact rational number."""
     if not value.is_finite():
         raise OutOfRange(f"`{value}` is not a number")
-    if abs(value.as_tuple().exponent) > _MAX_EXPONENT:  # type: ignore[arg-type]
+    exponent = value.as_tuple().exponent  # an int: the value is finite
+    if isinstance(exponent, int) and abs(exponent) > _MAX_EXPONENT:
         raise OutOfRange(f"`{value}` is beyond exact arithmetic (exponents stay within ±{_MAX_EXPONENT})")
     return _checked(Fraction(value))
 

@@ -314,18 +314,18 @@ def explain(k: KpiResult, f: Formatter, minor_digits: int) -> str:
         problems = "; ".join(k.problems) or f.t("analysis.no_data_generic")
         return f.t("statement.no_data", problems=problems, bonus=f.money(k.bonus))
     parts = []
-    values = dict(target=f.value(k.target, k.unit), fact=f.value(k.fact, k.unit),
-                  attainment=f.percent(k.attainment), baseline=f.value(k.baseline, k.unit))
     key = "statement.attainment_lower" if k.better == "lower" else "statement.attainment"
-    parts.append(f.t(key + ("_baseline" if k.baseline is not None else ""), **values))
+    parts.append(f.t(key + ("_baseline" if k.baseline is not None else ""),
+                     target=f.value(k.target, k.unit), fact=f.value(k.fact, k.unit),
+                     attainment=f.percent(k.attainment), baseline=f.value(k.baseline, k.unit)))
     scored = weighted_bonus(k, minor_digits)
     if scored is not None:
         index, bonus = scored
         parts.append(f.t("statement.index", weight=f.number(k.weight, 4), attainment=f.number(k.attainment, 4),
                          index=f.fixed(index, 3)))
-        formula = dict(plan=f.amount(k.plan_bonus), index=f.fixed(index, 3), weight=f.number(k.index_plan, 4),
-                       bonus=f.money(bonus))
-        parts.append(f.t("statement.bonus_gated" if k.status == "gated" else "statement.bonus", **formula))
+        parts.append(f.t("statement.bonus_gated" if k.status == "gated" else "statement.bonus",
+                         plan=f.amount(k.plan_bonus), index=f.fixed(index, 3), weight=f.number(k.index_plan, 4),
+                         bonus=f.money(bonus)))
     else:
         parts.append(f.t("statement.scheme", index=f.fixed(k.index, 3), index_plan=f.number(k.index_plan, 4),
                          bonus=f.money(k.bonus)))

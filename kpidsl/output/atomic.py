@@ -13,6 +13,7 @@ whose process is gone (only the current user's own).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -155,10 +156,8 @@ def _alive(pid: int) -> bool:
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
 def _name(path: str | Path) -> str:

@@ -150,7 +150,7 @@ def dynamics_chart(kpi: str, points: list[Point], target: Decimal | None, *, tit
         body.append(f'<line class="target" x1="4" y1="{_n(ty)}" x2="{_n(width - 4)}" y2="{_n(ty)}" '
                     f'stroke="{MUTED}" stroke-width="1.2" stroke-dasharray="5 4" data-value="{_d(target)}"/>')
     segment: list[str] = []
-    for i, p in enumerate(points + [Point("", "", None, "", "none")]):
+    for i, p in enumerate([*points, Point("", "", None, "", "none")]):
         if p.value is None:
             if len(segment) > 1:
                 body.append(f'<polyline class="line" points="{" ".join(segment)}" fill="none" stroke="#37474f" '
@@ -258,6 +258,7 @@ def _series(results: Results, employee: str, kpi: KpiView, f: Formatter) -> list
     metric.update({m.period: m.value for m in results.metrics if m.name == kpi.kpi and m.employee == employee})
     points = []
     for p in all_periods(results):
+        status: str  # the KPI's status, or "none" for a metric's value
         if p in by_period:
             value, status = by_period[p].fact, by_period[p].status
         else:
@@ -290,9 +291,11 @@ def build_dashboard(context: Context, results: Results, f: Formatter) -> Dashboa
         Tile("fund", f.t("dashboard.tile_fund"), totals["bonus"].text,
              f.t("dashboard.tile_fund_note", plan=totals["plan_bonus"].text, share=totals["share"].text or "—")),
         Tile("met", f.t("dashboard.tile_met"), str(counts["met"]), f.t("dashboard.kpis", count=counts["met"])),
-        Tile("missed", f.t("dashboard.tile_missed"), str(counts["missed"]), f.t("dashboard.kpis", count=counts["missed"])),
+        Tile("missed", f.t("dashboard.tile_missed"), str(counts["missed"]),
+             f.t("dashboard.kpis", count=counts["missed"])),
         Tile("gated", f.t("dashboard.tile_gated"), str(counts["gated"]), f.t("dashboard.kpis", count=counts["gated"])),
-        Tile("no_data", f.t("dashboard.tile_no_data"), str(counts["no_data"]), f.t("dashboard.kpis", count=counts["no_data"])),
+        Tile("no_data", f.t("dashboard.tile_no_data"), str(counts["no_data"]),
+             f.t("dashboard.kpis", count=counts["no_data"])),
         Tile("rules", f.t("dashboard.tile_findings"), str(len(context.findings)),
              f.t("dashboard.findings", count=len(context.findings))),
     ]

@@ -26,7 +26,7 @@ from kpidsl.output.i18n import Formatter, LocaleError
 from kpidsl.results.model import Results
 
 FORMATS = ("html", "md", "xlsx")
-REPORT_CHOICES = REPORTS + ("all",)
+REPORT_CHOICES = (*REPORTS, "all")
 
 
 class RenderError(Exception):

@@ -86,16 +86,20 @@ class ContainedLoader(FileSystemLoader):
                 continue
             with open(real, encoding=self.encoding) as handle:
                 contents = handle.read()
-            mtime = os.path.getmtime(real)
-
-            def uptodate() -> bool:
-                try:
-                    return os.path.getmtime(real) == mtime
-                except OSError:
-                    return False
-
-            return contents, os.path.normpath(candidate), uptodate
+            return contents, os.path.normpath(candidate), _unchanged(real, os.path.getmtime(real))
         raise TemplateNotFound(template)
+
+
+def _unchanged(path: str, mtime: float) -> Callable[[], bool]:
+    """Jinja's `uptodate` for a template read from `path`: true while the file keeps `mtime`."""
+
+    def uptodate() -> bool:
+        try:
+            return os.path.getmtime(path) == mtime
+        except OSError:
+            return False
+
+    return uptodate
 
 
 def _capped(filter_: Callable[..., Any], *width_args: str) -> Callable[..., Any]:

@@ -127,7 +127,7 @@ def money_format(f: Formatter, digits: int | None = None, currency: str | None =
     symbol = get_currency_symbol(currency or f.currency, locale=f.babel)
     pattern = f.babel.currency_formats["standard"].pattern.split(";")[0].replace("\u00a0", " ")
     number = "#,##0" + ("." + "0" * digits if digits else "")
-    before, _, after = pattern.partition("¤")
+    _, _, after = pattern.partition("¤")
     if "#" in after:  # symbol first: `¤#,##0.00`
         space = " " if symbol[-1:].isalpha() or after.startswith(" ") else ""
         return f'"{symbol}"{space}{number}'

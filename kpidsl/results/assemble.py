@@ -17,14 +17,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from kpidsl.base.diagnostics import Diagnostic, Span, warning
 from kpidsl.data.factindex import FactIndex, FactValues
 from kpidsl.data.facts import FactRow
 from kpidsl.engine.plan import LinePlan, Plan
 from kpidsl.language import ast
-from kpidsl.results.model import EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
+from kpidsl.results.model import Better, EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
 from kpidsl.results.reasons import ROOT, Evaluator, Reason, Scope, kpi_scope
 
 _HINTS = {
@@ -129,7 +129,7 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
     if "kpis" in fetched:
         names, records = fetched["kpis"]
         for record in records:
-            row = dict(zip(names, record))
+            row = dict(zip(names, record, strict=True))
             if wanted(row["period"], row["employee"]):
                 by_cell[(row["period"], row["employee"])].append(row)
                 if unknown(plan, lines[row["line"]], row):
@@ -185,7 +185,7 @@ def _role_gates(plan: Plan, role: ast.Role, cells: list[dict[str, Any]], explain
         return ()
     gates = tuple(Gate(text, cells[0][f"role_gate_{j}"], "role")
                   for j, text in enumerate(plan.role_gates[role.name], start=1))
-    for gate, condition in zip(gates, role.requires):
+    for gate, condition in zip(gates, role.requires, strict=True):
         if gate.passed is None:
             explainer.add(f"role-wide quality condition `{gate.condition}` of role `{role.name}` could "
                           "not be evaluated", "E023", p, name,
@@ -206,7 +206,7 @@ def _explain_kpi(line: LinePlan, row: dict[str, Any], explainer: _Explainer, per
             reasons += [r for r in explainer.reasons(ast.Name(name, line.line.indicator.span), scope, period, employee)
                         if r not in reasons]
         problems += explainer.add(f"no data for {subject}", None, period, employee, reasons, line.line.indicator.span)
-    for j, (text, condition) in enumerate(zip(line.gates, line.line.requires), start=1):
+    for j, (text, condition) in enumerate(zip(line.gates, line.line.requires, strict=True), start=1):
         if row[f"gate_{j}"] is None and status != "no_data":
             problems += explainer.add(f"quality condition `{text}` of {subject} could not be evaluated",
                                       "E023", period, employee,
@@ -240,7 +240,7 @@ def _findings(plan: Plan, fetched: Fetched, results: Results, explainer: _Explai
         return
     names, records = fetched["rules"]
     for record in sorted(records, key=lambda r: results.periods.index(r[0])):
-        row = dict(zip(names, record))
+        row = dict(zip(names, record, strict=True))
         p = row["period"]
         if not wanted(p, None):
             continue
@@ -263,15 +263,17 @@ def _metrics(plan: Plan, fetched: Fetched, results: Results, employee: str | Non
     if "metrics" not in fetched:
         return
     model = plan.model
-    described = []
+    described: list[tuple[str, str, Literal["fact", "result", "process"], str | None, Better]] = []
     for name in plan.value_names:
         decl = model.values[name]
+        kind: Literal["fact", "result", "process"]
+        better: Better
         if isinstance(decl, ast.Metric):
             kind = "process" if decl.kind is not None and decl.kind.text == "process" else "result"
             better = decl.better or "higher"
         else:
             kind, better = "fact", "higher"
-        unit = decl.unit.text if getattr(decl, "unit", None) is not None else None  # type: ignore[union-attr]
+        unit = decl.unit.text if isinstance(decl, (ast.Fact, ast.Metric)) and decl.unit is not None else None
         described.append((name, decl.title or name, kind, unit, better))
     names, records = fetched["metrics"]
     at = {n: i for i, n in enumerate(names)}
@@ -283,4 +285,4 @@ def _metrics(plan: Plan, fetched: Fetched, results: Results, employee: str | Non
             continue
         name, title, kind, unit, better = described[record[i_index]]
         append(MetricValue(name=name, title=title, period=record[i_period], employee=who, value=record[i_value],
-                           kind=kind, unit=unit, better=better))  # type: ignore[arg-type]
+                           kind=kind, unit=unit, better=better))

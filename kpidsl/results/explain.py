@@ -138,8 +138,8 @@ class _Tracer:
             names = " + ".join(k.kpi for k in r.kpis)
             self.add(0, equation("bonus", names, " + ".join(self.money(k.bonus) for k in r.kpis) if several else None,
                                  f"{self.money(r.bonus)} {self.results.currency}"))
-            self.add(0, equation("plan_bonus", " + ".join(self.money(k.plan_bonus) for k in r.kpis) if several else None,
-                                 f"{self.money(r.plan_bonus)} {self.results.currency}"))
+            plan_terms = " + ".join(self.money(k.plan_bonus) for k in r.kpis) if several else None
+            self.add(0, equation("plan_bonus", plan_terms, f"{self.money(r.plan_bonus)} {self.results.currency}"))
         role_env: dict[str, Value] = {}
         for i, cond in enumerate(role.requires if role else ()):
             gate = r.gates[i] if i < len(r.gates) else None
@@ -147,7 +147,7 @@ class _Tracer:
         if any(g.passed is not True for g in r.gates):
             self.add(0, self.words["role_gated"])
         lines = self._lines(role, r.kpis)
-        for k, line in zip(r.kpis, lines):
+        for k, line in zip(r.kpis, lines, strict=True):
             self.add(0, "")
             self.kpi(k, line, scheme, r)
         return Explanation(r.period, r.employee, heading, self.steps)
@@ -164,9 +164,9 @@ class _Tracer:
     def _lines(role: ast.Role | None, kpis: tuple[KpiResult, ...]) -> list[ast.KpiLine | None]:
         """The role's KPI line for each result: in order when they match, else by name."""
         lines = list(role.kpis) if role else []
-        if [l.indicator.text for l in lines] == [k.kpi for k in kpis]:
+        if [line.indicator.text for line in lines] == [k.kpi for k in kpis]:
             return list(lines)
-        by_name = {l.indicator.text: l for l in lines}
+        by_name = {line.indicator.text: line for line in lines}
         return [by_name.get(k.kpi) for k in kpis]
 
     def kpi(self, k: KpiResult, line: ast.KpiLine | None, scheme: ast.Scheme, r: EmployeeResult) -> None:
@@ -207,8 +207,8 @@ class _Tracer:
                              f"{self.p.show(k.index, 'index')} − {self.p.show(k.index_plan, 'index_plan')}",
                              self.p.result(k.deviation, "deviation")))
         ratio = ("target", "fact") if k.better == "lower" else ("fact", "target")
-        self.add(1, equation("attainment", f"{ratio[0]} / {ratio[1]}" + (" (better lower)" if k.better == "lower" else ""),
-                             f"{self.p.show(env[ratio[0]])} / {self.p.show(env[ratio[1]])}",
+        formula = f"{ratio[0]} / {ratio[1]}" + (" (better lower)" if k.better == "lower" else "")
+        self.add(1, equation("attainment", formula, f"{self.p.show(env[ratio[0]])} / {self.p.show(env[ratio[1]])}",
                              self.p.result(k.attainment)))
         decl = self.model.values.get(k.kpi)
         card_goal = decl.goal if isinstance(decl, ast.KpiCard) and (line is None or line.target is None) else None

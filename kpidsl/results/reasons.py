@@ -14,9 +14,9 @@ of their own is evaluated once, as the department.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Union
 
 from kpidsl.data.factindex import FactIndex
 from kpidsl.data.periods import previous as previous_period
@@ -25,7 +25,7 @@ from kpidsl.language import ast, constants
 from kpidsl.language.exprtext import expr_text
 from kpidsl.language.load import Model
 
-Value = Union[Decimal, bool, str, None]
+Value = Decimal | bool | str | None
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,9 @@ class Reason:
 class Scope:
     """Local names (a KPI's scoring inputs, a scheme's results) over the ruleset's values."""
 
-    bindings: dict[str, tuple[ast.Expr | None, Scope | None]] = field(default_factory=dict)
+    bindings: dict[str, tuple[ast.Expr | Known | None, Scope | None]] = field(default_factory=dict)
 
-    def bind(self, **names: tuple[ast.Expr | None, Scope | None]) -> Scope:
+    def bind(self, **names: tuple[ast.Expr | Known | None, Scope | None]) -> Scope:
         return Scope({**self.bindings, **names})
 
 
@@ -58,7 +58,7 @@ class Evaluator:
     def __init__(self, model: Model, facts: FactIndex) -> None:
         self.model = model
         self.facts = facts
-        self._memo: dict[tuple[int, str, str | None, int], tuple[ast.Expr, Scope, Value]] = {}
+        self._memo: dict[tuple[int, str, str | None, int], tuple[ast.Expr | Known, Scope, Value]] = {}
         self._goals = constants.goal_lookup(model.values)
 
     # -- values
@@ -79,11 +79,11 @@ class Evaluator:
         formula = decl.formula if isinstance(decl, ast.Metric) else decl.expr
         return self.eval(formula, ROOT, period, employee)
 
-    def _lookup(self, name: str, scope: Scope) -> tuple[ast.Expr | None, Scope | None] | None:
+    def _lookup(self, name: str, scope: Scope) -> tuple[ast.Expr | Known | None, Scope | None] | None:
         return scope.bindings.get(name)
 
     # -- evaluation with the plan's semantics
-    def eval(self, e: ast.Expr | None, scope: Scope, period: str, employee: str | None) -> Value:
+    def eval(self, e: ast.Expr | Known | None, scope: Scope, period: str, employee: str | None) -> Value:
         if e is None:
             return None
         key = (id(e), period, employee, id(scope))
@@ -95,10 +95,10 @@ class Evaluator:
 
     def eval_in(self, e: ast.Expr, known: dict[str, Value], period: str, employee: str | None) -> Value:
         """`e` with the names of `known` bound to those values."""
-        scope = ROOT.bind(**{name: (Known(v), ROOT) for name, v in known.items()})  # type: ignore[misc]
+        scope = ROOT.bind(**{name: (Known(v), ROOT) for name, v in known.items()})
         return self.eval(e, scope, period, employee)
 
-    def _eval(self, e: ast.Expr, scope: Scope, period: str, employee: str | None) -> Value:
+    def _eval(self, e: ast.Expr | Known, scope: Scope, period: str, employee: str | None) -> Value:
         ev = self.eval
         if isinstance(e, Known):
             return e.value
@@ -122,7 +122,7 @@ class Evaluator:
             x = ev(e.operand, scope, period, employee)
             if x is None:
                 return None
-            return (not x) if e.op == "not" else fp.quantize(-x)  # type: ignore[operator]
+            return (not x) if e.op == "not" else fp.quantize(-_number(x))
         if isinstance(e, ast.Binary):
             return self._binary(e, scope, period, employee)
         if isinstance(e, ast.IfThen):
@@ -138,7 +138,7 @@ class Evaluator:
                 bound_value = ev(row.below, scope, period, employee)
                 if bound_value is None:
                     return None
-                if x < bound_value:  # type: ignore[operator]
+                if _number(x) < _number(bound_value):
                     return ev(row.value, scope, period, employee)
             return ev(e.otherwise, scope, period, employee)
         if isinstance(e, ast.Call):
@@ -160,8 +160,10 @@ class Evaluator:
             return None
         ops = {"+": fp.py_add, "-": fp.py_sub, "*": fp.py_mul, "/": fp.py_div}
         if e.op in ops:
-            return ops[e.op](a, b)  # type: ignore[arg-type]
-        compare = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "=": a == b, "!=": a != b}  # type: ignore[operator]
+            return ops[e.op](_number(a), _number(b))
+        # numbers, conditions or texts (the checker lets texts be ordered too)
+        compare: dict[str, bool] = {"<": operator.lt(a, b), "<=": operator.le(a, b), ">": operator.gt(a, b),
+                                    ">=": operator.ge(a, b), "=": a == b, "!=": a != b}
         return compare[e.op]
 
     def _call(self, e: ast.Call, scope: Scope, period: str, employee: str | None) -> Value:
@@ -174,23 +176,24 @@ class Evaluator:
             if e.function == "prev":
                 return before
             now = self.value(name, period, employee)
-            return fp.py_div(fp.py_sub(now, before), before)  # type: ignore[arg-type]
+            return fp.py_div(fp.py_sub(_number_or_none(now), _number_or_none(before)), _number_or_none(before))
         args = [self.eval(a, scope, period, employee) for a in e.args]
         if e.function in ("min", "max"):
             if any(a is None for a in args):
                 return None
-            return min(args) if e.function == "min" else max(args)  # type: ignore[type-var]
+            numbers = [_number(a) for a in args]
+            return min(numbers) if e.function == "min" else max(numbers)
         if args[0] is None:
             return None
         if e.function == "abs":
-            return abs(args[0])  # type: ignore[arg-type]
+            return abs(_number(args[0]))
         if e.function == "round":
             digits = _integer(e.args[1]) if len(e.args) > 1 else 0
-            return fp.quantize(fp.quantize(args[0], digits))  # type: ignore[arg-type]
+            return fp.quantize(fp.quantize(_number(args[0]), digits))
         return None
 
     # -- root causes
-    def why(self, e: ast.Expr | None, scope: Scope, period: str, employee: str | None,
+    def why(self, e: ast.Expr | Known | None, scope: Scope, period: str, employee: str | None,
             missing_text: str = "no value") -> list[Reason]:
         """The root causes of `e` being unknown (empty if it is known)."""
         if e is None:
@@ -223,7 +226,7 @@ class Evaluator:
         if not out and isinstance(e, ast.Binary) and e.op == "/":
             a = self.eval(e.left, scope, period, employee)
             b = self.eval(e.right, scope, period, employee)
-            problem = fp.division_problem(a, b)  # type: ignore[arg-type]
+            problem = fp.division_problem(_number_or_none(a), _number_or_none(b))
             division, divisor = expr_text(e), expr_text(e.right)
             if problem == "zero":
                 out.append(Reason("E021", f"`{divisor}` is 0 in {period}, so `{division}` divides by zero"))
@@ -234,7 +237,7 @@ class Evaluator:
                 out.append(Reason("E022", f"`{division}` is 10^26 or more in {period}, beyond exact arithmetic"))
         return _unique(out)
 
-    def _relevant(self, e: ast.Expr, scope: Scope, period: str, employee: str | None) -> list[ast.Expr]:
+    def _relevant(self, e: ast.Expr | Known, scope: Scope, period: str, employee: str | None) -> list[ast.Expr]:
         """The sub-expressions whose value decided `e` (an `if` only blames the branch it took)."""
         if isinstance(e, ast.Unary):
             return [e.operand]
@@ -253,7 +256,7 @@ class Evaluator:
                 bound = self.eval(row.below, scope, period, employee)
                 if bound is None:
                     return [row.below]
-                if x < bound:  # type: ignore[operator]
+                if _number(x) < _number(bound):
                     return [row.value]
             return [e.otherwise]
         return []
@@ -302,6 +305,18 @@ def _unique(reasons: list[Reason]) -> list[Reason]:
     for r in reasons:
         seen.setdefault((r.code, r.text), r)
     return list(seen.values())
+
+
+def _number(value: Value) -> Decimal:
+    """A value where the checker admits only numbers (arithmetic, `scale`, min/max/abs/round)."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"a number was expected, not {value!r}")
+    return value
+
+
+def _number_or_none(value: Value) -> Decimal | None:
+    """`_number`, or None for no value."""
+    return None if value is None else _number(value)
 
 
 def _integer(e: ast.Expr) -> int:

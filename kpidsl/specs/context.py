@@ -242,11 +242,11 @@ class SpecContext:
         body = table.rows[1:]
         out: list[tuple[list[str], int]] = []  # CSV row, feature line
         if "value" in header and "fact" in header:
-            cells = [(dict(zip(header, row)), row[header.index("fact")], row[header.index("value")], i)
+            cells = [(dict(zip(header, row, strict=True)), row[header.index("fact")], row[header.index("value")], i)
                      for i, row in enumerate(body, 1)]
         elif any(h not in ("period", "employee") for h in header):
             facts = [h for h in header if h not in ("period", "employee")]
-            cells = [(dict(zip(header, row)), fact, row[header.index(fact)], i)
+            cells = [(dict(zip(header, row, strict=True)), fact, row[header.index(fact)], i)
                      for i, row in enumerate(body, 1) for fact in facts]
         else:
             raise SpecError(msg("facts_no_value", self.lang, line=table.line))

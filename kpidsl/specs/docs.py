@@ -1,8 +1,9 @@
 """The step list of docs/specs.md, generated from the step library itself.
 
 `python -m kpidsl.specs.docs [FILE]`, run in the repository's root, rewrites the part
-of docs/specs.md (or FILE) between the two markers; `--check` only reports whether it is out of date (exit 1), and a test
-does the same, so the documented steps and the library cannot drift apart.
+of docs/specs.md (or FILE) between the two markers; `--check` only reports whether it is
+out of date (exit 1), and a test does the same, so the documented steps and the library
+cannot drift apart.
 `kpidsl test --steps ru|en` prints the same list for one language.
 """
 

@@ -254,7 +254,7 @@ def _kpi_table(ctx: SpecContext, employee: str, datatable: list[list[str]]) -> N
     fields = [TABLE_HEADERS.get(h) for h in header]
     if not fields or fields[0] != "kpi":
         raise SpecError(msg("table_no_kpi_column", lang))
-    for column, known in zip(datatable[0], fields):
+    for column, known in zip(datatable[0], fields, strict=True):
         if known is None:
             names = sorted({h for h, f in TABLE_HEADERS.items() if f != "kpi" and h.isascii() == (lang == "en")})
             raise SpecError(msg("table_unknown_column", lang, column=column, known=", ".join(names)))
@@ -263,7 +263,7 @@ def _kpi_table(ctx: SpecContext, employee: str, datatable: list[list[str]]) -> N
         kpi = row[0].strip()
         result = ctx.kpi(employee, kpi)
         subject = msg("of_kpi", lang, kpi=kpi, employee=employee)
-        for field, cell in zip(fields[1:], row[1:]):
+        for field, cell in zip(fields[1:], row[1:], strict=True):
             assert field is not None
             cell = cell.strip()
             if not cell:
@@ -284,10 +284,7 @@ def _kpi_table(ctx: SpecContext, employee: str, datatable: list[list[str]]) -> N
             expected = _expect_number(ctx, cell, money)
             ok = money_matches(actual, expected) if money else ratio_matches(actual, expected)
             if not ok:
-                if field == "bonus":
-                    subject_here = msg("of_kpi_bonus", lang, kpi=kpi, employee=employee)
-                else:
-                    subject_here = subject
+                subject_here = msg("of_kpi_bonus", lang, kpi=kpi, employee=employee) if field == "bonus" else subject
                 problems.append(_mismatch(ctx, field, subject_here, expected, actual, result.problems))
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)

@@ -133,6 +133,7 @@ def _bound(step: StepDef, lang: Lang) -> Callable[..., None]:
         params.append(inspect.Parameter("datatable", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None))
     if step.text:
         params.append(inspect.Parameter("docstring", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None))
+    # inspect.signature reads `__signature__`, which typeshed does not declare on functions
     run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     run.__name__ = f"step_{lang}_{step.key}"
     run.__doc__ = step.doc_ru if lang == "ru" else step.doc_en
@@ -148,4 +149,4 @@ def register() -> None:
         for lang in ("ru", "en"):
             parser = pytest_bdd.parsers.re(compile_template(step.template(lang)).pattern)
             # stacklevel=2: pytest-bdd puts the step fixture into our caller's namespace.
-            decorators[step.kind](parser, stacklevel=2)(_bound(step, lang))  # type: ignore[arg-type]
+            decorators[step.kind](parser, stacklevel=2)(_bound(step, lang))
