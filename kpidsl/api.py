@@ -19,6 +19,9 @@ from kpidsl.base.diagnostics import Diagnostic, SourceCache
 from kpidsl.engine.options import EvalOptions
 from kpidsl.language.load import Model, load
 
+__all__ = ["Checked", "EvalOptions", "Evaluation", "Script", "Started", "Traced", "check_file", "evaluate",
+           "evaluate_with_facts", "sql_script", "start"]
+
 if TYPE_CHECKING:
     from kpidsl.data.facts import FactTable
     from kpidsl.engine.session import Session

@@ -44,7 +44,8 @@ def test_golden_diagnostic(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert rendered == expected.read_text(encoding="utf-8")
 
 
-CHECK_STAGES = ("language/parse.py", "language/syntax.py", "language/build.py", "language/load.py", "check/checker.py", "check/expressions.py", "check/lints.py")
+CHECK_STAGES = ("language/parse.py", "language/syntax.py", "language/build.py", "language/load.py", "check/checker.py",
+                "check/expressions.py", "check/lints.py")
 DOCS = ROOT / "docs" / "language.md"
 
 

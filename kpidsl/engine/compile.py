@@ -77,19 +77,21 @@ class Compiler:
             keys = [exp.alias_(column("period"), f"{p}period", quoted=True)]
             if per_employee:
                 keys.append(exp.alias_(column("employee"), f"{p}employee", quoted=True))
-            cols = [exp.alias_(exp.Max(this=exp.Case(ifs=[exp.If(this=exp.EQ(this=column("fact"), expression=exp.Literal.string(f)),
-                                                                  true=column("value"))])), f, quoted=True)
-                    for f in facts]
+            def when_fact(f: str, value: exp.Expression) -> exp.Case:
+                is_f = exp.EQ(this=column("fact"), expression=exp.Literal.string(f))
+                return exp.Case(ifs=[exp.If(this=is_f, true=value)])
+
+            cols = [exp.alias_(exp.Max(this=when_fact(f, column("value"))), f, quoted=True) for f in facts]
             if per_employee:  # whether the employee has a row of an aggregated fact, even one with no value
-                cols += [exp.alias_(exp.Count(this=exp.Case(ifs=[exp.If(this=exp.EQ(this=column("fact"), expression=exp.Literal.string(f)),
-                                                                        true=exp.Literal.number(1))])), f"{p}has{i}", quoted=True)
+                cols += [exp.alias_(exp.Count(this=when_fact(f, exp.Literal.number(1))), f"{p}has{i}", quoted=True)
                          for i, f in enumerate(facts) if f in aggregated]
             where = exp.Is(this=column("employee"), expression=exp.Null())
             select = exp.select(*keys, *cols).from_(table(FACTS_TABLE))
             select = select.where(exp.Not(this=where) if per_employee else where)
             return select.group_by(*(column(k) for k in (["period", "employee"] if per_employee else ["period"])))
 
-        periods = exp.select(exp.alias_(column("period"), f"{p}period", quoted=True)).distinct().from_(table(FACTS_TABLE))
+        periods = (exp.select(exp.alias_(column("period"), f"{p}period", quoted=True))
+                   .distinct().from_(table(FACTS_TABLE)))
         people = exp.union(
             exp.select(exp.alias_(column("employee"), f"{p}employee", quoted=True),
                        exp.alias_(column("role"), f"{p}role", quoted=True)).from_(table(ROSTER_TABLE)),
@@ -103,7 +105,8 @@ class Compiler:
                            *[exp.alias_(own_or_department(i, f), f, quoted=True) for i, f in enumerate(facts)])
                 .from_(table(f"{p}periods", "p"))
                 .join(table(f"{p}people", "e"), join_type="cross")
-                .join(table(f"{p}dept", "d"), on=exp.EQ(this=qcol("d", f"{p}period"), expression=period_col), join_type="left")
+                .join(table(f"{p}dept", "d"), on=exp.EQ(this=qcol("d", f"{p}period"), expression=period_col),
+                      join_type="left")
                 .join(table(f"{p}own", "o"),
                       on=exp.and_(exp.EQ(this=qcol("o", f"{p}period"), expression=period_col),
                                   exp.EQ(this=qcol("o", f"{p}employee"), expression=qcol("e", f"{p}employee"))),
@@ -126,9 +129,9 @@ class Compiler:
                        expression=exp.Literal.number(1))
 
     # -- statement 1
-    def values_statement(self) -> exp.Expression:
+    def values_statement(self) -> exp.Expr:
         p = self.prefix
-        for name, decl in self.model.values.items():  # every metric and goal, used or not
+        for decl in self.model.values.values():  # every metric and goal, used or not
             if isinstance(decl, (ast.Metric, ast.Goal)):
                 self.scope.ensure(decl)
         names = [f"{p}period", f"{p}ord", f"{p}employee", f"{p}role", *self.model.facts,
@@ -139,18 +142,19 @@ class Compiler:
         return exp.Create(this=table(VALUES_TABLE), kind="TABLE", expression=query)
 
     # -- statement 2
-    def kpis_statement(self) -> exp.Expression | None:
+    def kpis_statement(self) -> exp.Expr | None:
         from kpidsl.engine.scoring import compile_roles
 
         return compile_roles(self)
 
     # -- statement 3
-    def rules_statement(self) -> exp.Expression:
+    def rules_statement(self) -> exp.Expr:
         p = self.prefix
-        base = exp.select(exp.Star()).from_(table(VALUES_TABLE)).where(exp.Is(this=column(f"{p}employee"), expression=exp.Null()))
+        department = exp.Is(this=column(f"{p}employee"), expression=exp.Null())
+        base = exp.select(exp.Star()).from_(table(VALUES_TABLE)).where(department)
         frame = Frame(prefix=f"{p}d", base=base, temp_prefix=f"{p}dt")
         lowerer = Lowerer(frame)
-        outputs: list[exp.Expression] = [column(f"{p}period").as_("period", quoted=True)]
+        outputs: list[exp.Expr] = [column(f"{p}period").as_("period", quoted=True)]
         for j, rule in enumerate(self.model.rules.values(), start=1):
             self.plan.rules.append(rule)
             cond = lowerer.lower(rule.when, self.scope).sql if rule.when is not None else exp.true()
@@ -161,7 +165,7 @@ class Compiler:
         return query
 
     # -- statement 4
-    def metrics_statement(self) -> exp.Expression | None:
+    def metrics_statement(self) -> exp.Expr | None:
         p = self.prefix
         names = [n for n, d in self.model.values.items() if isinstance(d, (ast.Fact, ast.Metric))]
         self.plan.value_names = names

@@ -264,9 +264,8 @@ def div(a: exp.Expression, b: exp.Expression, bind: Bind = _identity,
 
     whole = as_value(exp.Case(ifs=[exp.If(this=exp.LT(this=quotient(), expression=int_literal(_MAX_QUOTIENT_INT)),
                                           true=quotient())]))
-    numerator = exp.Add(this=exp.Mul(this=exp.Mul(this=two(), expression=exp.Paren(this=exp.Mod(this=A(), expression=B()))),
-                                     expression=int_literal(_K)),
-                        expression=B())
+    twice_rest = exp.Mul(this=two(), expression=exp.Paren(this=exp.Mod(this=A(), expression=B())))
+    numerator = exp.Add(this=exp.Mul(this=twice_rest, expression=int_literal(_K)), expression=B())
     digits = exp.IntDiv(this=exp.Paren(this=numerator), expression=exp.Paren(this=exp.Mul(this=two(), expression=B())))
     digits.meta[SMALL_QUOTIENT] = True  # at most 10^12: Spark's BIGINT `DIV` computes it exactly
     fraction = as_value(exp.Mul(this=exp.Cast(this=digits, to=decimal_type(0)),
@@ -274,14 +273,15 @@ def div(a: exp.Expression, b: exp.Expression, bind: Bind = _identity,
     magnitude = exp.Add(this=whole, expression=fraction)
     zero = literal(Decimal(0))
     if a_const is not None and b_const is not None:
-        negative: exp.Expression | None = exp.true() if (a_const < 0) != (b_const < 0) and a_const != 0 else None
+        negative: exp.Expr | None = exp.true() if (a_const < 0) != (b_const < 0) and a_const != 0 else None
     elif b_const is not None:
         negative = (exp.GT if b_const < 0 else exp.LT)(this=a.copy(), expression=zero)
     elif a_const is not None:
         negative = None if a_const == 0 else (exp.GT if a_const < 0 else exp.LT)(this=b.copy(), expression=zero)
     else:
-        negative = exp.or_(exp.and_(exp.LT(this=a.copy(), expression=zero.copy()), exp.GT(this=b.copy(), expression=zero.copy())),
-                           exp.and_(exp.GT(this=a.copy(), expression=zero.copy()), exp.LT(this=b.copy(), expression=zero.copy())))
+        a_neg = exp.and_(exp.LT(this=a.copy(), expression=zero.copy()), exp.GT(this=b.copy(), expression=zero.copy()))
+        b_neg = exp.and_(exp.GT(this=a.copy(), expression=zero.copy()), exp.LT(this=b.copy(), expression=zero.copy()))
+        negative = exp.or_(a_neg, b_neg)
     if negative is None:
         return as_value(magnitude)
     return as_value(exp.Case(ifs=[exp.If(this=negative, true=exp.Neg(this=exp.Paren(this=magnitude.copy())))],
@@ -311,7 +311,7 @@ def to_money(x: exp.Expression, minor_digits: int) -> exp.Expression:
 DIALECTS = ("duckdb", "spark", "postgres", "bigquery", "snowflake", "trino")
 
 
-def for_dialect(tree: exp.Expression, dialect: str) -> exp.Expression:
+def for_dialect(tree: exp.Expr, dialect: str) -> exp.Expr:
     """Rewrite engine-specific constructs so `dialect` computes the same numbers.
 
     * HUGEINT exists only in DuckDB: elsewhere the scaled integers are
@@ -348,9 +348,9 @@ def for_dialect(tree: exp.Expression, dialect: str) -> exp.Expression:
             n, d = node.this, node.expression
             # typed: the engine's own decimal division (SQLGlot would otherwise go through DOUBLE)
             approx = exp.Floor(this=exp.Div(this=_p(n.copy()), expression=_p(d.copy()), typed=True))
-            over = exp.Case(ifs=[exp.If(this=exp.GT(this=exp.Mul(this=exp.Paren(this=approx.copy()), expression=_p(d.copy())),
-                                                    expression=_p(n.copy())),
-                                        true=exp.Literal.number(1))], default=exp.Literal.number(0))
+            too_far = exp.GT(this=exp.Mul(this=exp.Paren(this=approx.copy()), expression=_p(d.copy())),
+                             expression=_p(n.copy()))
+            over = exp.Case(ifs=[exp.If(this=too_far, true=exp.Literal.number(1))], default=exp.Literal.number(0))
             return exp.Paren(this=exp.Sub(this=approx, expression=over))
         if isinstance(node, exp.IntDiv) and dialect == "spark" and not node.meta.get(SMALL_QUOTIENT):
             return _spark_int_div(node.this, node.expression)
@@ -368,7 +368,8 @@ def for_dialect(tree: exp.Expression, dialect: str) -> exp.Expression:
         return node
 
     # children before parents, so a rewritten node's parts are already rewritten
-    for node in reversed(list(tree.find_all(exp.Cast, exp.DataType, exp.IntDiv, exp.Trunc, exp.Neg, exp.Abs, bfs=False))):
+    kinds = (exp.Cast, exp.DataType, exp.IntDiv, exp.Trunc, exp.Neg, exp.Abs)
+    for node in reversed(list(tree.find_all(*kinds, bfs=False))):
         new = rewrite(node)
         if new is not node:
             if node is tree:

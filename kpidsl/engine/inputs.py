@@ -79,9 +79,9 @@ def clean_rows(model: Model, table: FactTable, employees: set[str], diagnostics:
                 continue
             if kind_of(row.period) != kind or parse_period(row.period, kind) != row.period:
                 bad_periods.add(row.period)
+                like = {"quarter": "2026Q3", "month": "2026-09", "year": "2026"}[kind]
                 diagnostics.append(error("E004", f"`{row.period}` is not a {kind} period; rows with it are skipped",
-                                         row.location, f"the ruleset counts in {kind}s: write periods like "
-                                                       f"{ {'quarter': '2026Q3', 'month': '2026-09', 'year': '2026'}[kind] }"))
+                                         row.location, f"the ruleset counts in {kind}s: write periods like {like}"))
                 continue
             good_periods.add(row.period)
         if not row.value.is_finite() or abs(row.value) >= limit:

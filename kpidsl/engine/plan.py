@@ -63,7 +63,7 @@ class Plan:
     model: Model
     prefix: str  # internal column prefix
     minor_digits: int
-    statements: dict[str, exp.Expression] = field(default_factory=dict)
+    statements: dict[str, exp.Expr] = field(default_factory=dict)
     lines: list[LinePlan] = field(default_factory=list)
     role_gates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role → conditions as written
     rules: list[ast.Rule] = field(default_factory=list)

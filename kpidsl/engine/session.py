@@ -65,7 +65,6 @@ from typing import TYPE_CHECKING, Any
 from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, first_line, warning
 from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.data.periods import sort_periods
-from kpidsl.engine import fixedpoint as fp
 from kpidsl.engine.inputs import Roster, add_records, build_roster, clean_rows, filters, load_inputs
 from kpidsl.engine.plan import KPIS_TABLE, RULES_TABLE
 from kpidsl.language.load import Model
@@ -180,8 +179,8 @@ def start(model: Model, table: FactTable,
 
     from kpidsl.engine.compile import compile_model
     from kpidsl.engine.lower import CompileError
-    from kpidsl.engine.plancache import compiled
     from kpidsl.engine.options import EvalOptions
+    from kpidsl.engine.plancache import compiled
     from kpidsl.engine.records import aggregated_facts
 
     options = options or EvalOptions()
