@@ -138,6 +138,11 @@ def test_init_refuses_a_folder_with_files(tmp_path: Path, monkeypatch: pytest.Mo
     # An empty folder is fine, and a client name with quotes stays a valid ruleset string.
     (tmp_path / "empty").mkdir()
     assert run(["init", "empty", "--client", 'ООО "Ромашка"']).exit_code == 0
+    # A name with a backslash, a tab and a line break: one line, every file still reads.
+    assert run(["init", "odd", "--client", 'ООО "Рога\\Копыта"\tи\nко']).exit_code == 0
+    ruleset = (tmp_path / "odd" / "ruleset.kpi").read_text(encoding="utf-8")
+    assert 'client   "ООО \\"Рога\\\\Копыта\\" и ко"' in ruleset
+    assert run(["check", "odd/ruleset.kpi"]).exit_code == 0
     assert run(["check", "empty/ruleset.kpi"]).exit_code == 0
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left behind
 

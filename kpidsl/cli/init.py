@@ -19,13 +19,15 @@ from pathlib import Path
 
 import click
 
+from kpidsl.language.exprtext import quote
+
 _SCAFFOLD = Path(__file__).resolve().parent.parent / "specs" / "scaffold"
 _FILES = ("ruleset.kpi", "data/facts.csv", "features/bonus.feature")
 
 
 def _dsl_string(text: str) -> str:
-    """The client's name inside a double-quoted ruleset string."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    """The client's name inside a double-quoted ruleset string (the one quoter's escapes)."""
+    return quote(text)[1:-1]
 
 
 @click.command(name="init")
@@ -43,7 +45,7 @@ def command(client_dir: Path, client: str | None) -> None:
         click.echo(f"kpidsl init: {client_dir} already exists and is not empty; "
                    "choose a new folder (nothing was changed)", err=True)
         ctx.exit(2)
-    name = (client or target.name).strip() or "Клиент"
+    name = " ".join((client or target.name).split()) or "Клиент"  # one line: it lands in comments and steps
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
