@@ -11,13 +11,13 @@ shown to the consultant.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from kpidsl.output.atomic import write_atomic
 
 _RECORD = pytest.StashKey[dict[str, Any]]()
 _RECORDS = pytest.StashKey[list[dict[str, Any]]]()
@@ -103,8 +103,4 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not target:
         return
     payload = json.dumps(session.config.stash[_RECORDS], ensure_ascii=False, indent=1)
-    folder = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(payload)
-    os.replace(tmp, target)
+    write_atomic(target, payload)  # the one atomic writer: a reader never sees half a file
