@@ -31,8 +31,9 @@ from report_fixtures import (
 )
 
 from kpidsl.base.resources import resource_dir
-from kpidsl.output.analysis import REPORTS, STATUSES
-from kpidsl.output.i18n import Formatter, available_languages
+from kpidsl.base.statuses import STATUSES
+from kpidsl.output.analysis import REPORTS
+from kpidsl.output.i18n import Formatter, available_languages, messages
 from kpidsl.output.render import RenderError, md_escape, render_report
 from kpidsl.results.model import KpiResult
 
@@ -87,7 +88,7 @@ def test_hand_built_results_match_the_engine() -> None:
     assert (real.ruleset, real.currency, real.locale, real.period_kind, real.periods) == \
         (hand.ruleset, hand.currency, hand.locale, hand.period_kind, hand.periods)
     assert len(real.results) == len(hand.results) == 18 and real.findings == hand.findings
-    for a, b in zip(real.results, hand.results):
+    for a, b in zip(real.results, hand.results, strict=True):
         assert (a.period, a.employee, a.role, a.role_title, a.plan_bonus, a.bonus, a.gates) == \
             (b.period, b.employee, b.role, b.role_title, b.plan_bonus, b.bonus, b.gates)
         assert [replace(k, problems=()) for k in a.kpis] == [replace(k, problems=()) for k in b.kpis]
@@ -235,7 +236,8 @@ def test_gated_and_no_data_explanations() -> None:
 def test_statement_explains_the_number_in_plain_words() -> None:
     page = section(html("statement"), "statement")
     assert page.count("<article class=\"statement\"") == 6
-    expected = (f"Было 3{NBSP}%, цель 10{NBSP}%, факт 15{NBSP}%, значит выполнение 150{NBSP}%; индекс 0,2 × 1,5 = 0,300; "
+    expected = (f"Было 3{NBSP}%, цель 10{NBSP}%, факт 15{NBSP}%, значит выполнение 150{NBSP}%; "
+                f"индекс 0,2 × 1,5 = 0,300; "
                 f"премия 5{NBSP}000 × (1 + 0,300 − 0,2) = 5{NBSP}500,00{NBSP}₽.")
     assert expected in page
     assert f"Итого: 5{NBSP}500,00 + 11{NBSP}200,00 + 4{NBSP}960,00 + 9{NBSP}700,00 = 31{NBSP}360,00{NBSP}₽." in page
@@ -364,14 +366,17 @@ def test_catalogues_have_the_same_keys_and_cover_every_use() -> None:
     import json
 
     folder = resource_dir("reports")
-    catalogues = {lang: json.loads((folder / "locales" / f"{lang}.json").read_text("utf-8"))
-                  for lang in available_languages()}
+    files = {lang: json.loads((folder / "locales" / f"{lang}.json").read_text("utf-8"))
+             for lang in available_languages()}
+    # The statuses' labels come from the one list of statuses, not from the files.
+    assert not [key for file in files.values() for key in file if key.startswith("status.")]
+    catalogues = {lang: messages(lang) for lang in files}  # the messages a report reads
     assert set(catalogues) == {"ru", "en"}
     assert set(catalogues["ru"]) == set(catalogues["en"])
     used = set()
     package = Path(__file__).parents[1] / "kpidsl"
-    sources = [*folder.glob("*.j2"), *(package / f"{name}.py" for name in ("output/analysis", "output/charts", "output/xlsx",
-                                                                               "output/i18n"))]
+    sources = [*folder.glob("*.j2"), *(package / f"{name}.py"
+                                        for name in ("output/analysis", "output/charts", "output/xlsx", "output/i18n"))]
     for path in sources:
         text = path.read_text("utf-8")
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']""", text))

@@ -19,8 +19,9 @@ from json.encoder import encode_basestring
 
 from kpidsl.base.diagnostics import Diagnostic
 from kpidsl.base.numbers import Numbers, language_of, optional
+from kpidsl.base.statuses import status_words
 from kpidsl.output.cells import neutralise
-from kpidsl.results.model import STATUS_TEXT, EmployeeResult, Gate, KpiResult, Results
+from kpidsl.results.model import EmployeeResult, Gate, KpiResult, Results
 
 FORMATS = ("text", "json", "csv", "html", "md", "xlsx")
 REPORT_FORMATS = ("html", "md", "xlsx")  # rendered by kpidsl.output.render
@@ -66,7 +67,7 @@ def kpi_cells(n: Numbers, k: KpiResult, minor_digits: int, lang: str) -> list[st
         optional(k.deviation, lambda v: n.number(v, 3, 3, signed=True)),
         n.money(k.plan_bonus, minor_digits),
         n.money(k.bonus, minor_digits),
-        STATUS_TEXT[lang].get(k.status, k.status),
+        status_words(k.status, lang).short,
     ]
 
 

@@ -1,8 +1,8 @@
 """Report language: one message catalogue per language plus Babel formatting.
 
 Every word a report shows comes from `reports/locales/<lang>.json` (or from a
-template); every number, amount, date and period is formatted here with Babel for
-the report's locale.  Decimals are rounded half away from zero *before* Babel sees
+template), the statuses' labels from `base.statuses`; every number, amount, date and
+period is formatted here with Babel for the report's locale.  Decimals are rounded half away from zero *before* Babel sees
 them (Babel rounds half to even), so a report never disagrees with the engine's
 money rounding.  Babel is imported here, on the render path only.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kpidsl.base.resources import resource_dir
+from kpidsl.base.statuses import STATUSES, status_words
 from kpidsl.data.periods import kind_of
 
 
@@ -45,6 +46,14 @@ def _load_catalogue(lang: str) -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=8)
+def messages(lang: str) -> dict[str, Any]:
+    """The report's messages in `lang`: its catalogue, and the statuses' labels
+    (`status.met`, …) from the one list of statuses (base/statuses.py)."""
+    labels = {f"status.{s}": status_words(s, lang).label for s in STATUSES}
+    return {**_load_catalogue(lang), **labels}
+
+
 def _round(value: Decimal, digits: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
@@ -68,7 +77,7 @@ class Formatter:
             raise LocaleError(f"unknown report locale {locale!r}; use one of: {', '.join(available_languages())}") \
                 from None
         self.lang = self.babel.language
-        self.messages = _load_catalogue(self.lang)
+        self.messages = messages(self.lang)
         self.currency = currency
         self.minor_digits = minor_digits
 
