@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpidsl.base.diagnostics import DataLocation, warning
-from kpidsl.base.numbers import MINUS, Numbers
+from kpidsl.base.numbers import MINUS, Numbers, plain
 from kpidsl.output.cells import neutralise
-from kpidsl.output.export import CSV_COLUMNS, plain, render_csv, render_json, render_text
+from kpidsl.output.export import CSV_COLUMNS, render_csv, render_json, render_text
 
 NBSP = "\u00a0"
 
@@ -88,7 +88,7 @@ def test_text_table_columns_line_up() -> None:
     header, rows = lines[start], lines[start + 1:start + 5]
     column = header.index("статус")
     statuses = ["выполнен", "выполнен", "не выполнен", "не выполнен"]
-    assert [row.index(status) for row, status in zip(rows, statuses)] == [column] * 4
+    assert [row.index(status) for row, status in zip(rows, statuses, strict=True)] == [column] * 4
     assert [row.rindex(",00") + 3 for row in rows] == [column - 2] * 4  # the bonus column ends together
 
 
