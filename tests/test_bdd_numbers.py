@@ -94,3 +94,31 @@ def test_formatted_money_parses_back(value: Decimal, lang: str) -> None:
 def test_percent_is_a_hundredth(value: Decimal, lang: str) -> None:
     text = format_number(value, lang) + "%"
     assert parse_number(text, lang).value == value / 100
+
+
+@pytest.mark.parametrize("dash", ["-", "\u2212", "\u2012", "\u2013", "\u2014"],
+                         ids=["hyphen-minus", "minus sign", "figure dash", "en dash", "em dash"])
+def test_every_dash_people_type_for_a_minus_is_one(dash: str) -> None:
+    """The minus sign, the figure dash, the en dash and the em dash all mean minus.  (The
+    table of dashes once listed the minus sign twice — as `−` and as `\\u2212` — where the
+    figure dash, U+2012, was meant: `‒0,008` was no number.)"""
+    assert parse_number(f"{dash}0,008").value == Decimal("-0.008")
+    assert parse_number(f"{dash}31 360,00 ₽").value == Decimal("-31360.00")
+
+
+def test_a_message_writes_every_decimal_the_value_has_unless_told_how_many() -> None:
+    assert format_number(Decimal("31360.00"), "ru") == "31 360,00"  # plain spaces, as a spec is typed
+    assert format_number(Decimal("1E+3"), "en") == "1,000"
+    assert format_number(Decimal("-0.0004"), "ru", 3) == "0,000"  # a value that rounds to zero has no sign
+    assert format_number(Decimal("0.1534"), "ru", 3, percent=True) == "15,3%"
+    assert format_number(Decimal("0.15"), "en", percent=True) == "15%"
+    wide = Decimal("12345678901234567890123456.123456789012")  # 38 digits, past Decimal's 28
+    assert format_number(wide, "en") == "12,345,678,901,234,567,890,123,456.123456789012"
+
+
+def test_a_facts_cell_becomes_a_decimal_without_an_exponent() -> None:
+    from kpidsl.specs.numbers import canonical
+
+    assert canonical("31 360,00 ₽") == "31360.00"
+    assert canonical("15%") == "0.15"
+    assert canonical("0,00001%") == "0.0000001"  # str() would write 1E-7

@@ -625,7 +625,7 @@ def test_duckdb_writes_json_numbers_as_results_to_json_does(values: list[Decimal
     import duckdb
     from sqlglot import exp
 
-    from kpidsl.output.bulk_text import _json_number
+    from kpidsl.output.bulk_text import json_number_sql
 
     def num(value: Decimal) -> str:  # an independent reference: the digits, trailing zeros dropped
         sign, digits, exponent = value.as_tuple()
@@ -640,6 +640,6 @@ def test_duckdb_writes_json_numbers_as_results_to_json_does(values: list[Decimal
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT CAST(UNNEST($1) AS DECIMAL(38,12)) AS x, generate_subscripts($1, 1) AS i",
                 [[str(v) for v in values]])
-    query = exp.select(_json_number(exp.column("x", table="k")).as_("j")).from_(exp.to_table("t").as_("k")) \
+    query = exp.select(json_number_sql(exp.column("x", table="k")).as_("j")).from_(exp.to_table("t").as_("k")) \
         .order_by(exp.column("i"))
     assert [r[0] for r in con.execute(query.sql(dialect="duckdb")).fetchall()] == [num(v) for v in values]

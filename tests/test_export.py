@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpidsl.base.diagnostics import DataLocation, warning
-from kpidsl.base.numbers import MINUS, Numbers
+from kpidsl.base.numbers import MINUS, Numbers, plain
 from kpidsl.output.cells import neutralise
-from kpidsl.output.export import CSV_COLUMNS, plain, render_csv, render_json, render_text
+from kpidsl.output.export import CSV_COLUMNS, render_csv, render_json, render_text
 
 NBSP = "\u00a0"
 

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from kpidsl.base.statuses import STATUSES as STATUSES  # re-exported: the report lists them in this order
 from kpidsl.data.periods import ordinal, previous
 from kpidsl.output.i18n import Formatter
 from kpidsl.results.model import EmployeeResult, Gate, KpiResult, MetricValue, Results
 
 REPORTS = ("analytical", "dashboard", "bonus", "statement")  # the order of `report="all"`
-STATUSES = ("met", "missed", "gated", "no_data")
 _Q12 = Decimal("1e-12")
 
 

@@ -52,9 +52,6 @@ if TYPE_CHECKING:
     from kpidsl.engine.session import Session
     from kpidsl.results.model import Results
 
-FORMATS = ("json", "csv", "parquet")
-
-
 # ------------------------------------------------------------------ explanations and findings
 
 
@@ -75,7 +72,7 @@ def prepare(session: Session) -> Results:
     cells: list[tuple[str, str, list[dict[str, Any]]]] = []
     if plan.lines:
         query = rows_query(session, kpi_columns(session)[:len(names)], outer=False, where=unknown_condition(session))
-        rows = [dict(zip(names, r)) for r in session.connection.execute(sql_text(query)).fetchall()]
+        rows = [dict(zip(names, r, strict=True)) for r in session.connection.execute(sql_text(query)).fetchall()]
         for (p, e), group in groupby(rows, key=lambda r: (r["period"], r["employee"])):
             cells.append((p, e, list(group)))
     explainer = explain_unknowns(plan, cells, session.fact_index, {e for _, e, _ in cells})

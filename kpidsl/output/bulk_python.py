@@ -4,20 +4,18 @@
 employee results: DuckDB's texts (bulk_text.py), or texts formatted here row by row
 from the sorted rows (bulk_rows.py) when the kpis columns are not the decimals
 bulk_text expects; `write_csv` formats the CSV here for that case.  Either way the
-bytes are those of `export.render_json` / `export.render_csv`.
+bytes are those of `export.render_json` / `export.render_csv`: every value and field is
+written by `kpidsl.output.cells`, as `export` writes them.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
-from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kpidsl.engine.session import batches
 from kpidsl.output.bulk_rows import NUMBERS, kpi_columns, rows_query, sql_text
-from kpidsl.output.cells import neutralise
+from kpidsl.output.cells import CSV_BOM, csv_field, csv_line, csv_number, csv_text, json_number, json_text, json_value
 
 if TYPE_CHECKING:
     from kpidsl.base.diagnostics import Diagnostic
@@ -59,21 +57,6 @@ def _employees(session: Session) -> Iterator[tuple[tuple[Any, ...], list[tuple[A
         yield pending[0], [r for r in pending if r[3] is not None]
 
 
-def _json_number(text: str | None, cache: dict[str, str]) -> str:
-    """`Results.to_json`'s number for a decimal given as DuckDB's text (no exponent, fixed scale)."""
-    if text is None:
-        return "null"
-    out = cache.get(text)
-    if out is None:
-        whole, _, fraction = text.partition(".")
-        out = str(int(whole)) if not fraction.strip("0") else f"{'-' if text.startswith('-') else ''}" \
-            f"{int(whole.lstrip('-') or 0)}.{fraction.rstrip('0')}"
-        if len(cache) > 200_000:  # weights and targets repeat; facts mostly do not
-            cache.clear()
-        cache[text] = out
-    return out
-
-
 def _json_list(items: Sequence[str], indent: int) -> str:
     """A JSON list of already encoded items, as json.dumps(indent=2) lays it out at `indent`."""
     if not items:
@@ -84,8 +67,7 @@ def _json_list(items: Sequence[str], indent: int) -> str:
 
 def _gate_json(condition: str, passed: bool | None, indent: int) -> str:
     pad = " " * (indent + 2)
-    value = "null" if passed is None else "true" if passed else "false"
-    return "{\n" + f"{pad}\"condition\": {condition},\n{pad}\"passed\": {value}\n" + " " * indent + "}"
+    return "{\n" + f"{pad}\"condition\": {condition},\n{pad}\"passed\": {json_value(passed)}\n" + " " * indent + "}"
 
 
 def _json_employees(session: Session) -> Iterator[str]:
@@ -95,15 +77,14 @@ def _json_employees(session: Session) -> Iterator[str]:
     at = _Row(session)
     digits = plan.minor_digits
     zero = f"{0:.{digits}f}"
-    cache: dict[str, str] = {}
     heads: dict[int, str] = {}
     for line in plan.lines:
-        heads[line.id] = (f'        {{\n          "kpi": {encode_basestring(line.kpi)},\n'
-                          f'          "title": {encode_basestring(line.title)},\n'
-                          f'          "better": {encode_basestring(line.better)},\n')
-    gate_texts = {line.id: [encode_basestring(t) for t in line.gates] for line in plan.lines}
-    action_texts = {line.id: [encode_basestring(t) for t in line.actions] for line in plan.lines}
-    role_texts = {role: [encode_basestring(t) for t in texts] for role, texts in plan.role_gates.items()}
+        heads[line.id] = (f'        {{\n          "kpi": {json_text(line.kpi)},\n'
+                          f'          "title": {json_text(line.title)},\n'
+                          f'          "better": {json_text(line.better)},\n')
+    gate_texts = {line.id: [json_text(t) for t in line.gates] for line in plan.lines}
+    action_texts = {line.id: [json_text(t) for t in line.actions] for line in plan.lines}
+    role_texts = {role: [json_text(t) for t in texts] for role, texts in plan.role_gates.items()}
     strings: dict[str, str] = {}
 
     def string(text: str) -> str:
@@ -111,15 +92,14 @@ def _json_employees(session: Session) -> Iterator[str]:
         if out is None:
             if len(strings) > 200_000:
                 strings.clear()
-            out = strings[text] = encode_basestring(text)
+            out = strings[text] = json_text(text)
         return out
 
     for first, kpis in _employees(session):
         parts: list[str] = []
         for row in kpis:
             line_id = row[3]
-            weight, baseline, target, fact, attainment, index, deviation = (
-                _json_number(row[i], cache) for i in at.numbers)
+            weight, baseline, target, fact, attainment, index, deviation = (json_number(row[i]) for i in at.numbers)
             if weight == "null":
                 weight = "0"
             gates = [_gate_json(text, row[at.gates + j], 12) for j, text in enumerate(gate_texts[line_id])]
@@ -137,12 +117,14 @@ def _json_employees(session: Session) -> Iterator[str]:
                   f'          "actions": {_json_list(actions, 10)}\n        }}')
         role_gates: list[str] = []
         if kpis:
-            role_gates = [_gate_json(text, kpis[0][at.role_gates + j], 8) for j, text in enumerate(role_texts[first[2]])]
+            role_gates = [_gate_json(text, kpis[0][at.role_gates + j], 8)
+                          for j, text in enumerate(role_texts[first[2]])]
         kpi_list = "[\n" + ",\n".join(parts) + "\n      ]" if parts else "[]"
         yield (f'    {{\n      "period": {string(first[0])},\n      "employee": {string(first[1])},\n'
                f'      "role": {string(first[2])},\n      "kpis": {kpi_list},\n'
                f'      "gates": {_json_list(role_gates, 6)},\n'
-               f'      "plan_bonus": "{first[at.totals] or zero}",\n      "bonus": "{first[at.totals + 1] or zero}"\n    }}')
+               f'      "plan_bonus": "{first[at.totals] or zero}",\n'
+               f'      "bonus": "{first[at.totals + 1] or zero}"\n    }}')
 
 
 def write_json(session: Session, skeleton: Results, diagnostics: Sequence[Diagnostic], out: BinaryIO,
@@ -170,47 +152,37 @@ def write_json(session: Session, skeleton: Results, diagnostics: Sequence[Diagno
     out.write(("".join(buffer) + tail).encode("utf-8"))
 
 
-def _plain(text: str | None) -> str:
-    """`export.plain` for a decimal given as DuckDB's text."""
-    if text is None:
-        return ""
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
 def write_csv(session: Session, out: BinaryIO) -> None:
     """`render_csv(results)`, streamed, formatted in Python (bulk_text: in DuckDB)."""
-    from kpidsl.output.export import CSV_COLUMNS
+    from kpidsl.output.export import CSV_COLUMNS, GATE_STATES
 
     plan = session.plan
     at = _Row(session)
     zero = f"{0:.{plan.minor_digits}f}"
-    state = {True: "passed", False: "failed", None: "no data"}
-    roles = {name: neutralise(role.title or name) for name, role in session.model.roles.items()}
+    roles = {name: csv_text(role.title or name) for name, role in session.model.roles.items()}
     fixed: dict[int, list[str]] = {
-        line.id: [neutralise(c) for c in (line.kpi, line.title, line.better, line.unit or "", line.kind)]
+        line.id: [csv_text(c) for c in (line.kpi, line.title, line.better, line.unit or "", line.kind)]
         for line in plan.lines}
     lines: dict[int, LinePlan] = {line.id: line for line in plan.lines}
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    out.write(b"\xef\xbb\xbf")
-    writer.writerow(CSV_COLUMNS)
+    buffer: list[str] = [csv_line(CSV_COLUMNS)]
+    size = 0
+    out.write(CSV_BOM)
     for first, kpis in _employees(session):
-        who = [neutralise(first[0]), neutralise(first[1]), neutralise(first[2]), roles[first[2]]]
-        role_lines = [f"role: {text}: {state[kpis[0][at.role_gates + j]]}"
+        who = [csv_text(first[0]), csv_text(first[1]), csv_text(first[2]), roles[first[2]]]
+        role_lines = [f"role: {text}: {GATE_STATES[kpis[0][at.role_gates + j]]}"
                       for j, text in enumerate(plan.role_gates[first[2]])] if kpis else []
         for row in kpis:
             line = lines[row[3]]
-            weight = _plain(row[at.numbers[0]]) if row[at.numbers[0]] is not None else "0"
-            numbers = [weight, *(_plain(row[i]) for i in at.numbers[1:6]), weight, _plain(row[at.numbers[6]]),
-                       row[at.plan_bonus] or zero, row[at.bonus] or zero]
-            gates = role_lines + [f"{text}: {state[row[at.gates + j]]}" for j, text in enumerate(line.gates)]
+            weight = csv_number(row[at.numbers[0]]) if row[at.numbers[0]] is not None else "0"
+            numbers = [weight, *(csv_number(row[i]) for i in at.numbers[1:6]), weight, csv_number(row[at.numbers[6]]),
+                       csv_field(row[at.plan_bonus] or zero), csv_field(row[at.bonus] or zero)]
+            gates = role_lines + [f"{text}: {GATE_STATES[row[at.gates + j]]}" for j, text in enumerate(line.gates)]
             actions = [text for j, text in enumerate(line.actions) if row[at.actions + j] is True]
-            writer.writerow(who + fixed[line.id] + numbers
-                            + [neutralise(row[at.status]), neutralise("\n".join(gates)), neutralise("\n".join(actions))])
-        if buffer.tell() > 1 << 20:
-            out.write(buffer.getvalue().encode("utf-8"))
-            buffer.seek(0)
-            buffer.truncate()
-    out.write(buffer.getvalue().encode("utf-8"))
+            text = csv_line([*who, *fixed[line.id], *numbers, csv_text(row[at.status]), csv_text("\n".join(gates)),
+                             csv_text("\n".join(actions))])
+            buffer.append(text)
+            size += len(text)
+        if size > 1 << 20:
+            out.write("".join(buffer).encode("utf-8"))
+            buffer, size = [], 0
+    out.write("".join(buffer).encode("utf-8"))

@@ -7,14 +7,15 @@ per KPI row (CSV), in output order, in chunks of employees, and Python only copi
 the strings to the output.  The text is byte for byte what `export.render_json` /
 `export.render_csv` write (the tests compare them):
 
-* numbers as `Results.to_json` writes them: an integral value as an integer, any
-  other as its exact decimal text without trailing zeros (DECIMAL(38,12) prints
-  with no exponent); money as the decimal text with the currency's minor digits;
-* strings are encoded in Python (`json.encoder.encode_basestring`, the csv
-  module's quoting, `cells.neutralise`) — the ruleset's texts once per KPI line,
-  the people's names once per person — and only concatenated in SQL;
-* the CSV's gates and actions cells, which depend on the row, are quoted and
-  neutralised in SQL by the same rules.
+* numbers as `kpidsl.output.cells` writes them (`json_number`, `csv_number`): the
+  exact decimal text without trailing zeros, an integral value as an integer
+  (DECIMAL(38,12) prints with no exponent), by the SQL twins below; money as the
+  decimal text with the currency's minor digits;
+* strings are encoded in Python by `cells.json_text` and `cells.csv_text` — the
+  ruleset's texts once per KPI line, the people's names once per person — and only
+  concatenated in SQL;
+* the CSV's status, gates and actions cells, which depend on the row, are quoted and
+  neutralised in SQL by the same rules (`cells.FORMULA_PATTERN`, `CSV_SPECIAL_PATTERN`).
 
 `usable` says whether the kpis rows have the decimal types this relies on;
 otherwise bulk_python.py formats in Python.
@@ -22,18 +23,26 @@ otherwise bulk_python.py formats in Python.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import reduce
-from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, BinaryIO
 
 from sqlglot import exp
 
 from kpidsl.engine.plan import BULK_PEOPLE_TEXT, BULK_PERIOD_TEXT, BULK_ROWS, BULK_TOTALS, KPIS_TABLE, table
-from kpidsl.output.cells import FORMULA_PATTERN, neutralise
-from kpidsl.output.export import CSV_COLUMNS
+from kpidsl.output.cells import (
+    CSV_BOM,
+    CSV_LINE_END,
+    CSV_SPECIAL_PATTERN,
+    FORMULA_PATTERN,
+    csv_line,
+    csv_number,
+    csv_text,
+    json_number,
+    json_text,
+    json_value,
+)
+from kpidsl.output.export import CSV_COLUMNS, GATE_STATES
 
 if TYPE_CHECKING:
     from kpidsl.engine.plan import LinePlan
@@ -43,7 +52,7 @@ CHUNK = 25_000  # employees per query: DuckDB holds one chunk's text at a time
 _DECIMAL = "DECIMAL(38,12)"
 
 
-def _lit(text: str) -> exp.Expression:
+def _lit(text: str) -> exp.Expr:
     return exp.Literal.string(text)
 
 
@@ -51,9 +60,9 @@ def _col(name: str, table: str) -> exp.Column:
     return exp.Column(this=exp.to_identifier(name, quoted=True), table=exp.to_identifier(table, quoted=True))
 
 
-def _cat(*parts: exp.Expression | str) -> exp.Expression:
+def _cat(*parts: exp.Expr | str) -> exp.Expr:
     """parts joined with ||; plain strings become literals (adjacent ones are merged)."""
-    merged: list[exp.Expression | str] = []
+    merged: list[exp.Expr | str] = []
     for part in parts:
         if isinstance(part, str) and merged and isinstance(merged[-1], str):
             merged[-1] += part
@@ -67,17 +76,23 @@ def _cat(*parts: exp.Expression | str) -> exp.Expression:
     return exp.Anonymous(this="concat", expressions=items)
 
 
-def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+def _fn(name: str, *args: exp.Expr) -> exp.Expr:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _case(ifs: list[tuple[exp.Expression, exp.Expression]], default: exp.Expression) -> exp.Expression:
+def _case(ifs: Sequence[tuple[exp.Expr, exp.Expr]], default: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=c, true=v) for c, v in ifs], default=default) if ifs else default
 
 
-def _by_line(plan_lines: list[LinePlan], build: callable, default: exp.Expression) -> exp.Expression:  # type: ignore[valid-type]
-    ifs = [(exp.EQ(this=_col("line", "k"), expression=exp.Literal.number(line.id)), build(line)) for line in plan_lines]
-    return _case([(c, v) for c, v in ifs if v is not None], default)
+def _by_line(plan_lines: list[LinePlan], build: Callable[[LinePlan], exp.Expr | None],
+             default: exp.Expr) -> exp.Expr:
+    """CASE over the KPI line: `build(line)` for each line it gives a value for, else `default`."""
+    ifs: list[tuple[exp.Expr, exp.Expr]] = []
+    for line in plan_lines:
+        value = build(line)
+        if value is not None:
+            ifs.append((exp.EQ(this=_col("line", "k"), expression=exp.Literal.number(line.id)), value))
+    return _case(ifs, default)
 
 
 def usable(session: Session) -> bool:
@@ -94,69 +109,68 @@ def usable(session: Session) -> bool:
 # ------------------------------------------------------------------ encoded names
 
 
-def csv_field(text: str) -> str:
-    """One CSV field as csv.writer (excel dialect, minimal quoting) writes it."""
-    if not any(c in text for c in ',"\r\n'):
-        return text
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow([text, ""])
-    return buffer.getvalue()[:-1]
-
-
-
-
 def encode_names(session: Session) -> None:
     """The wanted periods' and people's names encoded for JSON and CSV, as temporary tables."""
     from kpidsl.output.bulk_tables import temp_table, wanted_grid
 
     periods, people = wanted_grid(session)
     titles = {name: role.title or name for name, role in session.model.roles.items()}
-    roles = {r: (encode_basestring(r), csv_field(neutralise(r)), csv_field(neutralise(titles[r]))) for _, r in people}
-    temp_table(session, BULK_PERIOD_TEXT, {"pos": list(range(len(periods))), "pj": [encode_basestring(p) for p in periods],
-                                      "pc": [csv_field(neutralise(p)) for p in periods]})
+    roles = {r: (json_text(r), csv_text(r), csv_text(titles[r])) for _, r in people}
+    temp_table(session, BULK_PERIOD_TEXT, {"pos": list(range(len(periods))), "pj": [json_text(p) for p in periods],
+                                           "pc": [csv_text(p) for p in periods]})
     temp_table(session, BULK_PEOPLE_TEXT, {
-        "pos": list(range(len(people))), "ej": [encode_basestring(e) for e, _ in people],
-        "rj": [roles[r][0] for _, r in people], "ec": [csv_field(neutralise(e)) for e, _ in people],
+        "pos": list(range(len(people))), "ej": [json_text(e) for e, _ in people],
+        "rj": [roles[r][0] for _, r in people], "ec": [csv_text(e) for e, _ in people],
         "rc": [roles[r][1] for _, r in people], "tc": [roles[r][2] for _, r in people]})
 
 
 # ------------------------------------------------------------------ SQL pieces
 
 
-def _json_number(x: exp.Expression) -> exp.Expression:
-    """`Results.to_json`'s number for a DECIMAL(38,12) value: an integer, or the exact decimal
-    without trailing zeros."""
+# The SQL twins of kpidsl.output.cells: the same rules, for the DECIMAL(38,12) text DuckDB
+# writes (always with a point, never an exponent, never `-0`), their constants taken from
+# the Python side.  tests/test_eval_cli.py checks them against it.
+
+
+def plain_sql(x: exp.Expr) -> exp.Expr:
+    """`base.numbers.plain` of a non-NULL DECIMAL(38,12) column: an integral value as the
+    integer (cast through HUGEINT: faster than trimming its twelve zeros), any other with
+    its trailing zeros dropped."""
     integral = exp.EQ(this=x.copy(), expression=exp.Trunc(this=x.copy()))
-    as_int = exp.cast(exp.cast(x.copy(), "HUGEINT"), "VARCHAR")
-    exact = _fn("rtrim", exp.cast(x.copy(), "VARCHAR"), _lit("0"))
-    return _case([(x.copy().is_(exp.null()), _lit("null")), (integral, as_int)], exact)
+    return _case([(integral, exp.cast(exp.cast(x.copy(), "HUGEINT"), "VARCHAR"))],
+                 _fn("rtrim", exp.cast(x.copy(), "VARCHAR"), _lit("0")))
 
 
-def _json_bool(x: exp.Expression) -> exp.Expression:
-    return _case([(x.copy().is_(exp.null()), _lit("null")), (x.copy(), _lit("true"))], _lit("false"))
+def json_number_sql(x: exp.Expr) -> exp.Expr:
+    """`cells.json_number`: `null`, or the decimal digit for digit."""
+    return _case([(x.copy().is_(exp.null()), _lit(json_number(None)))], plain_sql(x))
 
 
-def _money_text(name: str, zero: str) -> exp.Expression:
+def csv_number_sql(x: exp.Expr) -> exp.Expr:
+    """`cells.csv_number`: empty, or the decimal digit for digit."""
+    return _case([(x.copy().is_(exp.null()), _lit(csv_number(None)))], plain_sql(x))
+
+
+def _json_bool(x: exp.Expr) -> exp.Expr:
+    """`cells.json_value` of a boolean or NULL."""
+    return _case([(x.copy().is_(exp.null()), _lit(json_value(None))), (x.copy(), _lit(json_value(True)))],
+                 _lit(json_value(False)))
+
+
+def _money_text(name: str, zero: str) -> exp.Expr:
     return exp.Coalesce(this=exp.cast(_col(name, "k"), "VARCHAR"), expressions=[_lit(zero)])
 
 
-def _plain(x: exp.Expression) -> exp.Expression:
-    """`export.plain`: the decimal without trailing zeros (DuckDB's text always has a point)."""
-    text = exp.cast(x.copy(), "VARCHAR")
-    stripped = _fn("rtrim", _fn("rtrim", text, _lit("0")), _lit("."))
-    return _case([(x.copy().is_(exp.null()), _lit(""))], stripped)
-
-
-def _csv_cell(text: exp.Column) -> exp.Expression:
-    """neutralise, then quote as csv.writer would (`text` is a column: it is read several times)."""
+def csv_text_sql(text: exp.Column) -> exp.Expr:
+    """`cells.csv_text`: neutralise, then quote (`text` is a column: it is read several times)."""
     dangerous = _fn("regexp_matches", text.copy(), _lit(FORMULA_PATTERN))
     neutral = _case([(dangerous, _cat("'", text.copy()))], text.copy())
-    special = _fn("regexp_matches", text.copy(), _lit('[,"\r\n]'))  # neutralising adds none of these
+    special = _fn("regexp_matches", text.copy(), _lit(CSV_SPECIAL_PATTERN))  # neutralising adds none of these
     quoted = _cat('"', _fn("replace", neutral.copy(), _lit('"'), _lit('""')), '"')
     return _case([(special, quoted)], neutral)
 
 
-def _fired_actions(line: LinePlan) -> list[tuple[exp.Expression, str]]:
+def _fired_actions(line: LinePlan) -> list[tuple[exp.Expr, str]]:
     return [(exp.EQ(this=_col(f"action_{j}", "k"), expression=exp.true()), text)
             for j, text in enumerate(line.actions, start=1)]
 
@@ -164,64 +178,65 @@ def _fired_actions(line: LinePlan) -> list[tuple[exp.Expression, str]]:
 # ------------------------------------------------------------------ JSON
 
 
-def _kpi_json(session: Session) -> exp.Expression:
+def _kpi_json(session: Session) -> exp.Expr:
     """One KPI object, as render_json lays it out inside an employee's `kpis` list."""
     plan = session.plan
     zero = f"{0:.{plan.minor_digits}f}"
     pad = " " * 10
 
-    def head(line: LinePlan) -> exp.Expression:
-        return _lit(f'        {{\n{pad}"kpi": {encode_basestring(line.kpi)},\n'
-                    f'{pad}"title": {encode_basestring(line.title)},\n'
-                    f'{pad}"better": {encode_basestring(line.better)},\n')
+    def head(line: LinePlan) -> exp.Expr:
+        return _lit(f'        {{\n{pad}"kpi": {json_text(line.kpi)},\n'
+                    f'{pad}"title": {json_text(line.title)},\n'
+                    f'{pad}"better": {json_text(line.better)},\n')
 
-    def gates(line: LinePlan) -> exp.Expression | None:
+    def gates(line: LinePlan) -> exp.Expr | None:
         if not line.gates:
             return None
-        items: list[exp.Expression | str] = []
+        items: list[exp.Expr | str] = []
         for j, text in enumerate(line.gates, start=1):
-            items += [",\n" if j > 1 else "", f'            {{\n              "condition": {encode_basestring(text)},\n'
+            items += [",\n" if j > 1 else "", f'            {{\n              "condition": {json_text(text)},\n'
                       '              "passed": ', _json_bool(_col(f"gate_{j}", "k")), "\n            }"]
         return _cat("[\n", *items, f"\n{pad}]")
 
-    def actions(line: LinePlan) -> exp.Expression | None:
+    def actions(line: LinePlan) -> exp.Expr | None:
         fired = _fired_actions(line)
         if not fired:
             return None
         listed = _fn("concat_ws", _lit(",\n"), *[
-            _case([(cond, _lit(f"            {encode_basestring(text)}"))], exp.null()) for cond, text in fired])
+            _case([(cond, _lit(f"            {json_text(text)}"))], exp.null()) for cond, text in fired])
         return _case([(reduce(exp.or_, [c for c, _ in fired]), _cat("[\n", listed, f"\n{pad}]"))], _lit("[]"))
 
-    weight = _case([(_col("weight", "k").is_(exp.null()), _lit("0"))], _json_number(_col("weight", "k")))
+    weight = _case([(_col("weight", "k").is_(exp.null()), _lit("0"))], json_number_sql(_col("weight", "k")))
     return _cat(
         _by_line(plan.lines, head, _lit("")),
-        f'{pad}"weight": ', weight, f',\n{pad}"baseline": ', _json_number(_col("baseline", "k")),
-        f',\n{pad}"target": ', _json_number(_col("target", "k")), f',\n{pad}"fact": ', _json_number(_col("fact", "k")),
-        f',\n{pad}"attainment": ', _json_number(_col("attainment", "k")),
-        f',\n{pad}"index": ', _json_number(_col("index", "k")), f',\n{pad}"index_plan": ', weight.copy(),
-        f',\n{pad}"deviation": ', _json_number(_col("deviation", "k")),
+        f'{pad}"weight": ', weight, f',\n{pad}"baseline": ', json_number_sql(_col("baseline", "k")),
+        f',\n{pad}"target": ', json_number_sql(_col("target", "k")),
+        f',\n{pad}"fact": ', json_number_sql(_col("fact", "k")),
+        f',\n{pad}"attainment": ', json_number_sql(_col("attainment", "k")),
+        f',\n{pad}"index": ', json_number_sql(_col("index", "k")), f',\n{pad}"index_plan": ', weight.copy(),
+        f',\n{pad}"deviation": ', json_number_sql(_col("deviation", "k")),
         f',\n{pad}"plan_bonus": "', _money_text("plan_bonus", zero), f'",\n{pad}"bonus": "', _money_text("bonus", zero),
         f'",\n{pad}"status": "', _col("status", "k"), f'",\n{pad}"gates": ', _by_line(plan.lines, gates, _lit("[]")),
         f',\n{pad}"actions": ', _by_line(plan.lines, actions, _lit("[]")), "\n        }")
 
 
-def _role_gates_json(session: Session) -> exp.Expression:
+def _role_gates_json(session: Session) -> exp.Expr:
     plan = session.plan
     ifs = []
     for role, texts in plan.role_gates.items():
         if not texts:
             continue
-        items: list[exp.Expression | str] = []
+        items: list[exp.Expr | str] = []
         for j, text in enumerate(texts, start=1):
-            items += [",\n" if j > 1 else "", f'        {{\n          "condition": {encode_basestring(text)},\n'
+            items += [",\n" if j > 1 else "", f'        {{\n          "condition": {json_text(text)},\n'
                       '          "passed": ', _json_bool(_col(f"role_gate_{j}", "k")), "\n        }"]
         ifs.append((exp.EQ(this=_col("role", "k"), expression=_lit(role)), _cat("[\n", *items, "\n      ]")))
     return _case(ifs, _lit("[]"))
 
 
-def _chunk_filter() -> exp.Expression:
+def _chunk_filter() -> exp.Expr:
     """One period ($1) and a range of roster positions ($2 … $3): the query is planned once."""
-    def param(i: int) -> exp.Expression:
+    def param(i: int) -> exp.Expr:
         return exp.cast(exp.Placeholder(this=str(i)), "INTEGER")
 
     return exp.and_(exp.EQ(this=_col("ppos", "k"), expression=param(1)),
@@ -239,15 +254,15 @@ def json_query(session: Session) -> exp.Select:
     plan = session.plan
     zero = f"{0:.{plan.minor_digits}f}"
     lines_of: dict[str, list[int]] = {}
-    for line in plan.lines:
-        lines_of.setdefault(line.role, []).append(line.id)
+    for plan_line in plan.lines:
+        lines_of.setdefault(plan_line.role, []).append(plan_line.id)
     firsts = [ids[0] for ids in lines_of.values()]
     lasts = [ids[-1] for ids in lines_of.values()]
     line = _col("line", "k")
     head = _cat('    {\n      "period": ', _col("pj", "p"), ',\n      "employee": ', _col("ej", "e"),
                 ',\n      "role": ', _col("rj", "e"), ',\n      "kpis": ')
 
-    def total(name: str) -> exp.Expression:
+    def total(name: str) -> exp.Expr:
         return exp.Coalesce(this=exp.cast(_col(name, "t"), "VARCHAR"), expressions=[_lit(zero)])
 
     tail = _cat(',\n      "gates": ', _role_gates_json(session), ',\n      "plan_bonus": "', total("plan_bonus"),
@@ -322,36 +337,36 @@ def csv_query(session: Session) -> exp.Select:
     plan = session.plan
     zero = f"{0:.{plan.minor_digits}f}"
 
-    def fixed(line: LinePlan) -> exp.Expression:
-        return _lit(",".join(csv_field(neutralise(c)) for c in (line.kpi, line.title, line.better, line.unit or "",
-                                                                  line.kind)) + ",")
+    def fixed(line: LinePlan) -> exp.Expr:
+        return _lit(",".join(csv_text(c) for c in (line.kpi, line.title, line.better, line.unit or "", line.kind))
+                    + ",")
 
-    state = {"passed": exp.true(), "failed": exp.false()}
+    def gate_state(column: exp.Expr) -> exp.Expr:
+        """`export.GATE_STATES` of a gate column."""
+        return _case([(column.copy().is_(exp.null()), _lit(GATE_STATES[None]))] +
+                     [(exp.EQ(this=column.copy(), expression=exp.true() if passed else exp.false()),
+                       _lit(GATE_STATES[passed])) for passed in (True, False)], _lit(GATE_STATES[None]))
 
-    def gate_state(column: exp.Expression) -> exp.Expression:
-        return _case([(column.copy().is_(exp.null()), _lit("no data"))] +
-                     [(exp.EQ(this=column.copy(), expression=v), _lit(k)) for k, v in state.items()], _lit("no data"))
-
-    def gates(line: LinePlan) -> exp.Expression:
-        parts: list[exp.Expression | str] = []
+    def gates(line: LinePlan) -> exp.Expr:
+        parts: list[exp.Expr | str] = []
         for j, text in enumerate(plan.role_gates.get(line.role, ()), start=1):
             parts += ["\n" if parts else "", f"role: {text}: ", gate_state(_col(f"role_gate_{j}", "k"))]
         for j, text in enumerate(line.gates, start=1):
             parts += ["\n" if parts else "", f"{text}: ", gate_state(_col(f"gate_{j}", "k"))]
         return _cat(*parts) if parts else _lit("")
 
-    def actions(line: LinePlan) -> exp.Expression | None:
+    def actions(line: LinePlan) -> exp.Expr | None:
         fired = _fired_actions(line)
         if not fired:
             return None
         return exp.Coalesce(this=_fn("concat_ws", _lit("\n"), *[_case([(c, _lit(t))], exp.null()) for c, t in fired]),
                             expressions=[_lit("")])
 
-    weight = _case([(_col("weight", "k").is_(exp.null()), _lit("0"))], _plain(_col("weight", "k")))
-    numbers: list[exp.Expression | str] = [weight]
+    weight = _case([(_col("weight", "k").is_(exp.null()), _lit("0"))], csv_number_sql(_col("weight", "k")))
+    numbers: list[exp.Expr | str] = [weight]
     for name in ("baseline", "target", "fact", "attainment", "index"):
-        numbers += [",", _plain(_col(name, "k"))]
-    numbers += [",", weight.copy(), ",", _plain(_col("deviation", "k")), ",", _money_text("plan_bonus", zero),
+        numbers += [",", csv_number_sql(_col(name, "k"))]
+    numbers += [",", weight.copy(), ",", csv_number_sql(_col("deviation", "k")), ",", _money_text("plan_bonus", zero),
                 ",", _money_text("bonus", zero), ","]
     head = _cat(_col("pc", "p"), ",", _col("ec", "e"), ",", _col("rc", "e"), ",", _col("tc", "e"), ",",
                 _by_line(plan.lines, fixed, _lit(",,,,,")), *numbers)
@@ -361,8 +376,8 @@ def csv_query(session: Session) -> exp.Select:
         exp.alias_(_by_line(plan.lines, actions, _lit("")), "actions", quoted=True),
         exp.alias_(_col("epos", "k"), "pos", quoted=True), exp.alias_(_col("line", "k"), "line", quoted=True)))
         .where(exp.and_(_chunk_filter(), exp.not_(_col("line", "k").is_(exp.null())))))
-    text = _cat(_col("head", "c"), _csv_cell(_col("status", "c")), ",", _csv_cell(_col("gates", "c")), ",",
-                _csv_cell(_col("actions", "c")), "\r\n")
+    text = _cat(_col("head", "c"), csv_text_sql(_col("status", "c")), ",", csv_text_sql(_col("gates", "c")), ",",
+                csv_text_sql(_col("actions", "c")), CSV_LINE_END)
     return (exp.select(text).from_(exp.alias_(exp.Subquery(this=cells), "c", quoted=True))
             .order_by(_col("pos", "c"), _col("line", "c")))
 
@@ -370,9 +385,7 @@ def csv_query(session: Session) -> exp.Select:
 def write_csv(session: Session, out: BinaryIO) -> None:
     """`render_csv(results)`, laid out by DuckDB."""
     encode_names(session)
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\r\n").writerow(CSV_COLUMNS)
-    out.write(b"\xef\xbb\xbf" + header.getvalue().encode("utf-8"))
+    out.write(CSV_BOM + csv_line(CSV_COLUMNS).encode("utf-8"))
     query = csv_query(session).sql(dialect="duckdb", copy=False)
     for chunk in _chunks(session):
         result = session.connection.execute(query, list(chunk))

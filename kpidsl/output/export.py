@@ -4,23 +4,21 @@ These are the outputs that need no templates: the text table a consultant reads
 in the terminal, the JSON contract tools consume (`Results.to_json`, documented in
 docs/eval.md) and a CSV with one row per period × employee × KPI for spreadsheets.
 Reports (HTML, Markdown, XLSX) are rendered by `kpidsl.output.render`.  Numbers for people
-follow the locale (Babel's symbols: a decimal comma and no-break-space thousands in
-Russian); numbers for machines are plain decimals with a point.
+follow the locale (`base.numbers.Numbers`: a decimal comma and no-break-space thousands
+in Russian); numbers for machines are plain decimals with a point, and every JSON value
+and CSV field is written by `kpidsl.output.cells`, as the bulk writers write theirs.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from json.encoder import encode_basestring
 
 from kpidsl.base.diagnostics import Diagnostic
 from kpidsl.base.numbers import Numbers, language_of, optional
-from kpidsl.output.cells import neutralise
-from kpidsl.results.model import STATUS_TEXT, EmployeeResult, Gate, KpiResult, Results
+from kpidsl.base.statuses import status_words
+from kpidsl.output.cells import CSV_BOM, csv_field, csv_line, csv_number, csv_text, json_text, json_value
+from kpidsl.results.model import EmployeeResult, Gate, KpiResult, Results
 
 FORMATS = ("text", "json", "csv", "html", "md", "xlsx")
 REPORT_FORMATS = ("html", "md", "xlsx")  # rendered by kpidsl.output.render
@@ -66,7 +64,7 @@ def kpi_cells(n: Numbers, k: KpiResult, minor_digits: int, lang: str) -> list[st
         optional(k.deviation, lambda v: n.number(v, 3, 3, signed=True)),
         n.money(k.plan_bonus, minor_digits),
         n.money(k.bonus, minor_digits),
-        STATUS_TEXT[lang].get(k.status, k.status),
+        status_words(k.status, lang).short,
     ]
 
 
@@ -147,14 +145,12 @@ def render_json(results: Results, diagnostics: Iterable[Diagnostic] = ()) -> str
 
 def dumps(value: object, indent: int = 2, _level: int = 0) -> str:
     """JSON laid out as `json.dumps(value, ensure_ascii=False, indent=2)` does, except that
-    a `Decimal` is written digit for digit (`plain`): no float ever rounds a ratio."""
-    if isinstance(value, Decimal):
-        return plain(value)
+    a `Decimal` is written digit for digit (`cells.json_value`): no float ever rounds a ratio."""
     if isinstance(value, dict):
         if not value:
             return "{}"
         inner = "\n" + " " * (indent * (_level + 1))
-        items = (f"{encode_basestring(str(k))}: {dumps(v, indent, _level + 1)}" for k, v in value.items())
+        items = (f"{json_text(str(k))}: {dumps(v, indent, _level + 1)}" for k, v in value.items())
         return "{" + inner + ("," + inner).join(items) + "\n" + " " * (indent * _level) + "}"
     if isinstance(value, (list, tuple)):
         if not value:
@@ -162,7 +158,7 @@ def dumps(value: object, indent: int = 2, _level: int = 0) -> str:
         inner = "\n" + " " * (indent * (_level + 1))
         return "[" + inner + ("," + inner).join(dumps(v, indent, _level + 1) for v in value) + \
             "\n" + " " * (indent * _level) + "]"
-    return json.dumps(value, ensure_ascii=False)
+    return json_value(value)
 
 
 # ------------------------------------------------------------------ CSV
@@ -172,20 +168,14 @@ CSV_COLUMNS = ("period", "employee", "role", "role_title", "kpi", "title", "bett
                "deviation", "plan_bonus", "bonus", "status", "gates", "actions")
 
 
-def plain(value: Decimal | None) -> str:
-    """A decimal for machines: no exponent, no grouping, trailing zeros dropped."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+# How a quality condition ended, in the CSV's `gates` cell (and the bulk writers').
+GATE_STATES: dict[bool | None, str] = {True: "passed", False: "failed", None: "no data"}
 
 
-def _gates_cell(role_gates: Sequence[Gate], kpi_gates: Sequence[Gate]) -> str:
-    state = {True: "passed", False: "failed", None: "no data"}
-    lines = [f"role: {g.condition}: {state[g.passed]}" for g in role_gates]
-    lines += [f"{g.condition}: {state[g.passed]}" for g in kpi_gates]
+def gates_cell(role_gates: Sequence[Gate], kpi_gates: Sequence[Gate]) -> str:
+    """The CSV's `gates` cell: the role's conditions (`role: …`) first, one per line."""
+    lines = [f"role: {g.condition}: {GATE_STATES[g.passed]}" for g in role_gates]
+    lines += [f"{g.condition}: {GATE_STATES[g.passed]}" for g in kpi_gates]
     return "\n".join(lines)
 
 
@@ -194,17 +184,15 @@ def render_csv(results: Results) -> bytes:
 
     Numeric columns come from decimals the engine computed and stay numbers (a
     negative deviation keeps its minus); every text column is neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    lines = [csv_line(CSV_COLUMNS)]
     money = results.money
     for r in results.results:
         for k in r.kpis:
             text = [r.period, r.employee, r.role, r.role_title, k.kpi, k.title, k.better, k.unit or "",
                     k.kind]
-            numbers = [plain(k.weight), plain(k.baseline), plain(k.target), plain(k.fact),
-                       plain(k.attainment), plain(k.index), plain(k.index_plan), plain(k.deviation),
-                       money(k.plan_bonus), money(k.bonus)]
-            tail = [k.status, _gates_cell(r.gates, k.gates), "\n".join(k.actions)]
-            writer.writerow([neutralise(c) for c in text] + numbers + [neutralise(c) for c in tail])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+            numbers = [csv_number(k.weight), csv_number(k.baseline), csv_number(k.target), csv_number(k.fact),
+                       csv_number(k.attainment), csv_number(k.index), csv_number(k.index_plan),
+                       csv_number(k.deviation), csv_field(money(k.plan_bonus)), csv_field(money(k.bonus))]
+            tail = [k.status, gates_cell(r.gates, k.gates), "\n".join(k.actions)]
+            lines.append(csv_line([*map(csv_text, text), *numbers, *map(csv_text, tail)]))
+    return CSV_BOM + "".join(lines).encode("utf-8")

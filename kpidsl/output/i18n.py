@@ -1,22 +1,27 @@
-"""Report language: one message catalogue per language plus Babel formatting.
+"""Report language: one message catalogue per language, numbers in CLDR's patterns.
 
 Every word a report shows comes from `reports/locales/<lang>.json` (or from a
-template); every number, amount, date and period is formatted here with Babel for
-the report's locale.  Decimals are rounded half away from zero *before* Babel sees
-them (Babel rounds half to even), so a report never disagrees with the engine's
-money rounding.  Babel is imported here, on the render path only.
+template), the statuses' labels from `base.statuses`; every number, amount, date and
+period is formatted here for the report's locale.  The digits are the one formatter's
+(`base.numbers.Numbers`: rounded half away from zero, as the engine rounds money;
+Babel would round half to even); Babel supplies the locale's symbols and patterns
+(where the currency and the percent sign go), the units' plural forms and the dates.
+Babel is imported here, on the render path only.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-from decimal import ROUND_HALF_UP, Decimal
+import re
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kpidsl.base.numbers import Numbers, fraction_digits, round_half_up, shifted
 from kpidsl.base.resources import resource_dir
+from kpidsl.base.statuses import STATUSES, status_words
 from kpidsl.data.periods import kind_of
 
 
@@ -45,19 +50,21 @@ def _load_catalogue(lang: str) -> dict[str, Any]:
     return data
 
 
-def _round(value: Decimal, digits: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-
-
-def _decimals(value: Decimal, max_digits: int) -> int:
-    """How many fraction digits `value` needs, at most `max_digits` (trailing zeros dropped)."""
-    rounded = _round(value, max_digits).normalize()
-    exponent = rounded.as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+@lru_cache(maxsize=8)
+def messages(lang: str) -> dict[str, Any]:
+    """The report's messages in `lang`: its catalogue, and the statuses' labels
+    (`status.met`, …) from the one list of statuses (base/statuses.py)."""
+    labels = {f"status.{s}": status_words(s, lang).label for s in STATUSES}
+    return {**_load_catalogue(lang), **labels}
 
 
 class Formatter:
-    """Labels and number formats for one report language, currency and minor unit."""
+    """Labels and number formats for one report language, currency and minor unit.
+
+    The digits come from the one formatter (`base.numbers.Numbers`, rounding half away
+    from zero); CLDR's patterns, read by Babel, say where the sign, the percent sign and
+    the currency go.  Like Babel, a report writes a negative number with a hyphen-minus
+    (`-5`), except the signed deviations (`−0,008`)."""
 
     def __init__(self, locale: str, currency: str, minor_digits: int = 2) -> None:
         from babel import Locale, UnknownLocaleError
@@ -68,18 +75,26 @@ class Formatter:
             raise LocaleError(f"unknown report locale {locale!r}; use one of: {', '.join(available_languages())}") \
                 from None
         self.lang = self.babel.language
-        self.messages = _load_catalogue(self.lang)
+        self.messages = messages(self.lang)
         self.currency = currency
         self.minor_digits = minor_digits
+        self.numbers = Numbers(str(self.babel), minus="-")  # CLDR's patterns write "-"
+        self.signed_numbers = Numbers(str(self.babel))  # `+0,100` / `−0,008`
 
     # ---- messages
-    def t(self, key: str, count: Decimal | int | None = None, **args: object) -> str:
-        """The message `key` with `{name}` placeholders filled; `count` picks a plural form."""
+    def t(self, key: str, count: Decimal | float | None = None, /, **args: object) -> str:
+        """The message `key` with `{name}` placeholders filled; `count` (positional or by
+        name) picks a plural form and fills `{count}`."""
+        if "count" in args:
+            given = args.pop("count")
+            if not (given is None or isinstance(given, (int, float, Decimal))):
+                raise TypeError(f"count must be a number, not {given!r}")
+            count = given
         message = self.messages.get(key)
         if message is None:
             raise KeyError(f"message {key!r} is missing from the {self.lang} report catalogue")
         if isinstance(message, dict):
-            form = self.babel.plural_form(abs(count)) if count is not None else "other"
+            form = self.babel.plural_form(-count if count < 0 else count) if count is not None else "other"
             message = message.get(form, message.get("other", ""))
             args.setdefault("count", count)
         return str(message).format(**args) if args else str(message)
@@ -89,14 +104,10 @@ class Formatter:
 
     # ---- plain numbers
     def number(self, value: Decimal | int | None, max_digits: int = 2, min_digits: int = 0) -> str:
-        from babel.numbers import format_decimal
-
+        """At most `max_digits` decimals, trailing zeros dropped down to `min_digits`."""
         if value is None:
             return self.t("value.none")
-        value = Decimal(value)
-        digits = max(min_digits, _decimals(value, max_digits))
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(_round(value, digits), format=pattern, locale=self.babel)
+        return self.numbers.number(Decimal(value), min_digits, max_digits)
 
     def fixed(self, value: Decimal | None, digits: int) -> str:
         """A number with exactly `digits` fraction digits (indices: 0,300)."""
@@ -106,36 +117,25 @@ class Formatter:
         """Like `fixed`, with an explicit sign (+0,100 / −0,008)."""
         if value is None:
             return self.t("value.none")
-        text = self.fixed(abs(value), digits)
-        if _round(value, digits) == 0:
-            return text
-        return ("+" if value > 0 else "\u2212") + text
+        return self.signed_numbers.number(value, digits, digits, signed=True)
 
     def percent(self, ratio: Decimal | None, max_digits: int = 1) -> str:
         """A ratio as a percentage: 0.15 → `15 %` (ru) / `15%` (en)."""
-        from babel.numbers import format_percent
-
         if ratio is None:
             return self.t("value.none")
-        scaled = Decimal(ratio) * 100
-        digits = _decimals(scaled, max_digits)
-        base = self.babel.percent_formats[None].pattern
-        pattern = base.replace("#,##0", "#,##0" + ("." + "0" * digits if digits else ""), 1)
-        return format_percent(_round(scaled, digits) / 100, format=pattern, locale=self.babel)
+        return self._in_pattern(self.babel.percent_formats[None].pattern, shifted(Decimal(ratio), 2), 0, max_digits)
 
     # ---- money
     def money(self, value: Decimal | None, digits: int | None = None, currency: str | None = None) -> str:
         """An amount with the currency sign: `31 360,00 ₽` (ru), `RUB 31,360.00` (en)."""
-        from babel.numbers import format_currency, get_currency_symbol
+        from babel.numbers import get_currency_symbol
 
         if value is None:
             return self.t("value.none")
         currency = currency or self.currency
         digits = self.minor_digits if digits is None else digits
-        base = self.babel.currency_formats["standard"].pattern.split(";")[0]
-        pattern = base.replace("0.00", "0" + ("." + "0" * digits if digits else ""))
-        text = format_currency(_round(Decimal(value), digits), currency, format=pattern,
-                               currency_digits=False, locale=self.babel)
+        pattern = self.babel.currency_formats["standard"].pattern.split(";")[0]
+        text = self._in_pattern(pattern, Decimal(value), digits, digits, currency)
         # CLDR asks for a space between a letter code and the digits ("RUB 31,360.00");
         # Babel does not apply that spacing rule, so it is done here.
         symbol = get_currency_symbol(currency, locale=self.babel)
@@ -149,11 +149,33 @@ class Formatter:
                 text = text[:at] + "\u00a0" + text[at:]
         return text
 
+    def _in_pattern(self, pattern: str, value: Decimal, min_digits: int, max_digits: int,
+                    currency: str | None = None) -> str:
+        """`value`'s digits (`Numbers`) inside a CLDR pattern's prefix and suffix (`#,##0 %`,
+        `¤#,##0.00`), as Babel's `NumberPattern.apply` places them: the negative affixes for
+        a value below zero (never for one that rounds to zero), `¤` for the currency, quoted
+        literals unquoted — in the affixes only, so a group separator `'` (en_CH) stays.
+        The digits' grouping is the pattern's."""
+        from babel.numbers import get_currency_name, get_currency_symbol, parse_pattern
+
+        parsed = parse_pattern(pattern)
+        negative = int(round_half_up(value, max(min_digits, max_digits)) < 0)
+
+        def affix(text: str) -> str:
+            if "¤" in text and currency is not None:
+                text = text.replace("¤¤¤", get_currency_name(currency, value.copy_abs(), self.babel))
+                text = text.replace("¤¤", currency.upper())
+                text = text.replace("¤", get_currency_symbol(currency, self.babel))
+            return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", text)
+
+        digits = self.numbers.number(value.copy_abs(), min_digits, max_digits, grouping=parsed.grouping)
+        return affix(parsed.prefix[negative]) + digits + affix(parsed.suffix[negative])
+
     def amount(self, value: Decimal | None, whole: bool = True) -> str:
         """Money without the sign for formulas: `5 000` when whole (and `whole`), else `2 977,50`."""
         if value is None:
             return self.t("value.none")
-        minor = _round(Decimal(value), self.minor_digits)
+        minor = round_half_up(Decimal(value), self.minor_digits)
         if whole and minor == minor.to_integral_value():
             return self.number(minor, max_digits=0)
         return self.fixed(minor, self.minor_digits)
@@ -169,13 +191,16 @@ class Formatter:
             return self.percent(value)
         if unit is not None and _is_currency(unit):
             # Whole amounts (after rounding to the minor unit) without kopecks: `5 000 ₽`, `14,27 ₽`.
-            minor = _round(Decimal(value), self.minor_digits)
+            minor = round_half_up(Decimal(value), self.minor_digits)
             return self.money(value, digits=0 if minor == minor.to_integral_value() else self.minor_digits,
                               currency=unit)
         if unit in ("days", "hours"):
             babel_unit = "duration-day" if unit == "days" else "duration-hour"
-            return format_unit(_round(Decimal(value), _decimals(Decimal(value), 2)), babel_unit,
-                               length="short", locale=self.babel)
+            # Babel's unit patterns pick the plural form from the number, so Babel writes the
+            # digits of the value rounded here (its default pattern writes them as `number`).
+            rounded = round_half_up(Decimal(value), fraction_digits(Decimal(value), 0, 2))
+            return format_unit(rounded.copy_abs() if rounded == 0 else rounded, babel_unit, length="short",
+                               locale=self.babel)
         if unit == "points":
             return self.t("unit.points", count=value, value=self.number(value))
         return self.number(value)
@@ -183,7 +208,7 @@ class Formatter:
     def difference(self, value: Decimal, unit: str | None) -> str:
         """A gap between two values of one KPI: percentage points for percent units."""
         if unit == "percent":
-            return self.t("unit.pp", value=self.number(Decimal(value) * 100, max_digits=1))
+            return self.t("unit.pp", value=self.number(shifted(Decimal(value), 2), max_digits=1))
         return self.value(value, unit)
 
     # ---- periods

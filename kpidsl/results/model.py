@@ -13,17 +13,16 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Literal
 
 from kpidsl.base.diagnostics import Diagnostic
+from kpidsl.base.statuses import WORDS, Status
 
-# The words for a KPI's status, in each language the outputs speak.
-STATUS_TEXT = {
-    "ru": {"met": "выполнен", "missed": "не выполнен", "gated": "условие не выполнено", "no_data": "нет данных"},
-    "en": {"met": "met", "missed": "missed", "gated": "gated", "no_data": "no data"},
-}
+# The short words for a KPI's status (terminal table, explain), by language: a view of
+# the one list in base/statuses.py.
+STATUS_TEXT: dict[str, dict[str, str]] = {
+    lang: {status: w.short for status, w in words.items()} for lang, words in WORDS.items()}
 
 _TWELVE = Decimal("1e-12")
 _WIDE = Context(prec=80)
 
-Status = Literal["met", "missed", "gated", "no_data"]
 Better = Literal["higher", "lower"]
 
 

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+
+from kpidsl.base.numbers import Numbers, round_half_up, shifted
 
 # Everything a number cell may carry around the digits: currency signs and words.
 _CURRENCY = re.compile(r"(₽|руб\.?|р\.|RUB|USD|EUR|\$|€)", re.IGNORECASE)
 # Spaces people and spreadsheets put between thousands (incl. no-break and thin spaces).
 _GROUPING_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
-_MINUSES = str.maketrans({"−": "-", "–": "-", "—": "-", "\u2212": "-"})
+# The dashes people type for a minus: the minus sign, the figure dash (the dash of the
+# width of a digit), the en dash and the em dash (U+2212, U+2012, U+2013, U+2014).
+_MINUSES = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
 _SHAPE = re.compile(r"^[+-]?(\d+(\.\d+)?|\.\d+)$")
 # English thousands: 87,500 or 1,234,567.89 (a first group of 1–3 digits not starting with 0).
 _EN_GROUPS = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$")
@@ -62,11 +66,10 @@ def parse_number(text: str, lang: str = "ru") -> SpecNumber:
         body = body[:-1]
     if lang == "en" and _EN_GROUPS.match(body):
         body = body.replace(",", "")
+    elif "," in body and "." in body and body.rfind(",") > body.rfind("."):
+        body = body.replace(".", "").replace(",", ".")  # 31.360,00
     elif "," in body and "." in body:
-        if body.rfind(",") > body.rfind("."):
-            body = body.replace(".", "").replace(",", ".")
-        else:
-            body = body.replace(",", "")
+        body = body.replace(",", "")  # 31,360.00
     else:
         body = body.replace(",", ".")
     if not _SHAPE.match(body):
@@ -87,7 +90,7 @@ def is_missing(text: str) -> bool:
 
 def round_to(value: Decimal, decimals: int) -> Decimal:
     """Half away from zero, as the engine rounds."""
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return round_half_up(value, decimals)
 
 
 def ratio_matches(actual: Decimal | None, expected: SpecNumber) -> bool:
@@ -102,27 +105,26 @@ def money_matches(actual: Decimal | None, expected: SpecNumber) -> bool:
     return actual is not None and actual == expected.value
 
 
+# The separators a spec author types: a plain space groups thousands in Russian (not
+# the no-break space of the terminal and the reports), so a message can be pasted back.
+_WRITTEN = {"ru": Numbers("ru", group=" ", point=","), "en": Numbers("en", group=",", point=".")}
+
+
 def format_number(value: Decimal | None, lang: str, decimals: int | None = None,
                   percent: bool = False) -> str:
-    """`31360.00` → `31 360,00` (ru) or `31,360.00` (en); None → the words for no data."""
+    """`31360.00` → `31 360,00` (ru) or `31,360.00` (en); None → the words for no data.
+
+    With `decimals`, the value rounded (half away from zero) to that many decimals of the
+    ratio; without, every decimal the value has.  `percent` writes the ratio as a
+    percentage (`decimals` still counts the ratio's decimals: 0.153, 3 → `15,3%`)."""
     if value is None:
         return "нет данных" if lang == "ru" else "no data"
+    numbers = _WRITTEN["ru" if lang == "ru" else "en"]
     if percent:
-        value = value.scaleb(2)
+        value = shifted(value, 2)
         decimals = None if decimals is None else max(0, decimals - 2)
-    if decimals is not None:
-        value = round_to(value, decimals)
-    sign = "−" if value < 0 else ""
-    text = f"{abs(value):f}"
-    whole, _, frac = text.partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    group_sep, dec_sep = (" ", ",") if lang == "ru" else (",", ".")
-    out = sign + group_sep.join(groups) + (dec_sep + frac if frac else "")
-    return out + ("%" if percent else "")
+    text = numbers.exact(value) if decimals is None else numbers.number(value, decimals, decimals)
+    return text + ("%" if percent else "")
 
 
 def format_like(actual: Decimal | None, expected: SpecNumber, lang: str) -> str:
@@ -131,5 +133,6 @@ def format_like(actual: Decimal | None, expected: SpecNumber, lang: str) -> str:
 
 
 def canonical(text: str, lang: str = "ru") -> str:
-    """A facts-table cell as a plain decimal for the data file (`15%` → `0.15`)."""
-    return str(parse_number(text, lang).value)
+    """A facts-table cell as a decimal for the data file (`15%` → `0.15`): a point, the
+    digits the spec wrote, never an exponent (`str` would write 0.0000001 as `1E-7`)."""
+    return format(parse_number(text, lang).value, "f")

@@ -8,26 +8,29 @@ from __future__ import annotations
 
 from typing import Literal
 
+from kpidsl.base import statuses
+
 Lang = Literal["ru", "en"]
 LANGS: tuple[Lang, ...] = ("ru", "en")
 
-# KPI status (results.Status) ↔ the words a spec writes.
+# KPI status (base.statuses) ↔ the words a spec writes: the one list's `spec` words.
 STATUS_WORDS: dict[str, dict[Lang, str]] = {
-    "met": {"ru": "выполнен", "en": "met"},
-    "missed": {"ru": "не выполнен", "en": "missed"},
-    "gated": {"ru": "заблокирован условием качества", "en": "gated by a quality condition"},
-    "no_data": {"ru": "нет данных", "en": "no data"},
-}
-# Shorter spellings people use for the same statuses.
+    status: {lang: statuses.status_words(status, lang).spec for lang in LANGS} for status in statuses.STATUSES}
+# Other spellings a spec may use for the same statuses: shorter ones people write, and
+# the words the terminal table and the reports show (a spec author copies them from
+# there), in either language.
 STATUS_ALIASES: dict[str, str] = {
     "заблокирован": "gated",
-    "gated": "gated",
     "blocked": "gated",
     "blocked by a quality condition": "gated",
+    **{word: status for lang in LANGS for status in statuses.STATUSES
+       for word in statuses.status_words(status, lang).all()},
 }
 
 
 def status_from_words(text: str) -> str | None:
+    """The status a spec names (`не выполнен`, `gated by a quality condition`, `blocked`),
+    in either language, letter case and spacing aside; None if it names none."""
     key = " ".join(text.split()).casefold()
     for status, words in STATUS_WORDS.items():
         if key in (words["ru"], words["en"]):
@@ -36,6 +39,7 @@ def status_from_words(text: str) -> str | None:
 
 
 def status_words(status: str, lang: Lang) -> str:
+    """The words a failing step uses for `status`."""
     return STATUS_WORDS.get(status, {}).get(lang, status)
 
 
@@ -111,7 +115,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "table_unknown_column": {"ru": "Неизвестный столбец «{column}» в таблице результатов; можно: {known}",
                              "en": "Unknown column \"{column}\" in the results table; known: {known}"},
     "no_ruleset": {"ru": "Правила не заданы: добавьте шаг «Дано правила из файла «…»» или «Дано правила:» с текстом",
-                   "en": "No ruleset: add the step 'Given the ruleset in file \"…\"' or 'Given the ruleset:' with its text"},
+                   "en": "No ruleset: add the step 'Given the ruleset in file \"…\"' or 'Given the ruleset:' "
+                         "with its text"},
     "ruleset_missing_file": {"ru": "Файл правил не найден: {path}", "en": "Ruleset file not found: {path}"},
     "facts_missing_file": {"ru": "Файл фактов не найден: {path}", "en": "Facts file not found: {path}"},
     "roster_missing_file": {"ru": "Файл со списком сотрудников не найден: {path}",
