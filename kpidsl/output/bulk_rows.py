@@ -9,7 +9,7 @@ employee × KPI with exact DECIMAL columns.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -60,8 +60,8 @@ def sort_rows(session: Session) -> None:
     con.execute(sql_text(create))
 
 
-def rows_query(session: Session, columns: list[exp.Expression], *, outer: bool,
-               where: exp.Expression | None = None, order: bool = True) -> exp.Select:
+def rows_query(session: Session, columns: Sequence[exp.Expr], *, outer: bool,
+               where: exp.Expr | None = None, order: bool = True) -> exp.Select:
     """The sorted rows (as "k"); `outer` keeps people without KPI rows.  The table is already in
     output order, which a plain scan keeps; `order` sorts anyway (a filtered subset, for Python)."""
     query = exp.select(*columns).from_(table(BULK_ROWS, "k"))
@@ -97,10 +97,10 @@ def kpi_columns(session: Session) -> list[exp.Expression]:
     return cols
 
 
-def unknown_condition(session: Session) -> exp.Expression:
+def unknown_condition(session: Session) -> exp.Expr:
     """A kpis row that `assemble.unknown` would explain."""
     plan = session.plan
-    parts: list[exp.Expression] = [exp.EQ(this=_col("status", "k"), expression=exp.Literal.string("no_data"))]
+    parts: list[exp.Expr] = [exp.EQ(this=_col("status", "k"), expression=exp.Literal.string("no_data"))]
     for line in plan.lines:
         if line.gates:
             missing = exp.or_(*[_col(f"gate_{j}", "k").is_(exp.null()) for j in range(1, len(line.gates) + 1)])
@@ -141,9 +141,11 @@ def parquet_query(session: Session) -> exp.Select:
 
     kpi_gates = by_line(lambda line: typed([struct(t, _col(f"gate_{j}", "k"), "kpi")
                                             for j, t in enumerate(line.gates, start=1)], gate_type), gate_type)
+    def role_gate_list(texts: tuple[str, ...]) -> exp.Expression:
+        return typed([struct(t, _col(f"role_gate_{j}", "k"), "role") for j, t in enumerate(texts, start=1)], gate_type)
+
     role_ifs = [exp.If(this=exp.EQ(this=_col("role", "k"), expression=exp.Literal.string(role)),
-                       true=typed([struct(t, _col(f"role_gate_{j}", "k"), "role") for j, t in enumerate(texts, start=1)],
-                                  gate_type))
+                       true=role_gate_list(texts))
                 for role, texts in plan.role_gates.items() if texts]
     role_gates = exp.Case(ifs=role_ifs, default=typed([], gate_type)) if role_ifs else typed([], gate_type)
 
@@ -169,16 +171,20 @@ def parquet_query(session: Session) -> exp.Select:
                                true=exp.Literal.string(role.title or name))
                         for name, role in session.model.roles.items()])
     value = exp.DataType.build("DECIMAL(38, 12)")
-    weight = exp.Coalesce(this=exp.cast(_col("weight", "k"), value.copy()), expressions=[exp.cast(exp.Literal.number(0), value.copy())])
+    weight = exp.Coalesce(this=exp.cast(_col("weight", "k"), value.copy()),
+                          expressions=[exp.cast(exp.Literal.number(0), value.copy())])
 
     def money(name: str) -> exp.Expression:
         return _money(exp.Coalesce(this=_col(name, "k"), expressions=[exp.Literal.number(0)]), digits)
 
     columns = [
-        _col("period", "k"), _col("employee", "k"), _col("role", "k"), exp.alias_(role_title, "role_title", quoted=True),
-        exp.alias_(meta(lambda l: l.kpi), "kpi", quoted=True), exp.alias_(meta(lambda l: l.title), "title", quoted=True),
-        exp.alias_(meta(lambda l: l.better), "better", quoted=True), exp.alias_(meta(lambda l: l.unit), "unit", quoted=True),
-        exp.alias_(meta(lambda l: l.kind), "kind", quoted=True),
+        _col("period", "k"), _col("employee", "k"), _col("role", "k"),
+        exp.alias_(role_title, "role_title", quoted=True),
+        exp.alias_(meta(lambda line: line.kpi), "kpi", quoted=True),
+        exp.alias_(meta(lambda line: line.title), "title", quoted=True),
+        exp.alias_(meta(lambda line: line.better), "better", quoted=True),
+        exp.alias_(meta(lambda line: line.unit), "unit", quoted=True),
+        exp.alias_(meta(lambda line: line.kind), "kind", quoted=True),
         exp.alias_(weight, "weight", quoted=True),
         *[exp.alias_(exp.cast(_col(n, "k"), value.copy()), n, quoted=True)
           for n in ("baseline", "target", "fact", "attainment", "index")],
