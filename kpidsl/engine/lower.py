@@ -113,17 +113,6 @@ class Frame:
             out.append((f"{self.prefix}{stage}", select))
         return out
 
-    def nested(self) -> exp.Query:
-        """The whole frame as one query: each stage selects from the one before as a subquery."""
-        query: exp.Query = self.base
-        for stage in range(1, self.last_stage + 1):
-            new = [exp.alias_(self.sql_of[n], exp.to_identifier(n, quoted=True), copy=False)
-                   for n in self.order if self.stage_of[n] == stage]
-            alias = exp.TableAlias(this=exp.to_identifier(f"{self.prefix}{stage - 1}", quoted=True))
-            inner = exp.Subquery(this=query, alias=alias)
-            query = exp.select(exp.Star(), *new, copy=False).from_(inner, copy=False)
-        return query
-
     def last_alias(self) -> str:
         return f"{self.prefix}{self.last_stage}"
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from kpidsl.base.statuses import STATUSES
 from kpidsl.output.analysis import all_periods
 
 if TYPE_CHECKING:
@@ -285,7 +286,7 @@ def build_dashboard(context: Context, results: Results, f: Formatter) -> Dashboa
     fund_rows = [FundRow(e.employee, e.plan_bonus.value or Decimal(0), e.bonus.value or Decimal(0),
                          e.plan_bonus.text, e.bonus.text) for e in context.employees if e.plan_bonus.value]
     fund = Markup(fund_chart(fund_rows, title=f.t("dashboard.fund"))) if fund_rows else Markup("")
-    counts = {s: sum(e.counts[s] for e in context.employees) for s in ("met", "missed", "gated", "no_data")}
+    counts = {s: sum(e.counts[s] for e in context.employees) for s in STATUSES}
     totals = context.totals
     tiles = [
         Tile("fund", f.t("dashboard.tile_fund"), totals["bonus"].text,
