@@ -123,6 +123,8 @@ def _json_employees(session: Session) -> Iterator[str]:
         yield (f'    {{\n      "period": {string(first[0])},\n      "employee": {string(first[1])},\n'
                f'      "role": {string(first[2])},\n      "kpis": {kpi_list},\n'
                f'      "gates": {_json_list(role_gates, 6)},\n'
+               f'      "index": {json_number(first[at.totals + 2])},\n'
+               f'      "index_plan": {json_number(first[at.totals + 3] or "0")},\n'
                f'      "plan_bonus": "{first[at.totals] or zero}",\n'
                f'      "bonus": "{first[at.totals + 1] or zero}"\n    }}')
 

@@ -81,7 +81,8 @@ def _money(e: exp.Expression, digits: int) -> exp.Expression:
 
 def kpi_columns(session: Session) -> list[exp.Expression]:
     """kpis columns as the Python side reads them: period, employee, role, line, numbers as
-    text, status, gates, actions, role gates, then the employee's plan bonus and bonus."""
+    text, status, gates, actions, role gates, then the employee's plan bonus and bonus, total
+    index and total planned index."""
     plan = session.plan
     digits = plan.minor_digits
     cols: list[exp.Expression] = [_col("period", "k"), _col("employee", "k"), _col("role", "k"), _col("line", "k")]
@@ -94,7 +95,25 @@ def kpi_columns(session: Session) -> list[exp.Expression]:
     window = dict(partition_by=[_col("ppos", "k"), _col("epos", "k")])
     for n in MONEY:
         cols.append(exp.cast(_money(exp.Window(this=exp.Sum(this=_col(n, "k")), **window), digits), "VARCHAR"))
+    index, index_plan = total_index_sql(lambda agg: exp.Window(this=agg, **window))
+    cols += [exp.cast(index, "VARCHAR"), exp.cast(index_plan, "VARCHAR")]
     return cols
+
+
+def total_index_sql(over: Callable[[exp.Expr], exp.Expr] = lambda agg: agg) -> tuple[exp.Expr, exp.Expr]:
+    """`results.model.total_index` and the sum of the weights over one employee's kpis rows
+    ("k"), as DECIMAL(38, 12): unknown if a line's index is, a gated line counting 0.
+    `over` makes each aggregate a window (the Python layout) or leaves it grouped."""
+    value = exp.DataType.build("DECIMAL(38, 12)")
+    counted = exp.Case(ifs=[exp.If(this=exp.EQ(this=_col("status", "k"), expression=exp.Literal.string("gated")),
+                                   true=exp.cast(exp.Literal.number(0), value.copy()))],
+                       default=_col("index", "k"))
+    known = exp.EQ(this=over(exp.Count(this=exp.Star())), expression=over(exp.Count(this=_col("index", "k"))))
+    has_lines = exp.GT(this=over(exp.Count(this=_col("line", "k"))), expression=exp.Literal.number(0))
+    index = exp.Case(ifs=[exp.If(this=exp.and_(known, has_lines), true=exp.cast(over(exp.Sum(this=counted)),
+                                                                                  value.copy()))])
+    weight = exp.Coalesce(this=_col("weight", "k"), expressions=[exp.cast(exp.Literal.number(0), value.copy())])
+    return index, exp.cast(over(exp.Sum(this=weight)), value.copy())
 
 
 def unknown_condition(session: Session) -> exp.Expr:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from sqlglot import exp
 
 from kpidsl.engine.plan import BULK_PEOPLE_TEXT, BULK_PERIOD_TEXT, BULK_ROWS, BULK_TOTALS, KPIS_TABLE, table
+from kpidsl.output.bulk_rows import total_index_sql
 from kpidsl.output.cells import (
     CSV_BOM,
     CSV_LINE_END,
@@ -265,14 +266,16 @@ def json_query(session: Session) -> exp.Select:
     def total(name: str) -> exp.Expr:
         return exp.Coalesce(this=exp.cast(_col(name, "t"), "VARCHAR"), expressions=[_lit(zero)])
 
-    tail = _cat(',\n      "gates": ', _role_gates_json(session), ',\n      "plan_bonus": "', total("plan_bonus"),
-                '",\n      "bonus": "', total("bonus"), '"\n    }')
+    tail = _cat(',\n      "gates": ', _role_gates_json(session),
+                ',\n      "index": ', json_number_sql(_col("index", "t")),
+                ',\n      "index_plan": ', json_number_sql(_col("index_plan", "t")),
+                ',\n      "plan_bonus": "', total("plan_bonus"), '",\n      "bonus": "', total("bonus"), '"\n    }')
     is_first = exp.In(this=line.copy(), expressions=[exp.Literal.number(i) for i in firsts]) if firsts else exp.false()
     is_last = exp.In(this=line.copy(), expressions=[exp.Literal.number(i) for i in lasts]) if lasts else exp.false()
     fragment = _cat(_case([(is_first, _cat(head, "[\n"))], _lit("")), _kpi_json(session),
                     _case([(is_last, _cat("\n      ]", tail))], _lit(",\n")))
-    empty = _cat(head.copy(), '[],\n      "gates": [],\n      "plan_bonus": "', zero, '",\n      "bonus": "', zero,
-                 '"\n    }')
+    empty = _cat(head.copy(), '[],\n      "gates": [],\n      "index": null,\n      "index_plan": 0,'
+                 '\n      "plan_bonus": "', zero, '",\n      "bonus": "', zero, '"\n    }')
     no_kpis = line.copy().is_(exp.null())
     starts = exp.or_(no_kpis.copy(), is_first.copy())
     text = _case([(no_kpis, empty)], fragment)
@@ -304,9 +307,11 @@ def json_employees(session: Session) -> Iterator[str]:
 
     encode_names(session)
     money = exp.DataType.build(f"DECIMAL(38, {session.plan.minor_digits})")
+    index, index_plan = total_index_sql()
     totals = (exp.select(_col("ppos", "k"), _col("epos", "k"),
                          *(exp.alias_(exp.cast(exp.Sum(this=_col(n, "k")), money.copy()), n, quoted=True)
-                           for n in ("plan_bonus", "bonus")))
+                           for n in ("plan_bonus", "bonus")),
+                         exp.alias_(index, "index", quoted=True), exp.alias_(index_plan, "index_plan", quoted=True))
               .from_(table(BULK_ROWS, "k")).group_by(_col("ppos", "k"), _col("epos", "k")))
     session.connection.execute(exp.Create(this=table(BULK_TOTALS), kind="TABLE", replace=True, expression=totals,
                                           properties=exp.Properties(expressions=[exp.TemporaryProperty()]))

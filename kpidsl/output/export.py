@@ -108,7 +108,11 @@ def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, l
         return f"{head}\n  {words['no_kpis']}"
     rows = [list(HEADINGS[lang])]
     rows += [kpi_cells(n, k, digits, lang) for k in r.kpis]
-    total = [words["total"]] + [""] * 6 + [n.money(r.plan_bonus, digits), n.money(r.bonus, digits), currency]
+    deviation = None if r.index is None else r.index - r.index_plan
+    total = [words["total"], n.number(r.index_plan, 0, 4), "", "", "",
+             optional(r.index, lambda v: n.number(v, 3, 3)),
+             optional(deviation, lambda v: n.number(v, 3, 3, signed=True)),
+             n.money(r.plan_bonus, digits), n.money(r.bonus, digits), currency]
     rows.append(total)
     lines = [head, *("  " + line for line in _table(rows, right=set(range(1, 9))))]
     for g in r.gates:

@@ -24,7 +24,7 @@ from kpidsl.data.factindex import FactIndex, FactValues
 from kpidsl.data.facts import FactRow
 from kpidsl.engine.plan import LinePlan, Plan
 from kpidsl.language import ast
-from kpidsl.results.model import Better, EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results
+from kpidsl.results.model import Better, EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results, total_index
 from kpidsl.results.reasons import ROOT, Evaluator, Reason, Scope, kpi_scope
 
 _HINTS = {
@@ -148,7 +148,7 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
             results.results.append(EmployeeResult(
                 period=p, employee=name, role=role_name, role_title=role.title or role_name, kpis=kpis,
                 plan_bonus=sum((k.plan_bonus for k in kpis), zero), bonus=sum((k.bonus for k in kpis), zero),
-                gates=gates))
+                gates=gates, index=total_index(kpis), index_plan=sum((k.index_plan for k in kpis), Decimal(0))))
     _findings(plan, fetched, results, explainer, wanted)
     _metrics(plan, fetched, results, employee)
     diagnostics.extend(explainer.diagnostics())

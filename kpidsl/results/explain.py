@@ -140,6 +140,11 @@ class _Tracer:
                                  f"{self.money(r.bonus)} {self.results.currency}"))
             plan_terms = " + ".join(self.money(k.plan_bonus) for k in r.kpis) if several else None
             self.add(0, equation("plan_bonus", plan_terms, f"{self.money(r.plan_bonus)} {self.results.currency}"))
+            # the total index: a line whose quality condition failed counts 0, as its bonus does
+            terms = " + ".join("0" if k.status == "gated" and k.index is not None else self.p.result(k.index, "index")
+                               for k in r.kpis) if several else None
+            self.add(0, equation("index", names, terms, self.p.result(r.index, "index")), value=r.index)
+            self.add(0, equation("index_plan", self.p.show(r.index_plan)))
         role_env: dict[str, Value] = {}
         for i, cond in enumerate(role.requires if role else ()):
             gate = r.gates[i] if i < len(r.gates) else None

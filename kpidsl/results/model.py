@@ -8,6 +8,7 @@ machine contract documented in docs/eval.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Literal
@@ -69,6 +70,17 @@ class EmployeeResult:
     plan_bonus: Decimal
     bonus: Decimal  # the sum of the rounded KPI bonuses
     gates: tuple[Gate, ...] = ()  # role-level quality conditions
+    index: Decimal | None = None  # the total index ("итоговый коэффициент"): see total_index
+    index_plan: Decimal = Decimal(0)  # the total planned index: the sum of the weights
+
+
+def total_index(kpis: Sequence[KpiResult]) -> Decimal | None:
+    """The employee's total index: the sum of the KPI lines' indices, a line whose quality
+    condition failed counting 0 (as its bonus does).  Unknown (None) when a line's index
+    is unknown — the coefficient cannot be stated without it — or the role has no KPIs."""
+    if not kpis or any(k.index is None for k in kpis):
+        return None
+    return sum((Decimal(0) if k.status == "gated" else k.index for k in kpis if k.index is not None), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -158,6 +170,8 @@ class Results:
                         for k in r.kpis
                     ],
                     "gates": [{"condition": g.condition, "passed": g.passed} for g in r.gates],
+                    "index": num(r.index),
+                    "index_plan": num(r.index_plan),
                     "plan_bonus": self.money(r.plan_bonus),
                     "bonus": self.money(r.bonus),
                 }

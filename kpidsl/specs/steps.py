@@ -15,16 +15,12 @@ from typing import Any
 
 from kpidsl.specs.context import SpecContext, SpecError, reportable
 from kpidsl.specs.numbers import (
-    NumberError,
-    SpecNumber,
-    format_like,
     format_number,
     is_missing,
     money_matches,
-    parse_number,
     ratio_matches,
-    round_to,
 )
+from kpidsl.specs.steps_numbers import expect_number, mismatch  # also declares the numeric steps
 from kpidsl.specs.templates import step_def
 from kpidsl.specs.words import (
     MONEY_FIELDS,
@@ -130,87 +126,7 @@ def _check(ctx: SpecContext) -> None:
     ctx.check()
 
 
-# ---------------------------------------------------------------- then: numbers
-def _expect_number(ctx: SpecContext, text: str, money: bool) -> SpecNumber:
-    try:
-        number = parse_number(text, ctx.lang)
-    except NumberError:
-        raise SpecError(msg("bad_number", ctx.lang, text=text)) from None
-    if money and number.percent:
-        raise SpecError(msg("money_percent", ctx.lang, text=text))
-    return number
-
-
-def _mismatch(ctx: SpecContext, field: str, subject: str, expected: SpecNumber, actual: Decimal | None,
-              why: tuple[str, ...] = ()) -> str:
-    lang = ctx.lang
-    money = field in MONEY_FIELDS
-    shown = format_number(actual, lang, 2) if money and actual is not None else format_like(actual, expected, lang)
-    if actual is not None and not money and round_to(actual, expected.decimals) != actual:
-        shown += msg("exact", lang, value=format_number(actual, lang, percent=expected.percent))
-    if actual is None and why:
-        shown += msg("why_missing", lang, why="; ".join(why))
-    want = format_number(expected.value, lang, 2) if money else format_like(expected.value, expected, lang)
-    return msg("mismatch", lang, expected_phrase=expected_phrase(field, lang), subject=subject,
-               expected=want, actual=shown)
-
-
-def _kpi_number(ctx: SpecContext, field: str, kpi: str, employee: str, value: str) -> None:
-    result = ctx.kpi(employee, kpi)
-    money = field in MONEY_FIELDS
-    expected = _expect_number(ctx, value, money)
-    actual: Decimal | None = getattr(result, field)
-    ok = money_matches(actual, expected) if money else ratio_matches(actual, expected)
-    if not ok:
-        subject_key = "of_kpi_bonus" if field == "bonus" else "of_kpi"
-        subject = msg(subject_key, ctx.lang, kpi=kpi, employee=employee)
-        raise AssertionError(_mismatch(ctx, field, subject, expected, actual, result.problems))
-
-
-@step_def("employee_bonus", "then", "премия сотрудника «{employee}» составляет {amount}",
-          'the bonus of "{employee}" is {amount}',
-          "Итоговая премия сотрудника за период — точно, до копейки.",
-          "The employee's total bonus for the period — exact, to the cent.")
-def _employee_bonus(ctx: SpecContext, employee: str, amount: str) -> None:
-    row = ctx.employee(employee)
-    expected = _expect_number(ctx, amount, money=True)
-    if not money_matches(row.bonus, expected):
-        subject = msg("of_employee", ctx.lang, employee=employee)
-        raise AssertionError(_mismatch(ctx, "bonus", subject, expected, row.bonus))
-
-
-@step_def("kpi_bonus", "then", "премия по KPI «{kpi}» у сотрудника «{employee}» составляет {amount}",
-          'the bonus for KPI "{kpi}" of "{employee}" is {amount}',
-          "Премия по одному KPI — точно, до копейки.",
-          "The bonus for one KPI — exact, to the cent.")
-def _kpi_bonus(ctx: SpecContext, kpi: str, employee: str, amount: str) -> None:
-    _kpi_number(ctx, "bonus", kpi, employee, amount)
-
-
-@step_def("kpi_index", "then", "индекс KPI «{kpi}» у сотрудника «{employee}» равен {value}",
-          'the index of KPI "{kpi}" for "{employee}" is {value}',
-          "Индекс KPI (факт): вес × выполнение. Сравнивается с точностью, с которой записано число.",
-          "The KPI's index (fact): weight × attainment. Compared to the precision the number is written with.")
-def _kpi_index(ctx: SpecContext, kpi: str, employee: str, value: str) -> None:
-    _kpi_number(ctx, "index", kpi, employee, value)
-
-
-@step_def("kpi_deviation", "then", "отклонение KPI «{kpi}» у сотрудника «{employee}» равно {value}",
-          'the deviation of KPI "{kpi}" for "{employee}" is {value}',
-          "Отклонение: индекс (факт) − индекс (план).",
-          "The deviation: index (fact) − index (plan).")
-def _kpi_deviation(ctx: SpecContext, kpi: str, employee: str, value: str) -> None:
-    _kpi_number(ctx, "deviation", kpi, employee, value)
-
-
-@step_def("kpi_attainment", "then", "выполнение KPI «{kpi}» у сотрудника «{employee}» равно {value}",
-          'the attainment of KPI "{kpi}" for "{employee}" is {value}',
-          "Выполнение плана: факт / цель, а для показателей «чем меньше, тем лучше» — цель / факт.",
-          "Attainment: fact / target, or target / fact for lower-is-better indicators.")
-def _kpi_attainment(ctx: SpecContext, kpi: str, employee: str, value: str) -> None:
-    _kpi_number(ctx, "attainment", kpi, employee, value)
-
-
+# ---------------------------------------------------------------- then: statuses
 @step_def("kpi_status", "then", "KPI «{kpi}» у сотрудника «{employee}» имеет статус «{status}»",
           'KPI "{kpi}" of "{employee}" has status "{status}"',
           "Статус KPI: «выполнен», «не выполнен», «заблокирован условием качества» или «нет данных».",
@@ -219,7 +135,7 @@ def _kpi_status(ctx: SpecContext, kpi: str, employee: str, status: str) -> None:
     result = ctx.kpi(employee, kpi)
     wanted = _expect_status(ctx, status)
     if result.status != wanted:
-        raise AssertionError(_status_mismatch(ctx, kpi, employee, wanted, result.status, result.problems))
+        raise AssertionError(_statusmismatch(ctx, kpi, employee, wanted, result.status, result.problems))
 
 
 def _expect_status(ctx: SpecContext, text: str) -> str:
@@ -230,7 +146,7 @@ def _expect_status(ctx: SpecContext, text: str) -> str:
     return wanted
 
 
-def _status_mismatch(ctx: SpecContext, kpi: str, employee: str, wanted: str, actual: str,
+def _statusmismatch(ctx: SpecContext, kpi: str, employee: str, wanted: str, actual: str,
                      why: tuple[str, ...]) -> str:
     lang = ctx.lang
     text = msg("mismatch", lang, expected_phrase=expected_phrase("status", lang),
@@ -271,7 +187,7 @@ def _kpi_table(ctx: SpecContext, employee: str, datatable: list[list[str]]) -> N
             if field == "status":
                 wanted = _expect_status(ctx, cell)
                 if result.status != wanted:
-                    problems.append(_status_mismatch(ctx, kpi, employee, wanted, result.status, result.problems))
+                    problems.append(_statusmismatch(ctx, kpi, employee, wanted, result.status, result.problems))
                 continue
             actual: Decimal | None = getattr(result, field)
             if is_missing(cell):
@@ -281,11 +197,11 @@ def _kpi_table(ctx: SpecContext, employee: str, datatable: list[list[str]]) -> N
                                         actual=format_number(actual, lang)))
                 continue
             money = field in MONEY_FIELDS
-            expected = _expect_number(ctx, cell, money)
+            expected = expect_number(ctx, cell, money)
             ok = money_matches(actual, expected) if money else ratio_matches(actual, expected)
             if not ok:
                 subject_here = msg("of_kpi_bonus", lang, kpi=kpi, employee=employee) if field == "bonus" else subject
-                problems.append(_mismatch(ctx, field, subject_here, expected, actual, result.problems))
+                problems.append(mismatch(ctx, field, subject_here, expected, actual, result.problems))
     if problems:
         lines = "\n".join(f"  - {p}" for p in problems)
         raise AssertionError(msg("table_failed", lang, employee=employee, lines=lines))

@@ -57,6 +57,8 @@ FIELDS: dict[str, dict[str, str]] = {
     "plan_bonus": {"ru": "плановая премия", "gender": "f", "en": "planned bonus"},
     "bonus": {"ru": "премия", "gender": "f", "en": "bonus"},
     "status": {"ru": "статус", "gender": "m", "en": "status"},
+    "total_index": {"ru": "итоговый коэффициент", "gender": "m", "en": "total index"},
+    "total_index_plan": {"ru": "плановый итоговый коэффициент", "gender": "m", "en": "planned total index"},
 }
 MONEY_FIELDS = frozenset({"plan_bonus", "bonus"})
 
