@@ -35,6 +35,7 @@ from kpidsl.base.statuses import STATUSES
 from kpidsl.output.analysis import REPORTS
 from kpidsl.output.i18n import Formatter, available_languages, messages
 from kpidsl.output.render import RenderError, md_escape, render_report
+from kpidsl.output.statement import TERMS
 from kpidsl.results.model import KpiResult
 
 GOLDEN = Path(__file__).parent / "golden" / "reports"
@@ -375,7 +376,7 @@ def test_catalogues_have_the_same_keys_and_cover_every_use() -> None:
     assert set(catalogues["ru"]) == set(catalogues["en"])
     used = set()
     package = Path(__file__).parents[1] / "kpidsl"
-    modules = ("output/analysis", "output/charts", "output/xlsx", "output/i18n")
+    modules = ("output/analysis", "output/statement", "output/charts", "output/xlsx", "output/i18n")
     sources = [*folder.glob("*.j2"), *(package / f"{name}.py" for name in modules)]
     for path in sources:
         text = path.read_text("utf-8")
@@ -389,6 +390,7 @@ def test_catalogues_have_the_same_keys_and_cover_every_use() -> None:
                                                                                              "unknown")}
     used |= {"analysis.above_nopct", "analysis.below_nopct", "statement.attainment_baseline",
              "statement.attainment_lower_baseline"}  # keys the code builds from a base key
+    used |= {f"statement.term.{name}" for name in TERMS}  # the scoring values a scheme's formulas read
     assert len(used) > 100
     missing = {key for key in used if key not in catalogues["ru"]}
     assert not missing, missing

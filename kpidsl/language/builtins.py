@@ -76,6 +76,10 @@ DEFAULT_SCHEME_TEXT = """scheme weighted_index "Взвешенный индек�
   index = weight * attainment
   bonus = plan_bonus * (1 + index - weight)
 }"""
+# Its formulas as `expr_text` prints them (tests check they agree): a scheme with exactly these
+# is the weighted index, whatever its name, and the employee statement describes it in the
+# methodology's words.
+DEFAULT_SCHEME_FORMULAS = (("index", "weight * attainment"), ("bonus", "plan_bonus * (1 + index - weight)"))
 
 
 def default_scheme() -> ast.Scheme:

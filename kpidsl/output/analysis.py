@@ -5,25 +5,26 @@ both raw (`Val.value`, a Decimal) and formatted for the locale (`Val.text`), the
 analysis sentence of each KPI (met or missed, by how much in its unit and as a share
 of plan, direction-aware for lower-is-better KPIs, the trend against the previous
 period, gate and no-data explanations), the employee statement's plain-words
-arithmetic, and the dashboard's charts.  Templates only lay these out; all wording
-comes from the message catalogue (`kpidsl.output.i18n`).  docs/reports.md documents the
-context for consultants' own templates.
+arithmetic (its texts are `kpidsl.output.statement`'s), and the dashboard's charts.
+Templates only lay these out; all wording comes from the message catalogue
+(`kpidsl.output.i18n`).  docs/reports.md documents the context for consultants' own
+templates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from kpidsl.base.statuses import STATUSES as STATUSES  # re-exported: the report lists them in this order
 from kpidsl.data.periods import ordinal, previous
 from kpidsl.output.i18n import Formatter
-from kpidsl.results.model import EmployeeResult, Gate, KpiResult, MetricValue, Results
+from kpidsl.output.statement import explain, line_schemes, method, q12
+from kpidsl.results.model import EmployeeResult, Gate, KpiResult, MetricValue, Results, SchemeText
 
 REPORTS = ("analytical", "dashboard", "bonus", "statement")  # the order of `report="all"`
-_Q12 = Decimal("1e-12")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class EmployeeView:
     role_gate_failed: bool
     counts: dict[str, int]  # KPIs per status
     summary: str  # the statement's first sentence
-    method: str  # how the bonus is computed, or "" when the scheme is not the weighted index
+    method: str  # how the role's scheme computes the bonus (output/statement.py), or ""
     total_formula: str  # "5 500,00 + … = 31 360,00 ₽"
 
 
@@ -197,7 +198,7 @@ def build_context(results: Results, f: Formatter, period: str, reports: list[str
     doc = Document(results.ruleset, heading, f.lang, str(f.babel), results.currency, period, f.period(period),
                    f.period_range(period), prev_key, f.period(prev_key) if prev_key else "",
                    [PeriodView(p, f.period(p)) for p in all_periods(results)], list(reports))
-    employees = [employee_view(r, f, results.minor_digits) for r in results.for_period(period)]
+    employees = [employee_view(r, f, results.minor_digits, results.schemes) for r in results.for_period(period)]
     groups: dict[str, RoleGroup] = {}  # in the order roles first appear
     for view in employees:
         groups.setdefault(view.role, RoleGroup(view.role, view.role_title, [])).employees.append(view)
@@ -237,10 +238,6 @@ def _share(f: Formatter, part: Decimal, whole: Decimal) -> Val:
     return Val(ratio, f.percent(ratio))
 
 
-def _q12(value: Decimal) -> Decimal:
-    return value.quantize(_Q12, rounding=ROUND_HALF_UP)
-
-
 def _short(f: Formatter, title: str) -> str:
     """`CPS — стоимость продажи` → `CPS`; titles without an abbreviation → "Факт"."""
     head, sep, _ = title.partition(" — ")
@@ -275,7 +272,7 @@ def _versus_plan(k: KpiResult, f: Formatter) -> str:
     assert k.fact is not None and k.target is not None
     gap = k.fact - k.target
     name, fact = _short(f, k.title), f.value(k.fact, k.unit)
-    if _q12(gap) == 0:
+    if q12(gap) == 0:
         return f.t("analysis.on_plan", name=name, fact=fact)
     better = (gap > 0) == (k.better == "higher")
     pct = f.percent(abs(gap) / abs(k.target)) if k.target != 0 else ""
@@ -286,7 +283,7 @@ def _versus_plan(k: KpiResult, f: Formatter) -> str:
 
 def _trend(now: Decimal, before: Decimal, unit: str | None, better: str, f: Formatter, prev_label: str) -> str:
     change = now - before
-    if _q12(change) == 0:
+    if q12(change) == 0:
         return f.t("analysis.trend_same", period=prev_label, previous=f.value(before, unit))
     improved = (change > 0) == (better == "higher")
     return f.t("analysis.trend_up" if change > 0 else "analysis.trend_down", period=prev_label,
@@ -294,49 +291,8 @@ def _trend(now: Decimal, before: Decimal, unit: str | None, better: str, f: Form
                verdict=f.t("analysis.improved" if improved else "analysis.worsened"))
 
 
-def weighted_bonus(k: KpiResult, minor_digits: int) -> tuple[Decimal, Decimal] | None:
-    """(index, bonus) by the methodology's weighted index, if the KPI was scored that way."""
-    if k.attainment is None or k.index is None:
-        return None
-    index = _q12(k.weight * k.attainment)
-    bonus = _q12(k.plan_bonus * _q12(_q12(1 + index) - k.index_plan))
-    bonus = bonus.quantize(Decimal(1).scaleb(-minor_digits), rounding=ROUND_HALF_UP)
-    if index != k.index or k.index_plan != k.weight:
-        return None
-    if k.status != "gated" and abs(bonus - k.bonus) > Decimal(1).scaleb(-minor_digits):
-        return None
-    return index, bonus
-
-
-def explain(k: KpiResult, f: Formatter, minor_digits: int) -> str:
-    """The statement's sentence: the KPI's arithmetic in plain words."""
-    if k.fact is None or k.target is None or k.attainment is None:
-        problems = "; ".join(k.problems) or f.t("analysis.no_data_generic")
-        return f.t("statement.no_data", problems=problems, bonus=f.money(k.bonus))
-    parts = []
-    key = "statement.attainment_lower" if k.better == "lower" else "statement.attainment"
-    parts.append(f.t(key + ("_baseline" if k.baseline is not None else ""),
-                     target=f.value(k.target, k.unit), fact=f.value(k.fact, k.unit),
-                     attainment=f.percent(k.attainment), baseline=f.value(k.baseline, k.unit)))
-    scored = weighted_bonus(k, minor_digits)
-    if scored is not None:
-        index, bonus = scored
-        parts.append(f.t("statement.index", weight=f.number(k.weight, 4), attainment=f.number(k.attainment, 4),
-                         index=f.fixed(index, 3)))
-        parts.append(f.t("statement.bonus_gated" if k.status == "gated" else "statement.bonus",
-                         plan=f.amount(k.plan_bonus), index=f.fixed(index, 3), weight=f.number(k.index_plan, 4),
-                         bonus=f.money(bonus)))
-    else:
-        parts.append(f.t("statement.scheme", index=f.fixed(k.index, 3), index_plan=f.number(k.index_plan, 4),
-                         bonus=f.money(k.bonus)))
-    for g in k.gates:
-        if g.passed is not True:
-            parts.append(f.t("statement.gate_failed" if g.passed is False else "statement.gate_unknown",
-                             condition=g.condition, bonus=f.money(k.bonus)))
-    return " ".join(parts)
-
-
-def kpi_view(k: KpiResult, f: Formatter, prev_label: str, minor_digits: int) -> KpiView:
+def kpi_view(k: KpiResult, f: Formatter, prev_label: str, minor_digits: int,
+             scheme: SchemeText | None = None) -> KpiView:
     return KpiView(
         kpi=k.kpi, title=k.title, unit=k.unit, better=k.better, kind=k.kind, status=k.status,
         status_label=f.t(f"status.{k.status}"),
@@ -349,12 +305,16 @@ def kpi_view(k: KpiResult, f: Formatter, prev_label: str, minor_digits: int) -> 
         deviation=Val(k.deviation, f.signed(k.deviation, 3)),
         plan_bonus=Val(k.plan_bonus, f.money(k.plan_bonus)), bonus=Val(k.bonus, f.money(k.bonus)),
         gates=[gate_view(g, f) for g in k.gates], actions=list(k.actions), problems=list(k.problems),
-        analysis=analyse(k, f, prev_label), explanation=explain(k, f, minor_digits))
+        analysis=analyse(k, f, prev_label), explanation=explain(k, f, minor_digits, scheme))
 
 
-def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int) -> EmployeeView:
+def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
+                  schemes: Mapping[tuple[str, str], SchemeText] | None = None) -> EmployeeView:
+    """`schemes`: (role, KPI) → the scheme that scored the line (`Results.schemes`)."""
     prev_label = f.period(previous(r.period))
-    kpis = [kpi_view(k, f, prev_label, minor_digits) for k in r.kpis]
+    scored_by = line_schemes(r, schemes or {})
+    kpis = [kpi_view(k, f, prev_label, minor_digits, scored_by[i] if scored_by else None)
+            for i, k in enumerate(r.kpis)]
     counts = {s: sum(1 for k in r.kpis if k.status == s) for s in STATUSES}
     gates = [gate_view(g, f) for g in r.gates]
     role_gate_failed = any(g.passed is not True for g in r.gates)
@@ -365,9 +325,6 @@ def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int) -> Employe
         summary = f.t("statement.summary", period=f.period(r.period), bonus=f.money(r.bonus),
                       plan=f.money(r.plan_bonus), delta=_signed_money(f, r.bonus - r.plan_bonus),
                       share=share.text or f.t("value.none"))
-    weighted = bool(r.kpis) and all(weighted_bonus(k, minor_digits) is not None or k.attainment is None
-                                    for k in r.kpis)
-    method = f.t("statement.method") if weighted else ""
     total_formula = ""
     if len(r.kpis) > 1:
         total_formula = f.t("statement.total", terms=" + ".join(f.amount(k.bonus, whole=False) for k in r.kpis),
@@ -376,8 +333,8 @@ def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int) -> Employe
         employee=r.employee, role=r.role, role_title=r.role_title, period=r.period, period_label=f.period(r.period),
         kpis=kpis, plan_bonus=Val(r.plan_bonus, f.money(r.plan_bonus)), bonus=Val(r.bonus, f.money(r.bonus)),
         delta=Val(r.bonus - r.plan_bonus, _signed_money(f, r.bonus - r.plan_bonus)), share=share,
-        gates=gates, role_gate_failed=role_gate_failed, counts=counts, summary=summary, method=method,
-        total_formula=total_formula)
+        gates=gates, role_gate_failed=role_gate_failed, counts=counts, summary=summary,
+        method=method(r, f, minor_digits, scored_by), total_formula=total_formula)
 
 
 # ------------------------------------------------------------------ diagnosis
@@ -401,7 +358,7 @@ def metric_row(m: MetricValue, prev: MetricValue | None, f: Formatter) -> Metric
     assessment = ""
     if m.value is not None and prev_value is not None:
         delta = m.value - prev_value
-        if _q12(delta) == 0:
+        if q12(delta) == 0:
             assessment = "same"
             change = Val(Decimal(0), f.difference(Decimal(0), m.unit))
         else:

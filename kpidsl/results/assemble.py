@@ -24,7 +24,21 @@ from kpidsl.data.factindex import FactIndex, FactValues
 from kpidsl.data.facts import FactRow
 from kpidsl.engine.plan import LinePlan, Plan
 from kpidsl.language import ast
-from kpidsl.results.model import Better, EmployeeResult, Finding, Gate, KpiResult, MetricValue, Results, total_index
+from kpidsl.language.builtins import SCHEME_INPUTS
+from kpidsl.language.exprtext import expr_text
+from kpidsl.language.load import Model
+from kpidsl.results.model import (
+    Better,
+    EmployeeResult,
+    Finding,
+    Formula,
+    Gate,
+    KpiResult,
+    MetricValue,
+    Results,
+    SchemeText,
+    total_index,
+)
 from kpidsl.results.reasons import ROOT, Evaluator, Reason, Scope, kpi_scope
 
 _HINTS = {
@@ -124,6 +138,7 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
                       periods=list(periods), minor_digits=plan.minor_digits)
     wanted = _wanted(period, employee)
     lines = {line.id: line for line in plan.lines}
+    results.schemes = scheme_texts(plan)
     by_cell: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     needed: set[str] = set()
     if "kpis" in fetched:
@@ -153,6 +168,28 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
     _metrics(plan, fetched, results, employee)
     diagnostics.extend(explainer.diagnostics())
     return results
+
+
+def scheme_texts(plan: Plan) -> dict[tuple[str, str], SchemeText]:
+    """(role, KPI) → the scheme that scores that line, its formulas as written."""
+    texts: dict[int, SchemeText] = {}
+    for line in plan.lines:
+        if id(line.scheme) not in texts:
+            texts[id(line.scheme)] = scheme_text(line.scheme, plan.model)
+    return {(line.role, line.kpi): texts[id(line.scheme)] for line in plan.lines}
+
+
+def scheme_text(scheme: ast.Scheme, model: Model) -> SchemeText:
+    formulas = tuple(Formula(a.name, expr_text(a.expr), tuple(dict.fromkeys(n.name for n in ast.names_in(a.expr))))
+                     for a in scheme.assignments)
+    own = {a.name for a in scheme.assignments}
+    titles: dict[str, str] = {}
+    for formula in formulas:
+        for name in formula.names:
+            value = model.values.get(name) if name not in own and name not in SCHEME_INPUTS else None
+            if value is not None and value.title:
+                titles.setdefault(name, value.title)
+    return SchemeText(scheme.name, scheme.title, formulas, tuple(titles.items()))
 
 
 def condition_span(e: ast.Expr) -> Span | None:

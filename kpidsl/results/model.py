@@ -84,6 +84,25 @@ def total_index(kpis: Sequence[KpiResult]) -> Decimal | None:
 
 
 @dataclass(frozen=True)
+class Formula:
+    """One line of a scoring scheme as the ruleset writes it: `bonus = plan_bonus * attainment`."""
+
+    name: str  # `index`, `bonus` or an intermediate step's name
+    text: str  # the expression as written (`kpidsl.language.exprtext.expr_text`)
+    names: tuple[str, ...]  # the names it reads, in order, each once
+
+
+@dataclass(frozen=True)
+class SchemeText:
+    """The scheme that scored a KPI line, for the reports that describe it."""
+
+    name: str
+    title: str | None
+    formulas: tuple[Formula, ...]  # in order: steps, then `index` and `bonus` as written
+    titles: tuple[tuple[str, str], ...] = ()  # (name, title) of the ruleset values the formulas read
+
+
+@dataclass(frozen=True)
 class Finding:
     """A ruleset-wide rule that fired in a period."""
 
@@ -121,6 +140,8 @@ class Results:
     metrics: list[MetricValue] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     minor_digits: int = 2
+    # (role, KPI) → the scheme that scored that line; empty when unknown (results built by hand)
+    schemes: dict[tuple[str, str], SchemeText] = field(default_factory=dict)
 
     def money(self, value: Decimal) -> str:
         return f"{value:.{self.minor_digits}f}"
