@@ -112,7 +112,7 @@ def test_the_deepest_expression_the_parser_accepts_can_be_formatted(opener: str,
     def text(depth: int) -> str:
         return f"metric m = {opener * depth}a{closer * depth}\n"
 
-    low, high = 1, 2000  # the parser refuses (K006) somewhere in between, depending on the stack
+    low, high = 1, 2000  # the parser refuses (K006) somewhere in between (syntax.MAX_DEPTH)
     while high - low > 1:
         middle = (low + high) // 2
         low, high = (middle, high) if parse(text(middle))[0] is not None else (low, middle)

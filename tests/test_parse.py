@@ -186,6 +186,27 @@ def test_a_setting_given_twice_keeps_parsing_and_reports_each() -> None:
     assert [(d.code, d.location.line) for d in diagnostics] == [("K003", 1), ("K003", 2)]  # type: ignore[union-attr]
 
 
+def test_the_nesting_limit_does_not_depend_on_the_stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text's fate is the same on any stack — or the AST cache would hand a deep tree
+    parsed under a raised recursion limit to a run that would have refused it."""
+    import sys
+
+    from kpidsl.language.syntax import MAX_DEPTH, parse_text
+
+    monkeypatch.setenv("KPIDSL_NO_CACHE", "1")
+    deep = "metric m = " + "-" * (MAX_DEPTH + 5) + "a\n"
+    fine = "metric m = " + "-" * (MAX_DEPTH - 10) + "a\n"
+    outcomes = []
+    for limit in (sys.getrecursionlimit(), 20_000):
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit)
+        try:
+            outcomes.append(([d.code for d in parse_text(deep, "d.kpi")[1]], parse_text(fine, "f.kpi")[0] is not None))
+        finally:
+            sys.setrecursionlimit(old)
+    assert outcomes == [(["K006"], True), (["K006"], True)]
+
+
 def test_deep_nesting_is_a_diagnostic_not_a_crash() -> None:
     tree, diagnostics = parse("metric m =\n" + " +\n".join(["a"] * 800) + "\n")
     assert tree is None

@@ -110,6 +110,11 @@ def _keyword_as_name(exc: UnexpectedInput) -> bool:
     return True
 
 
+# Nesting beyond this many levels of the parse tree is K006: far above any real formula,
+# and low enough that building, checking and compiling the AST stay within Python's stack.
+MAX_DEPTH = 200
+
+
 def parse_text(text: str, file: str) -> tuple[ast.Ruleset | None, list[Diagnostic]]:
     """Parse one ruleset with Lark: the AST (None on a syntax error) and diagnostics."""
     comments: list[ast.Comment] = []
@@ -119,6 +124,9 @@ def parse_text(text: str, file: str) -> tuple[ast.Ruleset | None, list[Diagnosti
         return None, [_syntax_error(exc, text, file)]
     for match in _comment_positions(text):
         comments.append(match)
+    deepest, where = _deepest(tree)
+    if deepest > MAX_DEPTH:  # a fixed limit, so a text's fate never depends on the stack it is parsed on
+        return None, [_too_deep(where, file)]
     builder = Builder(file)
     try:
         items = builder.transform(tree)
@@ -134,16 +142,22 @@ def parse_text(text: str, file: str) -> tuple[ast.Ruleset | None, list[Diagnosti
     return ast.Ruleset(file=file, items=tuple(items), comments=tuple(comments)), builder.diagnostics
 
 
-def _too_deep(tree: Tree[Token], file: str) -> Diagnostic:
-    """An expression so deeply nested (hundreds of operators in a row) that it cannot be built."""
-    deepest, line, column = 0, 1, 1
+def _deepest(tree: Tree[Token]) -> tuple[int, tuple[int, int]]:
+    """The parse tree's depth and the (line, column) of its deepest node, found iteratively."""
+    deepest, place = 0, (1, 1)
     stack: list[tuple[Any, int]] = [(tree, 0)]
-    while stack:  # iteratively: the tree is too deep for recursion
+    while stack:  # iteratively: the tree may be too deep for recursion
         node, depth = stack.pop()
         if isinstance(node, Tree):
             if depth >= deepest and not getattr(node.meta, "empty", True):
-                deepest, line, column = depth, node.meta.line, node.meta.column
+                deepest, place = depth, (node.meta.line, node.meta.column)
             stack.extend((child, depth + 1) for child in node.children)
+    return deepest, place
+
+
+def _too_deep(tree_or_place: Tree[Token] | tuple[int, int], file: str) -> Diagnostic:
+    """An expression so deeply nested (hundreds of operators in a row) that it is refused."""
+    line, column = _deepest(tree_or_place)[1] if isinstance(tree_or_place, Tree) else tree_or_place
     return error("K006", "an expression is nested too deeply (hundreds of operators in one formula)",
                  Span(file, line, column), "split the formula into smaller metrics")
 
