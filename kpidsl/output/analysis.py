@@ -91,6 +91,10 @@ class EmployeeView:
     summary: str  # the statement's first sentence
     method: str  # how the role's scheme computes the bonus (output/statement.py), or ""
     total_formula: str  # "5 500,00 + … = 31 360,00 ₽"
+    index: Val  # the total index (Σ of the KPIs' indices), "—" when unknown
+    index_plan: Val  # the sum of the weights
+    index_deviation: Val  # index − index_plan, signed
+    index_line: str  # the statement's sentence on the total index, or ""
 
 
 @dataclass(frozen=True)
@@ -329,7 +333,13 @@ def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
     if len(r.kpis) > 1:
         total_formula = f.t("statement.total", terms=" + ".join(f.amount(k.bonus, whole=False) for k in r.kpis),
                             total=f.money(r.bonus))
+    deviation = None if r.index is None else r.index - r.index_plan
+    index_line = "" if not r.kpis else f.t(
+        "statement.total_index", index=f.percent(r.index, 2) if r.index is not None else f.t("value.none"),
+        plan=f.percent(r.index_plan, 2))
     return EmployeeView(
+        index=Val(r.index, f.fixed(r.index, 3)), index_plan=Val(r.index_plan, f.number(r.index_plan, 4)),
+        index_deviation=Val(deviation, f.signed(deviation, 3)), index_line=index_line,
         employee=r.employee, role=r.role, role_title=r.role_title, period=r.period, period_label=f.period(r.period),
         kpis=kpis, plan_bonus=Val(r.plan_bonus, f.money(r.plan_bonus)), bonus=Val(r.bonus, f.money(r.bonus)),
         delta=Val(r.bonus - r.plan_bonus, _signed_money(f, r.bonus - r.plan_bonus)), share=share,

@@ -224,7 +224,10 @@ def write_bonus(sheet: Sheet, c: Context) -> int:
                         (k.plan_bonus.value, money, k.plan_bonus.text), (k.bonus.value, money, k.bonus.text),
                         k.status_label, "; ".join(g.text for g in k.gates)])
             sheet.ws.cell(row=sheet.row, column=14).fill = _fill(k.status)
-        sheet.line([e.employee, e.role_title, t("col.total"), None, None, None, None, None, None, None, None,
+        sheet.line([e.employee, e.role_title, t("col.total"), None, None, None,
+                    (e.index_plan.value, WEIGHT, e.index_plan.text), None,  # the sum of the weights
+                    (_num(e.index.value, 6), INDEX, e.index.text), (e.index_plan.value, WEIGHT, e.index_plan.text),
+                    (_num(e.index_deviation.value, 6), DEVIATION, e.index_deviation.text),
                     (e.plan_bonus.value, money, e.plan_bonus.text), (e.bonus.value, money, e.bonus.text), None,
                     "; ".join(g.text for g in e.gates)], bold=True)
     sheet.row += 1
