@@ -141,6 +141,26 @@ def test_whole_line_comment_inside_a_split_construct_goes_above_it() -> None:
     assert out == "# about the unit\nfact a unit count\nfact b\n"
 
 
+def test_a_facts_direction_goes_after_its_unit_and_aligns_in_the_run() -> None:
+    text = ('fact cps "CPS" area sales better lower unit RUB\n'
+            'fact revenue "Выручка" source accounting unit RUB\n'
+            "fact leads = count from deals better higher  # written, so kept\n")
+    out = assert_round_trip(text)
+    assert out == ('fact cps     "CPS"                        unit RUB better lower                    area sales\n'
+                   'fact revenue "Выручка"                    unit RUB               source accounting\n'
+                   "fact leads             = count from deals          better higher  # written, so kept\n")
+
+
+def test_facts_without_a_direction_print_as_before() -> None:
+    assert fmt('fact a "A" unit RUB source crm\nfact bb unit count area sales\n') == (
+        'fact a  "A" unit RUB   source crm\nfact bb     unit count            area sales\n')
+
+
+def test_a_facts_direction_on_its_own_line_keeps_its_comment() -> None:
+    out = assert_round_trip('fact cps "CPS"\n  unit RUB\n  better lower  # a cost\n')
+    assert out == 'fact cps "CPS" unit RUB better lower  # a cost\n'
+
+
 def test_empty_and_comment_only_files() -> None:
     assert fmt("") == ""
     assert fmt("\n\n  \n") == ""
@@ -310,8 +330,9 @@ def declaration(draw: st.DrawFn) -> list[str]:
             agg += [draw(names)] if fn != "count" or draw(st.booleans()) else []
             agg += ["from", draw(names)] + (["where", draw(e)] if draw(st.booleans()) else [])
             head += agg
-        return head + shuffled(draw, optional(draw, ["unit", draw(names)], ["source", draw(names)],
-                                              ["area", draw(names)]))
+        return head + shuffled(draw, optional(draw, ["unit", draw(names)],
+                                              ["better", draw(st.sampled_from(["higher", "lower"]))],
+                                              ["source", draw(names)], ["area", draw(names)]))
     if kind == "records":
         body = shuffled(draw, optional(draw, ["file", draw(strings())], ["date", draw(names)],
                                        ["employee", draw(names)]))

@@ -170,6 +170,7 @@ def test_unclosed_block_names_where_it_was_opened() -> None:
     ("goal g = 0,5\n", "K002", "numbers use a decimal point (0.2, not 0,2)"),
     ("metric m = a < b < c\n", "K002", "comparisons do not chain: write `a < b and b < c`"),
     ("fact a unit RUB unit USD\n", "K003", "keep one `unit`; the second would silently win"),
+    ("fact a better lower unit RUB better lower\n", "K003", "keep one `better`; the second would silently win"),
     ("records d { date x }\nfact a = sum from d\n", "K004", None),
     ("goal g = 1e99999999999999999999\n", "K005", None),
 ])
@@ -205,6 +206,28 @@ def test_the_nesting_limit_does_not_depend_on_the_stack(monkeypatch: pytest.Monk
         finally:
             sys.setrecursionlimit(old)
     assert outcomes == [(["K006"], True), (["K006"], True)]
+
+
+def test_a_facts_direction_is_read_and_given_once() -> None:
+    tree, diagnostics = parse('fact cps "CPS" unit RUB better lower\nfact reach\n'
+                              'fact cost better higher better lower\n', "r.kpi")
+    assert tree is not None
+    cps, reach, cost = tree.items
+    assert isinstance(cps, ast.Fact) and cps.better == "lower" and cps.unit is not None
+    assert isinstance(reach, ast.Fact) and reach.better is None and ast.direction(reach) == "higher"
+    assert isinstance(cost, ast.Fact) and cost.better == "higher"  # the first one stands
+    second = "fact cost better higher better lower".rindex("lower") + 1  # the span is the repeated word
+    assert [(d.code, d.location.line, d.location.column) for d in diagnostics] \
+        == [("K003", 3, second)]  # type: ignore[union-attr]
+    assert "`better` is given twice in fact `cost`" in diagnostics[0].message
+
+
+@pytest.mark.parametrize("text", ['fact cps "CPS" unit RUB better sideways\n',
+                                  "metric m = a unit RUB better sideways\n"])
+def test_an_unknown_direction_is_a_syntax_error_at_the_word(text: str) -> None:
+    column = text.index("sideways") + 1
+    out = rendered(text)
+    assert out.startswith(f"r.kpi:1:{column}: error[K002]: unexpected `sideways`; expected `higher`, `lower`"), out
 
 
 def test_deep_nesting_is_a_diagnostic_not_a_crash() -> None:

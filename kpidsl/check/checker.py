@@ -353,7 +353,7 @@ class _Checker:
         if self._depends_on_data(target):
             return
         if constant_value(target, self.model) == 0:
-            lower = isinstance(indicator, ast.Metric) and indicator.better == "lower"
+            lower = ast.direction(indicator) == "lower"
             why = ("attainment (target / fact) would always be 0" if lower
                    else "attainment (fact / target) would divide by zero")
             self.out.append(error("K042", f"the target of `{line.indicator.text}` is 0: {why}",

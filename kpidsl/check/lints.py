@@ -149,14 +149,14 @@ def _target_direction(model: Model, line: ast.KpiLine, decl: Indicator, out: lis
     base, target = constant_value(line.baseline, model), constant_value(line.target, model)
     if base is None or target is None:
         return
-    lower = isinstance(decl, ast.Metric) and decl.better == "lower"
+    lower = ast.direction(decl) == "lower"
     if (target < base) if not lower else (target > base):
         direction = "lower" if lower else "higher"
         out.append(hint("K107", f"the target of `{line.indicator.text}` ({show_number(target)}) is "
                         f"{'above' if lower else 'below'} its baseline ({show_number(base)}), "
                         f"but {direction} is better", line.target.span,
-                        "a target asks for improvement; check the numbers, or declare the metric's "
-                        "direction (`better lower`)"))
+                        "a target asks for improvement; check the numbers, or declare the "
+                        f"{'fact' if isinstance(decl, ast.Fact) else 'metric'}'s direction (`better lower`)"))
 
 
 def _ltv_cac(model: Model, graph: Graph, out: list[Diagnostic]) -> None:

@@ -155,7 +155,7 @@ def _line(c: Compiler, frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast
     plan_bonus = value("plan_bonus", line.bonus, Decimal(0))
     baseline = value("baseline", line.baseline, None)
     target = value("target", target_expr, None)
-    better = (series.better or "higher") if isinstance(series, ast.Metric) else "higher"
+    better = ast.direction(series)  # a fact's `better` as a metric's
     ratio = lowerer.arith("/", fact, target) if better == "higher" else lowerer.arith("/", target, fact)
     attainment = named("attainment", ratio)
     names = {"weight": weight, "fact": fact, "target": target, "baseline": baseline,

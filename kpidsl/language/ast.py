@@ -156,9 +156,15 @@ class Aggregation:
     span: Span
 
 
+Direction = Literal["higher", "lower"]
+
+
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """A measured input value, read from the facts files or aggregated from records."""
+    """A measured input value, read from the facts files or aggregated from records.
+
+    `better` is last and optional so that a fact built in code without it stays
+    higher-is-better, as every fact was before facts had a direction."""
 
     name: str
     title: str | None
@@ -167,6 +173,7 @@ class Fact:
     area: Ident | None
     aggregation: Aggregation | None
     span: Span
+    better: Direction | None = None  # None: not written (higher)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +186,6 @@ class Records:
     date_column: Ident | None
     employee_column: Ident | None
     span: Span
-
-
-Direction = Literal["higher", "lower"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,3 +367,12 @@ def walk(expr: Expr) -> Iterator[Expr]:
 def names_in(expr: Expr) -> list[Name]:
     """The names an expression refers to, in order (function names excluded)."""
     return [e for e in walk(expr) if isinstance(e, Name)]
+
+
+def direction(decl: object) -> Direction:
+    """Which way an indicator improves: a fact's or metric's `better`, else higher.
+
+    The one place that answers it, so scoring, the checker, results and reports agree
+    on a fact's direction as on a metric's (goals, params and cards have none)."""
+    better = decl.better if isinstance(decl, (Fact, Metric)) else None
+    return better or "higher"

@@ -120,7 +120,7 @@ class Builder(Transformer[Token, Any]):
         name, title, aggregation, *attrs = c
         found = self._settings(attrs, f"fact `{name}`")
         return ast.Fact(str(name), title, found.get("unit"), found.get("source"), found.get("area"),
-                        aggregation, self._span_tok(name))
+                        aggregation, self._span_tok(name), found.get("better"))
 
     def unit(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("unit", self._ident(c[0]), self._span_tok(c[0]))

@@ -11,12 +11,14 @@ Style
   line; an empty block is `{ }`.  The `ruleset` header comes first when a file has
   exactly one; every other item keeps its place.
 * One declaration, setting, KPI line or clause per line, settings in a fixed order:
-  header `client currency period locale`; records `file date employee`; card
-  `measures audience access source frequency owner indicator goal`; role `scheme
-  controls require`, then its KPI lines; KPI line `weight baseline target bonus`,
-  then its `require` clauses, then its `when … action` clauses, each on its own
-  line indented under the KPI line; rule `when level message action`.  Repeated
-  `controls` lines merge into one.
+  header `client currency period locale`; fact `unit better source area` after its
+  `= … from …` (direction next to the unit, as for metrics); metric `unit better
+  kind` after its formula; records `file date employee`; card `measures audience
+  access source frequency owner indicator goal`; role `scheme controls require`,
+  then its KPI lines; KPI line `weight baseline target bonus`, then its `require`
+  clauses, then its `when … action` clauses, each on its own line indented under
+  the KPI line; rule `when level message action`.  Repeated `controls` lines merge
+  into one.
 * Columns are aligned within a run: consecutive one-line items of one kind (facts,
   metrics, goals and params, employees), the settings of a block, the KPI lines of
   a role, the rows of a scale.  An exceptionally wide cell (a long formula or title)
@@ -161,10 +163,11 @@ class _Printer:
                 ["=", a.function, *(["distinct"] if a.distinct else []),
                  *([a.column.text] if a.column else []), "from", a.records.text,
                  *(["where", format_expr(a.where)] if a.where is not None else [])])
-        cells = ["fact", f.name, _title(f.title), aggregation, *_attrs(unit=f.unit, source=f.source, area=f.area)]
+        cells = ["fact", f.name, _title(f.title), aggregation,
+                 *_attrs(unit=f.unit, better=f.better, source=f.source, area=f.area)]
         start = self.src.keyword_before(f.span, ("fact",))
         line = Line(0, cells, start, last_line(f, f.aggregation, f.unit, f.source, f.area),
-                    caps=(WIDE, 24, 48, 40, 24, 24, 24))
+                    caps=(WIDE, 24, 48, 40, 24, 24, 24, 24))
         return Item("fact", False, [line])
 
     def _records(self, r: ast.Records) -> Item:

@@ -307,9 +307,9 @@ def _metrics(plan: Plan, fetched: Fetched, results: Results, employee: str | Non
         better: Better
         if isinstance(decl, ast.Metric):
             kind = "process" if decl.kind is not None and decl.kind.text == "process" else "result"
-            better = decl.better or "higher"
         else:
-            kind, better = "fact", "higher"
+            kind = "fact"
+        better = ast.direction(decl)  # a fact's `better` as a metric's; higher for goals and params
         unit = decl.unit.text if isinstance(decl, (ast.Fact, ast.Metric)) and decl.unit is not None else None
         described.append((name, decl.title or name, kind, unit, better))
     names, records = fetched["metrics"]
