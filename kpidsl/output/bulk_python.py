@@ -180,8 +180,9 @@ def write_csv(session: Session, out: BinaryIO) -> None:
                        csv_field(row[at.plan_bonus] or zero), csv_field(row[at.bonus] or zero)]
             gates = role_lines + [f"{text}: {GATE_STATES[row[at.gates + j]]}" for j, text in enumerate(line.gates)]
             actions = [text for j, text in enumerate(line.actions) if row[at.actions + j] is True]
+            totals = [csv_number(row[at.totals + 2]), csv_number(row[at.totals + 3])]
             text = csv_line([*who, *fixed[line.id], *numbers, csv_text(row[at.status]), csv_text("\n".join(gates)),
-                             csv_text("\n".join(actions))])
+                             csv_text("\n".join(actions)), *totals])
             buffer.append(text)
             size += len(text)
         if size > 1 << 20:

@@ -214,6 +214,9 @@ def parquet_query(session: Session) -> exp.Select:
         exp.alias_(exp.ArrayConcat(this=role_gates, expressions=[kpi_gates]), "gates", quoted=True),
         exp.alias_(by_line(actions, text_list), "actions", quoted=True),
     ]
+    window = dict(partition_by=[_col("ppos", "k"), _col("epos", "k")])
+    total, total_plan = total_index_sql(lambda agg: exp.Window(this=agg, **window))
+    columns += [exp.alias_(total, "total_index", quoted=True), exp.alias_(total_plan, "total_index_plan", quoted=True)]
     return rows_query(session, columns, outer=False, order=False)
 
 

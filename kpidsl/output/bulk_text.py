@@ -302,10 +302,8 @@ def _chunks(session: Session) -> Iterator[tuple[int, int, int]]:
             yield p, first, min(first + CHUNK, len(people)) - 1
 
 
-def json_employees(session: Session) -> Iterator[str]:
-    """Each employee result's JSON text, in output order."""
-
-    encode_names(session)
+def make_totals(session: Session) -> None:
+    """Each (period, person)'s plan bonus, bonus, total index and planned total (BULK_TOTALS)."""
     money = exp.DataType.build(f"DECIMAL(38, {session.plan.minor_digits})")
     index, index_plan = total_index_sql()
     totals = (exp.select(_col("ppos", "k"), _col("epos", "k"),
@@ -316,6 +314,13 @@ def json_employees(session: Session) -> Iterator[str]:
     session.connection.execute(exp.Create(this=table(BULK_TOTALS), kind="TABLE", replace=True, expression=totals,
                                           properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
                                .sql(dialect="duckdb"))
+
+
+def json_employees(session: Session) -> Iterator[str]:
+    """Each employee result's JSON text, in output order."""
+
+    encode_names(session)
+    make_totals(session)
     query = json_query(session).sql(dialect="duckdb", copy=False)
     pending: list[str] = []
     for chunk in _chunks(session):
@@ -379,10 +384,16 @@ def csv_query(session: Session) -> exp.Select:
         exp.alias_(head, "head", quoted=True), exp.alias_(_col("status", "k"), "status", quoted=True),
         exp.alias_(_by_line(plan.lines, gates, _lit("")), "gates", quoted=True),
         exp.alias_(_by_line(plan.lines, actions, _lit("")), "actions", quoted=True),
-        exp.alias_(_col("epos", "k"), "pos", quoted=True), exp.alias_(_col("line", "k"), "line", quoted=True)))
+        exp.alias_(_col("epos", "k"), "pos", quoted=True), exp.alias_(_col("line", "k"), "line", quoted=True),
+        exp.alias_(csv_number_sql(_col("index", "t")), "total_index", quoted=True),
+        exp.alias_(csv_number_sql(_col("index_plan", "t")), "total_index_plan", quoted=True)))
+        .join(table(BULK_TOTALS, "t"), on=exp.and_(exp.EQ(this=_col("ppos", "t"), expression=_col("ppos", "k")),
+                                                   exp.EQ(this=_col("epos", "t"), expression=_col("epos", "k"))),
+              join_type="left")
         .where(exp.and_(_chunk_filter(), exp.not_(_col("line", "k").is_(exp.null())))))
     text = _cat(_col("head", "c"), csv_text_sql(_col("status", "c")), ",", csv_text_sql(_col("gates", "c")), ",",
-                csv_text_sql(_col("actions", "c")), CSV_LINE_END)
+                csv_text_sql(_col("actions", "c")), ",", _col("total_index", "c"), ",", _col("total_index_plan", "c"),
+                CSV_LINE_END)
     return (exp.select(text).from_(exp.alias_(exp.Subquery(this=cells), "c", quoted=True))
             .order_by(_col("pos", "c"), _col("line", "c")))
 
@@ -390,6 +401,7 @@ def csv_query(session: Session) -> exp.Select:
 def write_csv(session: Session, out: BinaryIO) -> None:
     """`render_csv(results)`, laid out by DuckDB."""
     encode_names(session)
+    make_totals(session)
     out.write(CSV_BOM + csv_line(CSV_COLUMNS).encode("utf-8"))
     query = csv_query(session).sql(dialect="duckdb", copy=False)
     for chunk in _chunks(session):

@@ -169,7 +169,8 @@ def dumps(value: object, indent: int = 2, _level: int = 0) -> str:
 
 CSV_COLUMNS = ("period", "employee", "role", "role_title", "kpi", "title", "better", "unit", "kind",
                "weight", "baseline", "target", "fact", "attainment", "index", "index_plan",
-               "deviation", "plan_bonus", "bonus", "status", "gates", "actions")
+               "deviation", "plan_bonus", "bonus", "status", "gates", "actions",
+               "total_index", "total_index_plan")  # the employee's, repeated on each of its rows
 
 
 # How a quality condition ended, in the CSV's `gates` cell (and the bulk writers').
@@ -198,5 +199,6 @@ def render_csv(results: Results) -> bytes:
                        csv_number(k.attainment), csv_number(k.index), csv_number(k.index_plan),
                        csv_number(k.deviation), csv_field(money(k.plan_bonus)), csv_field(money(k.bonus))]
             tail = [k.status, gates_cell(r.gates, k.gates), "\n".join(k.actions)]
-            lines.append(csv_line([*map(csv_text, text), *numbers, *map(csv_text, tail)]))
+            totals = [csv_number(r.index), csv_number(r.index_plan)]
+            lines.append(csv_line([*map(csv_text, text), *numbers, *map(csv_text, tail), *totals]))
     return CSV_BOM + "".join(lines).encode("utf-8")
