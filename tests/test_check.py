@@ -417,7 +417,8 @@ def test_weight_that_depends_on_data_is_an_error() -> None:
 
 def test_missing_settings_are_listed_together() -> None:
     d = only(role_with("kpi customers", *THREE[1:]), "K041")
-    assert d.message == "KPI `customers` in role `manager` has no `weight`, `target` or `bonus`"
+    assert d.message == ("KPI `customers` in role `manager` has no `weight`, `target` or `bonus` "
+                         "(the role's other KPIs pay one)")
 
 
 def test_card_goal_serves_as_target_and_a_card_without_indicator_cannot_be_a_kpi() -> None:

@@ -296,12 +296,18 @@ class _Checker:
         name = line.indicator.text
         indicator, card = self._indicator(role, line)
         target = line.target if line.target is not None else card.goal if card else None
-        missing = [k for k, v in (("weight", line.weight), ("target", target), ("bonus", line.bonus)) if v is None]
+        # A role whose lines have no `bonus` at all is a plan of coefficients (the total index
+        # alone); once one line pays money, every line of the role must say how much.
+        pays = any(other.bonus is not None for other in role.kpis)
+        required = (("weight", line.weight), ("target", target), *((("bonus", line.bonus),) if pays else ()))
+        missing = [k for k, v in required if v is None]
         if missing:
             self.out.append(error(
-                "K041", f"KPI `{name}` in role `{role.name}` has no {_either(missing)}", line.indicator.span,
+                "K041", f"KPI `{name}` in role `{role.name}` has no {_either(missing)}"
+                + (" (the role's other KPIs pay one)" if "bonus" in missing else ""), line.indicator.span,
                 f"a KPI line reads `kpi {name} weight 0.25 target 100 bonus 5000` (baseline is optional)"
-                + ("; a KPI card's `goal` also serves as the target" if "target" in missing else "")))
+                + ("; a KPI card's `goal` also serves as the target" if "target" in missing else "")
+                + ("; a role with no `bonus` on any line scores the total index alone" if "bonus" in missing else "")))
         unit = self.units.get(indicator.name) if indicator else None
         for key, expr in (("weight", line.weight), ("baseline", line.baseline),
                           ("target", line.target), ("bonus", line.bonus)):

@@ -95,6 +95,7 @@ class EmployeeView:
     index_plan: Val  # the sum of the weights
     index_deviation: Val  # index − index_plan, signed
     index_line: str  # the statement's sentence on the total index, or ""
+    money: bool  # the plan pays money (else it reads as its total index alone)
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ class Context:
     diagnosis: Diagnosis
     totals: dict[str, Val]
     statuses: list[tuple[str, str]]
+    money: bool = True  # some employee's plan pays money (else the reports show coefficients only)
     dashboard: Any = None  # kpidsl.charts.Dashboard (render_report builds it)
     results: Results | None = None
     fmt: dict[str, Callable[..., str]] = field(default_factory=dict)
@@ -209,6 +211,7 @@ def build_context(results: Results, f: Formatter, period: str, reports: list[str
     findings = [FindingView(x.rule, x.title, x.level, _label(f, "level", x.level), x.message, list(x.actions),
                             x.period, f.period(x.period))
                 for x in results.findings if x.period == period]
+    money = any(e.money for e in employees) or not employees
     plan = sum((e.plan_bonus.value or Decimal(0) for e in employees), Decimal(0))
     actual = sum((e.bonus.value or Decimal(0) for e in employees), Decimal(0))
     totals = {"plan_bonus": Val(plan, f.money(plan)), "bonus": Val(actual, f.money(actual)),
@@ -216,7 +219,7 @@ def build_context(results: Results, f: Formatter, period: str, reports: list[str
               "share": _share(f, actual, plan)}
     return Context(
         doc=doc, t=f.t, findings=findings, groups=list(groups.values()), employees=employees,
-        diagnosis=diagnosis(results, f, period), totals=totals,
+        diagnosis=diagnosis(results, f, period), totals=totals, money=money,
         statuses=[(s, f.t(f"status.{s}")) for s in STATUSES], results=results,
         fmt={"money": f.money, "percent": f.percent, "number": f.number, "value": f.value,
              "period": f.period})
@@ -296,7 +299,7 @@ def _trend(now: Decimal, before: Decimal, unit: str | None, better: str, f: Form
 
 
 def kpi_view(k: KpiResult, f: Formatter, prev_label: str, minor_digits: int,
-             scheme: SchemeText | None = None) -> KpiView:
+             scheme: SchemeText | None = None, money: bool = True) -> KpiView:
     return KpiView(
         kpi=k.kpi, title=k.title, unit=k.unit, better=k.better, kind=k.kind, status=k.status,
         status_label=f.t(f"status.{k.status}"),
@@ -309,7 +312,7 @@ def kpi_view(k: KpiResult, f: Formatter, prev_label: str, minor_digits: int,
         deviation=Val(k.deviation, f.signed(k.deviation, 3)),
         plan_bonus=Val(k.plan_bonus, f.money(k.plan_bonus)), bonus=Val(k.bonus, f.money(k.bonus)),
         gates=[gate_view(g, f) for g in k.gates], actions=list(k.actions), problems=list(k.problems),
-        analysis=analyse(k, f, prev_label), explanation=explain(k, f, minor_digits, scheme))
+        analysis=analyse(k, f, prev_label), explanation=explain(k, f, minor_digits, scheme, money))
 
 
 def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
@@ -317,7 +320,8 @@ def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
     """`schemes`: (role, KPI) → the scheme that scored the line (`Results.schemes`)."""
     prev_label = f.period(previous(r.period))
     scored_by = line_schemes(r, schemes or {})
-    kpis = [kpi_view(k, f, prev_label, minor_digits, scored_by[i] if scored_by else None)
+    money = r.plan_bonus != 0 or r.bonus != 0  # else a plan of coefficients only: no sums of 0,00
+    kpis = [kpi_view(k, f, prev_label, minor_digits, scored_by[i] if scored_by else None, money)
             for i, k in enumerate(r.kpis)]
     counts = {s: sum(1 for k in r.kpis if k.status == s) for s in STATUSES}
     gates = [gate_view(g, f) for g in r.gates]
@@ -325,12 +329,16 @@ def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
     share = _share(f, r.bonus, r.plan_bonus)
     if not r.kpis:
         summary = f.t("statement.no_kpis", role=r.role_title)
+    elif not money:
+        summary = f.t("statement.summary_index", period=f.period(r.period),
+                      index=f.percent(r.index, 2) if r.index is not None else f.t("value.none"),
+                      plan=f.percent(r.index_plan, 2))
     else:
         summary = f.t("statement.summary", period=f.period(r.period), bonus=f.money(r.bonus),
                       plan=f.money(r.plan_bonus), delta=_signed_money(f, r.bonus - r.plan_bonus),
                       share=share.text or f.t("value.none"))
     total_formula = ""
-    if len(r.kpis) > 1:
+    if len(r.kpis) > 1 and money:
         total_formula = f.t("statement.total", terms=" + ".join(f.amount(k.bonus, whole=False) for k in r.kpis),
                             total=f.money(r.bonus))
     deviation = None if r.index is None else r.index - r.index_plan
@@ -339,7 +347,7 @@ def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
         plan=f.percent(r.index_plan, 2))
     return EmployeeView(
         index=Val(r.index, f.fixed(r.index, 3)), index_plan=Val(r.index_plan, f.number(r.index_plan, 4)),
-        index_deviation=Val(deviation, f.signed(deviation, 3)), index_line=index_line,
+        index_deviation=Val(deviation, f.signed(deviation, 3)), index_line=index_line if money else "", money=money,
         employee=r.employee, role=r.role, role_title=r.role_title, period=r.period, period_label=f.period(r.period),
         kpis=kpis, plan_bonus=Val(r.plan_bonus, f.money(r.plan_bonus)), bonus=Val(r.bonus, f.money(r.bonus)),
         delta=Val(r.bonus - r.plan_bonus, _signed_money(f, r.bonus - r.plan_bonus)), share=share,

@@ -288,9 +288,11 @@ def build_dashboard(context: Context, results: Results, f: Formatter) -> Dashboa
     fund = Markup(fund_chart(fund_rows, title=f.t("dashboard.fund"))) if fund_rows else Markup("")
     counts = {s: sum(e.counts[s] for e in context.employees) for s in STATUSES}
     totals = context.totals
+    fund_tile = [Tile("fund", f.t("dashboard.tile_fund"), totals["bonus"].text,
+                      f.t("dashboard.tile_fund_note", plan=totals["plan_bonus"].text,
+                          share=totals["share"].text or "—"))]
     tiles = [
-        Tile("fund", f.t("dashboard.tile_fund"), totals["bonus"].text,
-             f.t("dashboard.tile_fund_note", plan=totals["plan_bonus"].text, share=totals["share"].text or "—")),
+        *(fund_tile if context.money else []),  # a plan of coefficients only has no fund
         Tile("met", f.t("dashboard.tile_met"), str(counts["met"]), f.t("dashboard.kpis", count=counts["met"])),
         Tile("missed", f.t("dashboard.tile_missed"), str(counts["missed"]),
              f.t("dashboard.kpis", count=counts["missed"])),

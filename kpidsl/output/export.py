@@ -101,6 +101,12 @@ def render_text(results: Results, locale: str | None = None) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+def pays_money(r: EmployeeResult) -> bool:
+    """Whether the employee's plan has money in it: a plan of coefficients only (no KPI line
+    with a bonus) reads as its total index, without columns of 0,00."""
+    return r.plan_bonus != 0 or r.bonus != 0
+
+
 def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, lang: str) -> str:
     words = WORDS[lang]
     head = f"{r.period} · {r.employee} · {r.role_title or r.role}"
@@ -114,7 +120,12 @@ def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, l
              optional(deviation, lambda v: n.number(v, 3, 3, signed=True)),
              n.money(r.plan_bonus, digits), n.money(r.bonus, digits), currency]
     rows.append(total)
-    lines = [head, *("  " + line for line in _table(rows, right=set(range(1, 9))))]
+    right = set(range(1, 9))
+    if not pays_money(r):  # a plan of coefficients only: no columns of zeros, no currency
+        total[9] = ""
+        rows = [[*row[:7], row[9]] for row in rows]
+        right = set(range(1, 7))
+    lines = [head, *("  " + line for line in _table(rows, right=right))]
     for g in r.gates:
         if g.passed is not True:
             lines.append(f"  ! {words['role_gate']}: {_gate_text(g, lang)}")

@@ -51,9 +51,11 @@ def weighted_bonus(k: KpiResult, minor_digits: int) -> tuple[Decimal, Decimal] |
     return index, bonus
 
 
-def explain(k: KpiResult, f: Formatter, minor_digits: int, scheme: SchemeText | None = None) -> str:
+def explain(k: KpiResult, f: Formatter, minor_digits: int, scheme: SchemeText | None = None,
+            money: bool = True) -> str:
     """The statement's sentence: the KPI's arithmetic in plain words (the weighted index's
-    arithmetic only where `scheme` is the weighted index, or unknown and the numbers agree)."""
+    arithmetic only where `scheme` is the weighted index, or unknown and the numbers agree).
+    Without `money` (a plan of coefficients only) it ends at the index."""
     if k.fact is None or k.target is None or k.attainment is None:
         problems = "; ".join(k.problems) or f.t("analysis.no_data_generic")
         return f.t("statement.no_data", problems=problems, bonus=f.money(k.bonus))
@@ -62,6 +64,10 @@ def explain(k: KpiResult, f: Formatter, minor_digits: int, scheme: SchemeText | 
     parts.append(f.t(key + ("_baseline" if k.baseline is not None else ""),
                      target=f.value(k.target, k.unit), fact=f.value(k.fact, k.unit),
                      attainment=f.percent(k.attainment), baseline=f.value(k.baseline, k.unit)))
+    if not money:
+        parts.append(f.t("statement.index", weight=f.number(k.weight, 4), attainment=f.number(k.attainment, 4),
+                         index=f.fixed(k.index, 3)) if k.index is not None else "")
+        return " ".join(p for p in parts if p)
     scored = weighted_bonus(k, minor_digits) if scheme is None or is_weighted(scheme) else None
     if scored is not None:
         index, bonus = scored
@@ -85,6 +91,8 @@ def method(r: EmployeeResult, f: Formatter, minor_digits: int, schemes: list[Sch
     line order; None: unknown), or "" when there is nothing to describe."""
     if not r.kpis:
         return ""
+    if r.plan_bonus == 0 and r.bonus == 0 and all(k.plan_bonus == 0 for k in r.kpis):
+        return f.t("statement.method_index")  # a plan of coefficients only
     if schemes is None or all(is_weighted(s) for s in schemes):
         weighted = all(weighted_bonus(k, minor_digits) is not None or k.attainment is None for k in r.kpis)
         return f.t("statement.method") if weighted else ""
