@@ -4,6 +4,7 @@ no output shows columns of 0,00 (issue on real plans, item 1)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,19 @@ def test_json_keeps_its_contract(plan: tuple[Path, Path]) -> None:
     assert code == 0
     (result,) = json.loads(out)["results"]
     assert (result["index"], result["plan_bonus"], result["bonus"]) == (1.1375, "0.00", "0.00")
+
+
+def test_the_workbook_has_no_money_columns(plan: tuple[Path, Path], tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "coef.xlsx"
+    code, _ = run("eval", str(plan[0]), "--facts", str(plan[1]), "--format", "xlsx", "--report", "all", "-o", str(out))
+    assert code == 0
+    book = load_workbook(out)
+    texts = [str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+             if cell.value is not None]
+    assert "Плановая премия" not in texts and "Фактическая премия" not in texts
+    assert not any("0,00" in t for t in texts)
+    numbers = [Decimal(str(cell.value)) for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+               if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool)]
+    assert Decimal("1.1375") in numbers  # the total index, in the bonus sheet's total row and the statement

@@ -208,32 +208,37 @@ def write_analytical(sheet: Sheet, c: Context) -> int:
 def write_bonus(sheet: Sheet, c: Context) -> int:
     f, t = sheet.f, sheet.f.t
     sheet.title(c, t("report.bonus.title"))
-    sheet.wrap = {15: 40.0}
     money = money_format(f)
-    freeze = sheet.header([t("col.employee"), t("col.role"), t("col.kpi"), t("col.baseline"), t("col.target"),
-                           t("col.fact"), t("col.weight"), t("col.attainment"), t("col.index"), t("col.index_plan"),
-                           t("col.deviation"), t("col.plan_bonus"), t("col.bonus"), t("col.status"),
-                           t("col.conditions")])
+    # a plan of coefficients only (no bonus anywhere) has no money columns
+    keep = (lambda cells: cells) if c.money else (lambda cells: [*cells[:11], *cells[13:]])
+    sheet.wrap = {15 if c.money else 13: 40.0}
+    freeze = sheet.header(keep([t("col.employee"), t("col.role"), t("col.kpi"), t("col.baseline"), t("col.target"),
+                                t("col.fact"), t("col.weight"), t("col.attainment"), t("col.index"),
+                                t("col.index_plan"), t("col.deviation"), t("col.plan_bonus"), t("col.bonus"),
+                                t("col.status"), t("col.conditions")]))
     for e in c.employees:
         for k in e.kpis:
-            sheet.line([e.employee, e.role_title, k.title, _cell(f, k.baseline, k.unit), _cell(f, k.target, k.unit),
-                        _cell(f, k.fact, k.unit), (k.weight.value, WEIGHT, k.weight.text),
-                        (_num(k.attainment.value), PERCENT, k.attainment.text),
-                        (_num(k.index.value, 6), INDEX, k.index.text), (k.index_plan.value, WEIGHT, k.index_plan.text),
-                        (_num(k.deviation.value, 6), DEVIATION, k.deviation.text),
-                        (k.plan_bonus.value, money, k.plan_bonus.text), (k.bonus.value, money, k.bonus.text),
-                        k.status_label, "; ".join(g.text for g in k.gates)])
-            sheet.ws.cell(row=sheet.row, column=14).fill = _fill(k.status)
-        sheet.line([e.employee, e.role_title, t("col.total"), None, None, None,
-                    (e.index_plan.value, WEIGHT, e.index_plan.text), None,  # the sum of the weights
-                    (_num(e.index.value, 6), INDEX, e.index.text), (e.index_plan.value, WEIGHT, e.index_plan.text),
-                    (_num(e.index_deviation.value, 6), DEVIATION, e.index_deviation.text),
-                    (e.plan_bonus.value, money, e.plan_bonus.text), (e.bonus.value, money, e.bonus.text), None,
-                    "; ".join(g.text for g in e.gates)], bold=True)
-    sheet.row += 1
-    sheet.line([t("col.total"), None, None, None, None, None, None, None, None, None, None,
-                (c.totals["plan_bonus"].value, money, c.totals["plan_bonus"].text),
-                (c.totals["bonus"].value, money, c.totals["bonus"].text)], bold=True)
+            sheet.line(keep([e.employee, e.role_title, k.title, _cell(f, k.baseline, k.unit),
+                             _cell(f, k.target, k.unit), _cell(f, k.fact, k.unit),
+                             (k.weight.value, WEIGHT, k.weight.text),
+                             (_num(k.attainment.value), PERCENT, k.attainment.text),
+                             (_num(k.index.value, 6), INDEX, k.index.text),
+                             (k.index_plan.value, WEIGHT, k.index_plan.text),
+                             (_num(k.deviation.value, 6), DEVIATION, k.deviation.text),
+                             (k.plan_bonus.value, money, k.plan_bonus.text), (k.bonus.value, money, k.bonus.text),
+                             k.status_label, "; ".join(g.text for g in k.gates)]))
+            sheet.ws.cell(row=sheet.row, column=14 if c.money else 12).fill = _fill(k.status)
+        sheet.line(keep([e.employee, e.role_title, t("col.total"), None, None, None,
+                         (e.index_plan.value, WEIGHT, e.index_plan.text), None,  # the sum of the weights
+                         (_num(e.index.value, 6), INDEX, e.index.text), (e.index_plan.value, WEIGHT, e.index_plan.text),
+                         (_num(e.index_deviation.value, 6), DEVIATION, e.index_deviation.text),
+                         (e.plan_bonus.value, money, e.plan_bonus.text), (e.bonus.value, money, e.bonus.text), None,
+                         "; ".join(g.text for g in e.gates)]), bold=True)
+    if c.money:
+        sheet.row += 1
+        sheet.line([t("col.total"), None, None, None, None, None, None, None, None, None, None,
+                    (c.totals["plan_bonus"].value, money, c.totals["plan_bonus"].text),
+                    (c.totals["bonus"].value, money, c.totals["bonus"].text)], bold=True)
     return freeze
 
 
@@ -242,14 +247,17 @@ def write_statement(sheet: Sheet, c: Context) -> int:
     sheet.title(c, t("report.statement.title"))
     sheet.wrap = {4: 90.0}
     money = money_format(f)
-    freeze = sheet.header([t("col.employee"), t("col.kpi"), t("col.status"), t("col.explanation"), t("col.bonus")])
+    last = t("col.bonus") if c.money else t("col.total_index")
+    freeze = sheet.header([t("col.employee"), t("col.kpi"), t("col.status"), t("col.explanation"), last])
     for e in c.employees:
-        sheet.line([e.employee, e.role_title, None, e.summary, (e.bonus.value, money, e.bonus.text)], bold=True)
+        total = (e.bonus.value, money, e.bonus.text) if e.money else (_num(e.index.value, 6), INDEX, e.index.text)
+        sheet.line([e.employee, e.role_title, None, e.summary, total], bold=True)
         if e.method:
             sheet.line([e.employee, None, None, e.method])
         for k in e.kpis:
             text = k.explanation + (f" {t('statement.actions')}: {'; '.join(k.actions)}." if k.actions else "")
-            sheet.line([e.employee, k.title, k.status_label, text, (k.bonus.value, money, k.bonus.text)])
+            value = (k.bonus.value, money, k.bonus.text) if e.money else (_num(k.index.value, 6), INDEX, k.index.text)
+            sheet.line([e.employee, k.title, k.status_label, text, value])
             sheet.ws.cell(row=sheet.row, column=3).fill = _fill(k.status)
         if e.total_formula:
             sheet.line([e.employee, t("col.total"), None, e.total_formula, (e.bonus.value, money, e.bonus.text)],
