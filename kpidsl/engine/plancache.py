@@ -47,9 +47,10 @@ _KEPT = frozenset(f.name for f in dataclasses.fields(Plan)) - {"model", "stateme
 
 @lru_cache(maxsize=1)
 def _code() -> str:
-    """What a plan depends on besides the model: the compiler's code, the language's, SQLGlot."""
+    """What a plan depends on besides the model: the code of the stages it is built by
+    (base, language, engine), SQLGlot's version (it renders the SQL) and Python's."""
     import sqlglot
 
     package = Path(__file__).resolve().parent.parent
-    sources = sorted((package / "engine").glob("*.py")) + sorted((package / "language").glob("*.py"))
+    sources = [p for stage in ("base", "language", "engine") for p in sorted((package / stage).glob("*.py"))]
     return cache.fingerprint(*(p.read_bytes() for p in sources), getattr(sqlglot, "__version__", ""), sys.version)
