@@ -26,14 +26,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from kpidsl.base.numbers import Numbers, language_of
 from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.language import ast
-from kpidsl.language.builtins import DEFAULT_SCHEME
+from kpidsl.language.builtins import DEFAULT_SCHEME, default_scheme
 from kpidsl.language.load import Model
-from kpidsl.language.parse import parse
 from kpidsl.results.explain_values import WORDS, Printer, Value, Values, num
 from kpidsl.results.model import STATUS_TEXT, EmployeeResult, KpiResult, Results
 from kpidsl.results.record_rows import RecordRows
-
-_BUILTIN_SCHEME = 'scheme weighted_index { index = weight * attainment  bonus = plan_bonus * (1 + index - weight) }'
 
 
 @dataclass(frozen=True)
@@ -161,9 +158,7 @@ class _Tracer:
         name = role.scheme.text if role and role.scheme else DEFAULT_SCHEME
         if name in self.model.schemes:
             return self.model.schemes[name]
-        tree, _ = parse(_BUILTIN_SCHEME, "<builtin>")
-        assert tree is not None
-        return next(d for d in tree.declarations if isinstance(d, ast.Scheme))
+        return default_scheme()  # the one text of the built-in scheme (language/builtins.py)
 
     @staticmethod
     def _lines(role: ast.Role | None, kpis: tuple[KpiResult, ...]) -> list[ast.KpiLine | None]:
