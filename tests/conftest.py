@@ -21,3 +21,11 @@ def write_ruleset(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A per-user cache folder of this test's own (`base.cache`), switched on."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("KPIDSL_NO_CACHE", raising=False)
+    return tmp_path / "cache" / "kpidsl"

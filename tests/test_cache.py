@@ -58,10 +58,8 @@ RULESET = 'fact leads "Лиды" unit count\nrole r "R" { kpi leads weight 1 tar
 
 
 @pytest.fixture
-def private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("KPIDSL_NO_CACHE", raising=False)
-    return tmp_path / "cache" / "kpidsl" / "ast"
+def private(private_cache: Path) -> Path:
+    return private_cache / "ast"
 
 
 def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -18,10 +18,8 @@ SEED_FACTS = ROOT / "rulesets" / "data" / "seed_marketing.csv"
 
 
 @pytest.fixture
-def private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("KPIDSL_NO_CACHE", raising=False)
-    return tmp_path / "cache" / "kpidsl" / "plan"
+def private(private_cache: Path) -> Path:
+    return private_cache / "plan"
 
 
 def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:

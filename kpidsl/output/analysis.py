@@ -320,7 +320,7 @@ def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
     """`schemes`: (role, KPI) → the scheme that scored the line (`Results.schemes`)."""
     prev_label = f.period(previous(r.period))
     scored_by = line_schemes(r, schemes or {})
-    money = r.plan_bonus != 0 or r.bonus != 0  # else a plan of coefficients only: no sums of 0,00
+    money = r.pays_money  # else a plan of coefficients only: no sums of 0,00
     kpis = [kpi_view(k, f, prev_label, minor_digits, scored_by[i] if scored_by else None, money)
             for i, k in enumerate(r.kpis)]
     counts = {s: sum(1 for k in r.kpis if k.status == s) for s in STATUSES}

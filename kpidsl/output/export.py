@@ -101,12 +101,6 @@ def render_text(results: Results, locale: str | None = None) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def pays_money(r: EmployeeResult) -> bool:
-    """Whether the employee's plan has money in it: a plan of coefficients only (no KPI line
-    with a bonus) reads as its total index, without columns of 0,00."""
-    return r.plan_bonus != 0 or r.bonus != 0
-
-
 def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, lang: str) -> str:
     words = WORDS[lang]
     head = f"{r.period} · {r.employee} · {r.role_title or r.role}"
@@ -121,7 +115,7 @@ def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, l
              n.money(r.plan_bonus, digits), n.money(r.bonus, digits), currency]
     rows.append(total)
     right = set(range(1, 9))
-    if not pays_money(r):  # a plan of coefficients only: no columns of zeros, no currency
+    if not r.pays_money:  # a plan of coefficients only: no columns of zeros, no currency
         total[9] = ""
         rows = [[*row[:7], row[9]] for row in rows]
         right = set(range(1, 7))

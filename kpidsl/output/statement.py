@@ -91,7 +91,7 @@ def method(r: EmployeeResult, f: Formatter, minor_digits: int, schemes: list[Sch
     line order; None: unknown), or "" when there is nothing to describe."""
     if not r.kpis:
         return ""
-    if r.plan_bonus == 0 and r.bonus == 0 and all(k.plan_bonus == 0 for k in r.kpis):
+    if not r.pays_money:
         return f.t("statement.method_index")  # a plan of coefficients only
     if schemes is None or all(is_weighted(s) for s in schemes):
         weighted = all(weighted_bonus(k, minor_digits) is not None or k.attainment is None for k in r.kpis)

@@ -73,6 +73,12 @@ class EmployeeResult:
     index: Decimal | None = None  # the total index ("итоговый коэффициент"): see total_index
     index_plan: Decimal = Decimal(0)  # the total planned index: the sum of the weights
 
+    @property
+    def pays_money(self) -> bool:
+        """Whether the plan has money in it.  A plan of coefficients only (no KPI line with a
+        bonus; bonuses are never negative, K043) reads as its total index, without 0,00."""
+        return self.plan_bonus != 0 or self.bonus != 0
+
 
 def total_index(kpis: Sequence[KpiResult]) -> Decimal | None:
     """The employee's total index: the sum of the KPI lines' indices, a line whose quality
