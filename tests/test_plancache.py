@@ -41,7 +41,7 @@ def test_an_unchanged_model_is_compiled_once(private: Path, monkeypatch: pytest.
     cached = plancache.compiled(model, 2)
     assert calls == [str(SEED)]
     assert cached.statements == {} and cached.model is model
-    assert cached.names == fresh.names == ("values", "kpis", "rules", "metrics")
+    assert cached.names == fresh.names == ("values", "kpis", "totals", "rules", "metrics")
     assert {n: cached.sql(n) for n in cached.names} == {n: fresh.sql(n) for n in fresh.names}
     assert cached.text_sql("metrics") == fresh.text_sql("metrics")
     assert (cached.lines, cached.role_gates, cached.rules) == (fresh.lines, fresh.role_gates, fresh.rules)
@@ -82,5 +82,5 @@ def test_a_broken_entry_is_compiled_again(private: Path, monkeypatch: pytest.Mon
     (entry,) = private.glob("*.pickle")
     entry.write_bytes(b"\x80\x05junk")
     calls = _count_compiles(monkeypatch)
-    assert plancache.compiled(model, 2).names == ("values", "kpis", "rules", "metrics")
+    assert plancache.compiled(model, 2).names == ("values", "kpis", "totals", "rules", "metrics")
     assert len(calls) == 1

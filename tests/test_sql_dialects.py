@@ -29,7 +29,7 @@ def test_plan_transpiles_and_parses_back(seed_plan, dialect: str) -> None:  # ty
     script = seed_plan.script(dialect)
     body = "\n".join(line for line in script.splitlines() if not line.startswith("--"))
     statements = [s for s in sqlglot.parse(script, read=dialect) if s is not None]
-    assert len(statements) == len(seed_plan.statements) == 4
+    assert len(statements) == len(seed_plan.statements) == 5  # values, kpis, totals, rules, metrics
     identifiers = [i for s in statements for i in s.find_all(exp.Identifier)]
     assert identifiers and all(i.quoted for i in identifiers), [i.name for i in identifiers if not i.quoted][:5]
     names = {i.name for i in identifiers}
@@ -59,7 +59,7 @@ employee "A" role менеджер
     plan = compile_model(model)
     for dialect in DIALECTS:
         parsed = [s for s in sqlglot.parse(plan.script(dialect), read=dialect) if s is not None]
-        assert len(parsed) == len(plan.statements) == 3  # nothing split off as an extra statement
+        assert len(parsed) == len(plan.statements) == 4  # nothing split off as an extra statement
         assert any(i.name == evil and i.quoted for s in parsed for i in s.find_all(exp.Identifier)), dialect
         assert not any(isinstance(s, exp.Drop) for s in parsed)
 
@@ -99,11 +99,16 @@ def _run_script(script: str, model, table) -> dict[tuple[str, str, int], tuple]:
     for statement in con.extract_statements(script):
         result = con.execute(statement)
         records = result.fetchall()
-        if result.description and result.description[0][0] == "period" and len(result.description) > 10:
-            names = [d[0] for d in result.description]
+        if result.description and result.description[0][0] == "period" and len(result.description) > 1 and \
+                result.description[1][0] == "employee" and result.description[-1][0] == "payout":
+            names = [d[0] for d in result.description]  # the totals statement: one row per employee
             for record in records:
                 row = dict(zip(names, record, strict=True))
-                out[(row["period"], row["employee"], row["line"])] = (row["status"], row["bonus"], row["index"])
+                out[(row["period"], row["employee"], 0)] = (row["plan_bonus"], row["bonus"], row["index"])
+    names = [d[0] for d in con.execute('SELECT * FROM "kpidsl_out_kpis"').description]  # the script's kpis table
+    for record in con.execute('SELECT * FROM "kpidsl_out_kpis"').fetchall():
+        row = dict(zip(names, record, strict=True))
+        out[(row["period"], row["employee"], row["line"])] = (row["status"], row["bonus"], row["index"])
     return out
 
 
@@ -121,6 +126,8 @@ def test_printed_duckdb_plan_gives_the_engines_numbers() -> None:
             status, bonus, index = printed[(r.period, r.employee, ids[(r.role, k.kpi)])]
             assert (status, bonus, index) == (k.status, k.bonus, k.index)
             compared += 1
+        if r.kpis:  # the employee's totals, as the script's totals statement gives them
+            assert printed[(r.period, r.employee, 0)] == (r.plan_bonus, r.bonus, r.index)
     assert compared == 69
     assert printed[("2026Q3", "Смирнова Анна", ids[("marketing_manager", "roas")])][1] == D("9700.00")
 

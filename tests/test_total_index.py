@@ -85,7 +85,7 @@ def test_the_kpi_matrix_example_shows_113_75_percent_in_json_and_text(tmp_path: 
     assert streamed.exit_code == 0, streamed.output
     (result,) = json.loads(streamed.stdout, parse_float=Decimal)["results"]
     assert (result["index"], result["index_plan"]) == (Decimal("1.1375"), 1)
-    assert list(result)[-4:] == ["index", "index_plan", "plan_bonus", "bonus"]  # next to the bonus
+    assert list(result)[-5:] == ["index", "index_plan", "payout", "plan_bonus", "bonus"]  # next to the bonus
     assert evaluate(rules, [data]).results.to_json()["results"][0]["index"] == Decimal("1.1375")  # type: ignore[union-attr,index]
     text = CliRunner().invoke(cli, ["eval", str(rules), "--facts", str(data), "--format", "text"])
     total = next(line for line in text.stdout.splitlines() if line.strip().startswith("итого"))

@@ -20,6 +20,7 @@ from kpidsl.base.suggest import did_you_mean
 from kpidsl.check.depgraph import Graph, components, cycle_path, is_cycle, reachable, value_graph
 from kpidsl.check.expressions import BOOL, NUM, ExprChecker, Scope, constant_value, exact_value, show_number
 from kpidsl.check.lints import lint_model
+from kpidsl.check.payouts import check_payout, check_scheme_payout_lines
 from kpidsl.language import ast
 from kpidsl.language.builtins import (
     CARD_FREQUENCIES,
@@ -250,8 +251,10 @@ class _Checker:
             unit = self.exprs.check(a.expr, Scope("a scheme formula", values=True, extra=extra, in_scheme=True),
                                     NUM, "a scheme formula")[1]
             defined.setdefault(a.name, ONE if a.name == "index" else unit)
+        if s.payout is not None:
+            check_payout(self.exprs, self.out.append, s.payout, f"scheme `{s.name}`", self.money, None)
         for name in SCHEME_OUTPUTS:
-            if name not in defined:
+            if name not in defined and not (name == "bonus" and s.payout is not None):
                 self.out.append(error("K045", f"scheme `{s.name}` does not define `{name}`", s.span,
                                       "a scheme computes `index = …` and `bonus = …` for each KPI"))
 
@@ -274,6 +277,10 @@ class _Checker:
                                         "areas come from facts: `fact revenue … area sales`"))
         for cond in role.requires:
             self.exprs.check(cond, Scope("a role's `require`"), BOOL, "`require`")
+        if role.payout is not None:
+            check_payout(self.exprs, self.out.append, role.payout, f"role `{role.name}`", self.money, role)
+        elif (used := m.schemes.get(role.scheme.text if role.scheme else DEFAULT_SCHEME)) is not None:
+            check_scheme_payout_lines(self.out.append, used, role)
         seen: dict[str, ast.KpiLine] = {}
         weights: list[Fraction | None] = []  # exact: three weights of 1 / 3 sum to 1
         for line in role.kpis:

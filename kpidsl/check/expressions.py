@@ -23,6 +23,7 @@ from kpidsl.base.suggest import did_you_mean
 from kpidsl.language import ast, constants
 from kpidsl.language.builtins import FUNCTIONS, KPI_CONDITION_NAMES, SCHEME_OUTPUTS
 from kpidsl.language.load import Model
+from kpidsl.language.payout import LINE_FUNCTIONS, PAYOUT_INPUTS
 from kpidsl.language.units import ONE, SCALAR, Unit, add_units, describe_unit, div_units, mul_units
 
 Type = Literal["number", "condition", "text", "any"]
@@ -43,6 +44,9 @@ class Scope:
     extra: Mapping[str, Unit] = field(default_factory=dict)  # scoring names and their units
     columns: bool = False  # every name is a column of records (where-clauses)
     in_scheme: bool = False
+    in_payout: bool = False  # `index(kpi)` / `attainment(kpi)` read the role's lines
+    lines: frozenset[str] | None = None  # the role's KPI lines (None: any, a scheme's payout)
+    role: str | None = None  # whose lines, for messages
 
 
 def _label(expr: ast.Expr) -> str:
@@ -133,7 +137,7 @@ class ExprChecker:
             self.emit(error("K022", f"`{name}` is a {other}, not a value {scope.context} can use", e.span,
                             "expressions use facts, metrics, goals, params and KPI cards"))
             return
-        if name in model.values or name in KPI_CONDITION_NAMES or name in SCHEME_OUTPUTS:
+        if name in model.values or name in KPI_CONDITION_NAMES or name in SCHEME_OUTPUTS or name in PAYOUT_INPUTS:
             self.emit(error("K026", f"`{name}` cannot be used in {scope.context}", e.span,
                             _unavailable_hint(name, scope)))
             return
@@ -144,6 +148,8 @@ class ExprChecker:
         self.emit(error("K021", f"unknown name `{name}`", e.span, hint))
 
     def _call(self, e: ast.Call, scope: Scope) -> Info:
+        if scope.in_payout and e.function in LINE_FUNCTIONS:
+            return self._line_value(e, scope)
         f = FUNCTIONS.get(e.function)
         if f is None:
             for arg in e.args:
@@ -172,6 +178,21 @@ class ExprChecker:
         if f.name in ("min", "max"):
             return NUM, self._same_units(e, units, "mixes")
         return NUM, units[0] if units else None
+
+    def _line_value(self, e: ast.Call, scope: Scope) -> Info:
+        """`index(revenue)`: one KPI line's value in a payout, by the line's indicator."""
+        arg = e.args[0] if len(e.args) == 1 else None
+        if not isinstance(arg, ast.Name):
+            self.emit(error("K031", f"`{e.function}` takes the name of one KPI line of the role", e.span,
+                            f"write {e.function}(KPI), e.g. `{e.function}(revenue)`: {LINE_FUNCTIONS[e.function]}"))
+            return NUM, ONE
+        if scope.lines is not None and arg.name not in scope.lines:
+            whose = f"role `{scope.role}`" if scope.role else "the role"
+            self.emit(error("K061", f"{whose} has no KPI line `{arg.name}`", arg.span,
+                            did_you_mean(arg.name, sorted(scope.lines)) or
+                            (f"its KPI lines: {', '.join(sorted(scope.lines))}" if scope.lines
+                             else "add the KPI line, or read the totals (`total`, `lines_bonus`)")))
+        return NUM, ONE
 
     def _series(self, function: str, arg: ast.Expr, scope: Scope) -> Unit:
         """`prev`/`growth` need a fact or metric by name: they look at another period."""
@@ -298,6 +319,11 @@ class ExprChecker:
 
 
 def _unavailable_hint(name: str, scope: Scope) -> str:
+    if name in PAYOUT_INPUTS and not scope.in_payout:
+        return f"`{name}` is a role total: it exists only in a `payout {{ … }}` block"
+    if scope.in_payout:
+        return (f"a payout sees the role's totals ({', '.join(PAYOUT_INPUTS)}), one line's values as "
+                "`index(KPI)` and `attainment(KPI)`, the steps defined above, and the ruleset's values")
     if name in SCHEME_OUTPUTS and name not in KPI_CONDITION_NAMES:
         return f"`{name}` is what a scheme computes; formulas read the planned bonus as `plan_bonus`"
     if scope.in_scheme:

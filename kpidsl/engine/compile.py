@@ -33,6 +33,7 @@ from sqlglot import exp
 from kpidsl.engine.lower import Frame, Lowerer, column, paren
 from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE, Plan, qcol, table
 from kpidsl.engine.scopes import ValueScope
+from kpidsl.engine.totals import compile_totals
 from kpidsl.language import ast
 from kpidsl.language.load import Model
 
@@ -198,11 +199,13 @@ def compile_model(model: Model, minor_digits: int = 2) -> Plan:
     """The plan for `model`; raises `CompileError` for what the checker should have rejected."""
     c = Compiler(model, minor_digits)
     kpis = c.kpis_statement()
+    totals = compile_totals(c) if kpis is not None else None
     rules = c.rules_statement() if model.rules else None
     metrics = c.metrics_statement()
     c.plan.statements["values"] = c.values_statement()  # last: the others add columns to it
     c.plan.statements = {"values": c.plan.statements["values"],
                          **({"kpis": kpis} if kpis is not None else {}),
+                         **({"totals": totals} if totals is not None else {}),
                          **({"rules": rules} if rules is not None else {}),
                          **({"metrics": metrics} if metrics is not None else {})}
     c.plan.names = tuple(c.plan.statements)

@@ -117,6 +117,16 @@ class Frame:
         return f"{self.prefix}{self.last_stage}"
 
 
+def union_all(branches: list[exp.Select], ctes: list[tuple[str, exp.Query]]) -> exp.Select | exp.Union:
+    """The branches as one UNION ALL (one branch: itself), with the CTEs their frames staged."""
+    query: exp.Select | exp.Union = branches[0]
+    for branch in branches[1:]:
+        query = exp.union(query, branch, distinct=False, copy=False)
+    for alias, cte in ctes:
+        query = query.with_(exp.to_identifier(alias, quoted=True), as_=cte, copy=False)
+    return query
+
+
 class Scope(Protocol):
     def resolve(self, name: ast.Name) -> Operand: ...
 

@@ -25,8 +25,10 @@ VALUES_TABLE = "kpidsl_values"
 # The decimal columns of each output statement (the engine fetches them as exact text).
 DECIMAL_OUTPUTS = {"kpis": ("fact", "target", "baseline", "weight", "plan_bonus", "attainment", "index",
                             "deviation", "bonus", "previous_fact"),
+                   "totals": ("plan_bonus", "bonus", "index", "index_plan", "lines_bonus", "lines_plan_bonus"),
                    "metrics": ("value",)}
 KPIS_TABLE = "kpidsl_out_kpis"
+TOTALS_TABLE = "kpidsl_out_totals"  # per (period, employee): the totals and the payout (engine/totals.py)
 RULES_TABLE = "kpidsl_out_rules"
 RECORD_FACTS_TABLE = "kpidsl_record_facts"  # facts aggregated from records (engine/records_sql.py)
 # The bulk writers' working tables (output/bulk.py, output/bulk_text.py).
@@ -66,6 +68,7 @@ class Plan:
     statements: dict[str, exp.Expr] = field(default_factory=dict)
     lines: list[LinePlan] = field(default_factory=list)
     role_gates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role → conditions as written
+    payouts: dict[str, ast.Payout] = field(default_factory=dict)  # role → the payout that pays it
     rules: list[ast.Rule] = field(default_factory=list)
     value_names: list[str] = field(default_factory=list)  # the metrics statement's `value_index` order
     gate_width: int = 0
@@ -75,7 +78,7 @@ class Plan:
     # DuckDB's SQL of each statement, rendered once; a plan from the cache (`plancache.py`)
     # has only these, its `statements` empty.  Keys: the statement, or `name:text` (text_sql).
     texts: dict[str, str] = field(default_factory=dict)
-    names: tuple[str, ...] = ()  # the statements in order: values, kpis, rules, metrics
+    names: tuple[str, ...] = ()  # the statements in order: values, kpis, totals, rules, metrics
 
     def sql(self, name: str, dialect: str = "duckdb", pretty: bool = False) -> str:
         """A statement as `dialect` runs it."""
@@ -113,7 +116,14 @@ class Plan:
 
     def script(self, dialect: str = "duckdb") -> str:
         """The whole plan for `dialect`, with a header describing its inputs and outputs."""
-        body = ";\n\n".join(f"-- {name}\n{self.sql(name, dialect, pretty=True)}" for name in self.names)
+        def statement(name: str) -> str:
+            text = self.sql(name, dialect, pretty=True)
+            if name == "kpis" and "totals" in self.names:  # totals reads the kpis rows from their table
+                into = table(KPIS_TABLE).sql(dialect=dialect, identify=True)
+                return f"CREATE TABLE {into} AS\n{text}"
+            return text
+
+        body = ";\n\n".join(f"-- {name}\n{statement(name)}" for name in self.names)
         return header(self, dialect) + "\n" + body + ";\n"
 
 
@@ -159,7 +169,8 @@ def header(plan: Plan, dialect: str) -> str:
         "employee NULL = department level",
         "    (applies to every employee unless the employee has a row of their own)",
         f"  {ROSTER_TABLE}: one row per employee; role = a role name of the ruleset",
-        "Statements: values (creates " + VALUES_TABLE + "), kpis, rules, metrics.",
+        "Statements: values (creates " + VALUES_TABLE + "), kpis (into " + KPIS_TABLE + " when totals follow),",
+        "totals (each employee's bonus, total index and payout, read from the kpis rows), rules, metrics.",
         "Arithmetic is exact decimal fixed-point: every + - * / rounds half away from zero to",
         "12 decimals; divisions are guarded (NULL for a zero divisor); bonuses are rounded to",
         f"{plan.minor_digits} decimals. kpis.line, rules.rule_N and metrics.value_index refer to the",

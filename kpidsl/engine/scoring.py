@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from kpidsl.engine import fixedpoint as fp
-from kpidsl.engine.lower import CompileError, Frame, Lowerer, Operand, column, paren
+from kpidsl.engine.lower import CompileError, Frame, Lowerer, Operand, column, paren, union_all
 from kpidsl.language import ast
 from kpidsl.language.exprtext import expr_text
 
@@ -107,12 +107,7 @@ def compile_roles(c: Compiler) -> exp.Select | exp.Union:
         ctes.extend(frame.ctes())
     if not branches:
         return _no_kpis(c)
-    query: exp.Select | exp.Union = branches[0]
-    for branch in branches[1:]:
-        query = exp.union(query, branch, distinct=False, copy=False)
-    for alias, cte in ctes:
-        query = query.with_(exp.to_identifier(alias, quoted=True), as_=cte, copy=False)
-    return query
+    return union_all(branches, ctes)
 
 
 def _no_kpis(c: Compiler) -> exp.Select:
@@ -164,7 +159,8 @@ def _line(c: Compiler, frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast
     for j, assignment in enumerate(scheme.assignments, start=1):
         names[assignment.name] = named(f"s{j}", lowerer.lower(assignment.expr, local))
     index = names.get("index", Lowerer.constant(None))
-    bonus_raw = names.get("bonus", Lowerer.constant(None))
+    # a scheme with a payout may leave the lines without money of their own: they pay 0
+    bonus_raw = names.get("bonus", Lowerer.constant(Decimal(0) if scheme.payout is not None else None))
     deviation = named("deviation", lowerer.arith("-", index, weight))
     names.update(index=index, index_plan=weight, deviation=deviation)
     gates = [frame.define(f"{p}k{i}_g{j}", paren(lowerer.lower(cond, local).sql))

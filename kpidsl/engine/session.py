@@ -66,7 +66,7 @@ from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, first_line,
 from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.data.periods import sort_periods
 from kpidsl.engine.inputs import Roster, add_records, build_roster, clean_rows, filters, load_inputs
-from kpidsl.engine.plan import KPIS_TABLE, RULES_TABLE
+from kpidsl.engine.plan import KPIS_TABLE, RULES_TABLE, TOTALS_TABLE
 from kpidsl.language.load import Model
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ class Session:
         else:
             result = self.connection.execute(select_as_text(self.connection, _out_table(name), decimals))
         names = [d[0] for d in result.description or []]
-        return names, _decimals(result.fetchall(), names, decimals)
+        return names, decimal_rows(result.fetchall(), names, decimals)
 
     def fact_index(self, employees: set[str]) -> FactIndex:
         """Every fact value of the department and of `employees` (for explaining unknowns)."""
@@ -247,6 +247,8 @@ def results_only(model: Model) -> Model:
 
     parts: list[Any] = [rule.when for rule in model.rules.values()]
     parts += [a.expr for scheme in model.schemes.values() for a in scheme.assignments]
+    payouts = [s.payout for s in model.schemes.values()] + [r.payout for r in model.roles.values()]
+    parts += [a.expr for payout in payouts if payout is not None for a in payout.assignments]
     for role in model.roles.values():
         parts += role.requires
         for line in role.kpis:
@@ -293,16 +295,17 @@ def duckdb_failure(exc: Exception) -> Diagnostic:
 
 
 def _out_table(name: str) -> str:
-    return {"kpis": KPIS_TABLE, "rules": RULES_TABLE}[name]
+    return {"kpis": KPIS_TABLE, "totals": TOTALS_TABLE, "rules": RULES_TABLE}[name]
 
 
 def _score(session: Session) -> None:
-    """Run `values`, then keep `kpis` and `rules` as temporary tables for fetching or streaming."""
+    """Run `values`, then keep `kpis`, `totals` (which reads kpis) and `rules` as temporary
+    tables for fetching or streaming."""
     from sqlglot import exp
 
     plan, con = session.plan, session.connection
     con.execute(plan.sql("values"))
-    for name in ("kpis", "rules"):
+    for name in ("kpis", "totals", "rules"):
         if name not in plan.names:
             continue
         table = exp.to_table(_out_table(name), quoted=True).sql(dialect="duckdb")
@@ -321,7 +324,7 @@ def select_as_text(connection: duckdb.DuckDBPyConnection, table: str, decimals: 
     return exp.select(*items).from_(exp.to_table(table, quoted=True)).sql(dialect="duckdb", identify=True)
 
 
-def _decimals(records: list[tuple[Any, ...]], names: list[str], decimals: tuple[str, ...]) -> list[tuple[Any, ...]]:
+def decimal_rows(records: list[tuple[Any, ...]], names: list[str], decimals: tuple[str, ...]) -> list[tuple[Any, ...]]:
     """Text back to exact `Decimal`s (a cache: weights, targets and zeros repeat a lot)."""
     positions = [i for i, n in enumerate(names) if n in decimals]
     if not positions:

@@ -14,11 +14,13 @@ engine's to the kopeck:
    `kpidsl_roster`, as the session's DuckDB holds them — become Spark temporary
    views, sent to the JVM as JSON lines (values as exact decimal text) and parsed by
    Spark's JSON reader, so no Python runs on the executors;
-2. `values`, `kpis` and `rules` run as the Spark-dialect SQL `kpidsl sql --dialect
-   spark` prints (`values` is materialized with a local checkpoint and registered
-   as a view: a CREATE TABLE would write files into the warehouse directory);
+2. `values`, `kpis`, `totals` and `rules` run as the Spark-dialect SQL `kpidsl sql
+   --dialect spark` prints (`values`, and `kpis` which `totals` reads, are materialized
+   with a local checkpoint and registered as views: a CREATE TABLE would write files
+   into the warehouse directory);
 3. their rows come back to the driver (decimals as exact `Decimal`s) into the
-   session's DuckDB tables (`kpidsl_values`, `kpidsl_out_kpis`, `kpidsl_out_rules`),
+   session's DuckDB tables (`kpidsl_values`, `kpidsl_out_kpis`, `kpidsl_out_totals`,
+   `kpidsl_out_rules`),
    where results and bulk output read them — the `metrics` statement only selects
    values, so it runs there.
 
@@ -191,7 +193,7 @@ def execute(session: Session, spark: SparkSession) -> Diagnostic | None:
     import duckdb
     from pyspark.errors import PySparkException
 
-    from kpidsl.engine.plan import FACTS_TABLE, KPIS_TABLE, ROSTER_TABLE, RULES_TABLE, VALUES_TABLE
+    from kpidsl.engine.plan import FACTS_TABLE, KPIS_TABLE, ROSTER_TABLE, RULES_TABLE, TOTALS_TABLE, VALUES_TABLE
 
     plan, con = session.plan, session.connection
     try:
@@ -208,9 +210,13 @@ def execute(session: Session, spark: SparkSession) -> Diagnostic | None:
         frame.createOrReplaceTempView(VALUES_TABLE)
         if "metrics" in plan.statements:
             _to_duckdb(con, VALUES_TABLE, frame, temporary=False)
-        for name, table in (("kpis", KPIS_TABLE), ("rules", RULES_TABLE)):
+        for name, table in (("kpis", KPIS_TABLE), ("totals", TOTALS_TABLE), ("rules", RULES_TABLE)):
             if name in plan.statements:
-                _to_duckdb(con, table, spark.sql(plan.sql(name, "spark")), temporary=True)
+                output = spark.sql(plan.sql(name, "spark"))
+                if name == "kpis" and "totals" in plan.statements:  # totals reads the kpis rows
+                    output = output.localCheckpoint(eager=True)
+                    output.createOrReplaceTempView(KPIS_TABLE)
+                _to_duckdb(con, table, output, temporary=True)
         return None
     except PySparkException as exc:
         return _failure(exc)
@@ -220,7 +226,7 @@ def execute(session: Session, spark: SparkSession) -> Diagnostic | None:
         return error("E099", f"the evaluation failed inside Spark: {first_line(exc)}", None,
                      "check that the Spark master is reachable; if it is, this is a bug in kpidsl")
     finally:
-        _release(spark, kept, (FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE))
+        _release(spark, kept, (FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE, KPIS_TABLE))
 
 
 def _release(spark: SparkSession, kept: dict[int, Any], views: tuple[str, ...]) -> None:

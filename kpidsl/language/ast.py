@@ -229,6 +229,15 @@ class Assignment:
 
 
 @dataclass(frozen=True, slots=True)
+class Payout:
+    """`payout { … bonus = … }`: how the employee's whole bonus follows from the role's
+    totals (the "матрица КПЭ"), in a scheme shared by roles or in one role."""
+
+    assignments: tuple[Assignment, ...]
+    span: Span  # the `payout` keyword
+
+
+@dataclass(frozen=True, slots=True)
 class Scheme:
     """How a KPI line's index and bonus are computed from its attainment."""
 
@@ -236,6 +245,7 @@ class Scheme:
     title: str | None
     assignments: tuple[Assignment, ...]
     span: Span
+    payout: Payout | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +282,7 @@ class Role:
     requires: tuple[Expr, ...]  # role-wide quality conditions
     kpis: tuple[KpiLine, ...]
     span: Span
+    payout: Payout | None = None  # the role's own payout (else its scheme's, if any)
 
 
 @dataclass(frozen=True, slots=True)

@@ -215,8 +215,13 @@ class Builder(Transformer[Token, Any]):
 
     # -- schemes
     def scheme(self, c: list[Any]) -> ast.Scheme:
-        name, title, *assignments = c
-        return ast.Scheme(str(name), title, tuple(assignments), self._span_tok(name))
+        name, title, *rest = c
+        payout = rest.pop() if rest and (rest[-1] is None or isinstance(rest[-1], ast.Payout)) else None
+        return ast.Scheme(str(name), title, tuple(rest), self._span_tok(name), payout)
+
+    def payout(self, c: list[Any]) -> ast.Payout:
+        keyword, *assignments = c
+        return ast.Payout(tuple(assignments), self._span_tok(keyword))
 
     def assignment(self, c: list[Any]) -> ast.Assignment:
         name, expr = c
@@ -227,10 +232,11 @@ class Builder(Transformer[Token, Any]):
         name, title, *rest = c
         settings = [r for r in rest if isinstance(r, tuple)]
         kpis = tuple(r for r in rest if isinstance(r, ast.KpiLine))
+        payout = next((r for r in rest if isinstance(r, ast.Payout)), None)
         found = self._settings(settings, f"role `{name}`", allowed_repeat=("require", "controls"))
         controls = tuple(i for group in found.get("controls", []) for i in group)
         return ast.Role(str(name), title, found.get("scheme"), controls,
-                        tuple(found.get("require", [])), kpis, self._span_tok(name))
+                        tuple(found.get("require", [])), kpis, self._span_tok(name), payout)
 
     def role_scheme(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("scheme", self._ident(c[0]), self._span_tok(c[0]))

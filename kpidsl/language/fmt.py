@@ -212,16 +212,37 @@ class _Printer:
         lines = self._block(["kpi", k.name, _title(k.title)], start, k.span, self._settings(rows), block)
         return Item("kpi card", True, lines)
 
-    def _scheme(self, s: ast.Scheme) -> Item:
-        start = self.src.keyword_before(s.span, ("scheme",))
+    def _assignments(self, depth: int, assignments: tuple[ast.Assignment, ...]) -> list[Line]:
+        """A scheme's (or a payout's) `name = formula` lines, the `=` aligned."""
         group = object()
         body: list[Line] = []
-        for a in s.assignments:
+        for a in assignments:
             if isinstance(a.expr, ast.Scale):
-                body += self._scale_block(1, [a.name, "="], start_of(a.span), a.expr, [], [])
+                body += self._scale_block(depth, [a.name, "="], start_of(a.span), a.expr, [], [])
             else:
-                body.append(Line(1, [a.name, "= " + format_expr(a.expr)], start_of(a.span),
+                body.append(Line(depth, [a.name, "= " + format_expr(a.expr)], start_of(a.span),
                                  last_line(a, a.expr), group))
+        return body
+
+    def _payout(self, p: ast.Payout | None) -> list[Line]:
+        """`payout { … }` inside a scheme or a role, one level in."""
+        if p is None:
+            return []
+        start = start_of(p.span)
+        block = self.src.block(start)
+        body = self._assignments(2, p.assignments)
+        if block is None:
+            return [Line(1, ["payout {"], start, start[0], opener=True), *body,
+                    Line(1, ["}"], start, start[0], closer=True)]
+        open_pos, close_pos = self.src.pos(block[0]), self.src.pos(block[1])
+        if not body and not self._comment_inside(block):
+            return [Line(1, ["payout { }"], start, close_pos[0])]
+        return [Line(1, ["payout {"], start, open_pos[0], opener=True), *body,
+                Line(1, ["}"], close_pos, close_pos[0], closer=True)]
+
+    def _scheme(self, s: ast.Scheme) -> Item:
+        start = self.src.keyword_before(s.span, ("scheme",))
+        body = self._assignments(1, s.assignments) + self._payout(s.payout)
         lines = self._block(["scheme", s.name, _title(s.title)], start, s.span, body,
                             self.src.block(start_of(s.span)))
         return Item("scheme", True, lines)
@@ -257,6 +278,7 @@ class _Printer:
                 body.append(Line(2, ["when", format_expr(action.condition), "action", quote(action.text)],
                                  self.src.keyword_before(action.condition.span, ("when",)),
                                  last_line(action.condition, text_at)))
+        body += self._payout(r.payout)
         lines = self._block(["role", r.name, _title(r.title)], start, r.span, body,
                             self.src.block(start_of(r.span)))
         return Item("role", True, lines)

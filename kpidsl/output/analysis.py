@@ -22,7 +22,7 @@ from kpidsl.base.statuses import STATUSES as STATUSES  # re-exported: the report
 from kpidsl.data.periods import ordinal, previous
 from kpidsl.output.i18n import Formatter
 from kpidsl.output.statement import explain, line_schemes, method, q12
-from kpidsl.results.model import EmployeeResult, Gate, KpiResult, MetricValue, Results, SchemeText
+from kpidsl.results.model import EmployeeResult, Formula, Gate, KpiResult, MetricValue, Results, SchemeText
 
 REPORTS = ("analytical", "dashboard", "bonus", "statement")  # the order of `report="all"`
 
@@ -204,7 +204,8 @@ def build_context(results: Results, f: Formatter, period: str, reports: list[str
     doc = Document(results.ruleset, heading, f.lang, str(f.babel), results.currency, period, f.period(period),
                    f.period_range(period), prev_key, f.period(prev_key) if prev_key else "",
                    [PeriodView(p, f.period(p)) for p in all_periods(results)], list(reports))
-    employees = [employee_view(r, f, results.minor_digits, results.schemes) for r in results.for_period(period)]
+    employees = [employee_view(r, f, results.minor_digits, results.schemes, results.payouts)
+                 for r in results.for_period(period)]
     groups: dict[str, RoleGroup] = {}  # in the order roles first appear
     for view in employees:
         groups.setdefault(view.role, RoleGroup(view.role, view.role_title, [])).employees.append(view)
@@ -316,12 +317,16 @@ def kpi_view(k: KpiResult, f: Formatter, prev_label: str, minor_digits: int,
 
 
 def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
-                  schemes: Mapping[tuple[str, str], SchemeText] | None = None) -> EmployeeView:
-    """`schemes`: (role, KPI) → the scheme that scored the line (`Results.schemes`)."""
+                  schemes: Mapping[tuple[str, str], SchemeText] | None = None,
+                  payouts: Mapping[str, tuple[Formula, ...]] | None = None) -> EmployeeView:
+    """`schemes`: (role, KPI) → the scheme that scored the line (`Results.schemes`);
+    `payouts`: role → its payout's formulas (`Results.payouts`)."""
     prev_label = f.period(previous(r.period))
     scored_by = line_schemes(r, schemes or {})
     money = r.pays_money  # else a plan of coefficients only: no sums of 0,00
-    kpis = [kpi_view(k, f, prev_label, minor_digits, scored_by[i] if scored_by else None, money)
+    # with a payout, the lines speak of money only if they have some of their own
+    line_money = money if r.payout is None else bool(r.lines_bonus or r.lines_plan_bonus)
+    kpis = [kpi_view(k, f, prev_label, minor_digits, scored_by[i] if scored_by else None, line_money)
             for i, k in enumerate(r.kpis)]
     counts = {s: sum(1 for k in r.kpis if k.status == s) for s in STATUSES}
     gates = [gate_view(g, f) for g in r.gates]
@@ -338,7 +343,16 @@ def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
                       plan=f.money(r.plan_bonus), delta=_signed_money(f, r.bonus - r.plan_bonus),
                       share=share.text or f.t("value.none"))
     total_formula = ""
-    if len(r.kpis) > 1 and money:
+    status = r.payout
+    payout = (payouts or {}).get(r.role)
+    if status is not None and payout is not None:  # the role's formula pays, not the sum of the lines
+        formula = next((x.text for x in reversed(payout) if x.name == "bonus"), "")
+        key = {"paid": "statement.payout_paid", "gated": "statement.payout_gated",
+               "no_data": "statement.payout_no_data"}[status]
+        total_formula = f.t(key, formula=formula, bonus=f.money(r.bonus),
+                            index=f.percent(r.index, 2) if r.index is not None else f.t("value.none"),
+                            plan=f.money(r.plan_bonus))
+    elif len(r.kpis) > 1 and money:
         total_formula = f.t("statement.total", terms=" + ".join(f.amount(k.bonus, whole=False) for k in r.kpis),
                             total=f.money(r.bonus))
     deviation = None if r.index is None else r.index - r.index_plan

@@ -75,7 +75,8 @@ def prepare(session: Session) -> Results:
         rows = [dict(zip(names, r, strict=True)) for r in session.connection.execute(sql_text(query)).fetchall()]
         for (p, e), group in groupby(rows, key=lambda r: (r["period"], r["employee"])):
             cells.append((p, e, list(group)))
-    explainer = explain_unknowns(plan, cells, session.fact_index, {e for _, e, _ in cells})
+    explainer = explain_unknowns(plan, cells, session.fact_index, {e for _, e, _ in cells} | _unpaid_people(session))
+    _explain_payouts(session, explainer)
     skeleton = Results(ruleset=model.title, currency=model.currency, locale=session.locale,
                        period_kind=model.period_kind, periods=list(session.periods), minor_digits=plan.minor_digits)
     fetched = {"rules": session.fetch("rules")} if "rules" in plan.names else {}
@@ -83,6 +84,41 @@ def prepare(session: Session) -> Results:
     session.diagnostics.extend(explainer.diagnostics())
     skeleton.diagnostics = list(session.diagnostics)
     return skeleton
+
+
+def _unpaid_people(session: Session) -> set[str]:
+    """The employees whose payout had no value (their facts are needed to say why)."""
+    from kpidsl.engine.plan import TOTALS_TABLE
+
+    if not session.plan.payouts:
+        return set()
+    query = f'SELECT DISTINCT "employee" FROM "{TOTALS_TABLE}" WHERE "payout" = \'no_data\''  # our own table
+    return {e for (e,) in session.connection.execute(query).fetchall() if session.employee in (None, e)}
+
+
+def _explain_payouts(session: Session, explainer: Any) -> None:
+    """The payouts without a value, explained as `assemble` explains them (after the KPIs)."""
+    from kpidsl.engine.plan import KPIS_TABLE, TOTALS_TABLE
+    from kpidsl.engine.session import select_as_text
+    from kpidsl.results.assemble import explain_payouts
+
+    people = _unpaid_people(session)
+    if not people:
+        return
+    con, plan = session.connection, session.plan
+
+    def rows(table: str, name: str) -> list[dict[str, Any]]:
+        from kpidsl.engine.plan import DECIMAL_OUTPUTS
+        from kpidsl.engine.session import decimal_rows
+
+        sql = select_as_text(con, table, DECIMAL_OUTPUTS[name])
+        result = con.execute(f"SELECT * FROM ({sql}) WHERE \"employee\" = ANY(?)", [sorted(people)])
+        names = [d[0] for d in result.description or []]
+        return [dict(zip(names, r, strict=True)) for r in decimal_rows(result.fetchall(), names, DECIMAL_OUTPUTS[name])]
+
+    wanted = {p for p in session.periods if session.period in (None, p)}
+    totals = [t for t in rows(TOTALS_TABLE, "totals") if t["payout"] == "no_data" and t["period"] in wanted]
+    explain_payouts(plan, totals, rows(KPIS_TABLE, "kpis"), dict(session.roster), explainer)
 
 
 # ------------------------------------------------------------------ writing

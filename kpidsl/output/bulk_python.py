@@ -125,6 +125,7 @@ def _json_employees(session: Session) -> Iterator[str]:
                f'      "gates": {_json_list(role_gates, 6)},\n'
                f'      "index": {json_number(first[at.totals + 2])},\n'
                f'      "index_plan": {json_number(first[at.totals + 3] or "0")},\n'
+               f'      "payout": {json_value(first[at.totals + 4])},\n'
                f'      "plan_bonus": "{first[at.totals] or zero}",\n'
                f'      "bonus": "{first[at.totals + 1] or zero}"\n    }}')
 
@@ -180,7 +181,9 @@ def write_csv(session: Session, out: BinaryIO) -> None:
                        csv_field(row[at.plan_bonus] or zero), csv_field(row[at.bonus] or zero)]
             gates = role_lines + [f"{text}: {GATE_STATES[row[at.gates + j]]}" for j, text in enumerate(line.gates)]
             actions = [text for j, text in enumerate(line.actions) if row[at.actions + j] is True]
-            totals = [csv_number(row[at.totals + 2]), csv_number(row[at.totals + 3])]
+            totals = [csv_number(row[at.totals + 2]), csv_number(row[at.totals + 3]),
+                      csv_field(row[at.totals] or zero), csv_field(row[at.totals + 1] or zero),
+                      csv_text(row[at.totals + 4] or "")]
             text = csv_line([*who, *fixed[line.id], *numbers, csv_text(row[at.status]), csv_text("\n".join(gates)),
                              csv_text("\n".join(actions)), *totals])
             buffer.append(text)

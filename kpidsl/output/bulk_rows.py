@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from kpidsl.engine.plan import BULK_PEOPLE, BULK_PERIODS, BULK_ROWS, KPIS_TABLE, table
+from kpidsl.engine.plan import BULK_PEOPLE, BULK_PERIODS, BULK_ROWS, KPIS_TABLE, TOTALS_TABLE, table
 
 if TYPE_CHECKING:
     from kpidsl.engine.plan import LinePlan
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 NUMBERS = ("weight", "baseline", "target", "fact", "attainment", "index", "deviation")
 MONEY = ("plan_bonus", "bonus")
+# The employee's totals (engine/totals.py), on each of its rows as `t_<name>`.
+TOTALS = ("plan_bonus", "bonus", "index", "index_plan", "payout")
 
 
 def _id(name: str) -> exp.Identifier:
@@ -52,9 +54,15 @@ def sort_rows(session: Session) -> None:
     columns = [exp.alias_(_col("pos", "p"), "ppos", quoted=True), exp.alias_(_col("pos", "e"), "epos", quoted=True),
                _col("period", "p"), _col("employee", "e"), _col("role", "e"),
                *(_col(d[0], "k") for d in described if d[0] not in ("period", "employee", "previous_fact"))]
+    has_totals = "totals" in session.plan.names
+    columns += [exp.alias_(_col(n, "t") if has_totals else exp.null(), f"t_{n}", quoted=True) for n in TOTALS]
     query = (exp.select(*columns).from_(table(BULK_PERIODS, "p")).join(table(BULK_PEOPLE, "e"), join_type="cross")
-             .join(table(KPIS_TABLE, "k"), on=on, join_type="left")
-             .order_by(_col("pos", "p"), _col("pos", "e"), _col("line", "k")))
+             .join(table(KPIS_TABLE, "k"), on=on, join_type="left"))
+    if has_totals:
+        query = query.join(table(TOTALS_TABLE, "t"), join_type="left",
+                           on=exp.and_(exp.EQ(this=_col("period", "t"), expression=_col("period", "p")),
+                                       exp.EQ(this=_col("employee", "t"), expression=_col("employee", "e"))))
+    query = query.order_by(_col("pos", "p"), _col("pos", "e"), _col("line", "k"))
     create = exp.Create(this=table(BULK_ROWS), kind="TABLE", replace=True, expression=query,
                         properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
     con.execute(sql_text(create))
@@ -82,7 +90,7 @@ def _money(e: exp.Expression, digits: int) -> exp.Expression:
 def kpi_columns(session: Session) -> list[exp.Expression]:
     """kpis columns as the Python side reads them: period, employee, role, line, numbers as
     text, status, gates, actions, role gates, then the employee's plan bonus and bonus, total
-    index and total planned index."""
+    index, total planned index and payout (the engine's totals)."""
     plan = session.plan
     digits = plan.minor_digits
     cols: list[exp.Expression] = [_col("period", "k"), _col("employee", "k"), _col("role", "k"), _col("line", "k")]
@@ -92,28 +100,8 @@ def kpi_columns(session: Session) -> list[exp.Expression]:
     cols += [_col(f"gate_{j}", "k") for j in range(1, plan.gate_width + 1)]
     cols += [_col(f"action_{j}", "k") for j in range(1, plan.action_width + 1)]
     cols += [_col(f"role_gate_{j}", "k") for j in range(1, plan.role_gate_width + 1)]
-    window = dict(partition_by=[_col("ppos", "k"), _col("epos", "k")])
-    for n in MONEY:
-        cols.append(exp.cast(_money(exp.Window(this=exp.Sum(this=_col(n, "k")), **window), digits), "VARCHAR"))
-    index, index_plan = total_index_sql(lambda agg: exp.Window(this=agg, **window))
-    cols += [exp.cast(index, "VARCHAR"), exp.cast(index_plan, "VARCHAR")]
+    cols += [exp.cast(_col(f"t_{n}", "k"), "VARCHAR") for n in TOTALS]
     return cols
-
-
-def total_index_sql(over: Callable[[exp.Expr], exp.Expr] = lambda agg: agg) -> tuple[exp.Expr, exp.Expr]:
-    """`results.model.total_index` and the sum of the weights over one employee's kpis rows
-    ("k"), as DECIMAL(38, 12): unknown if a line's index is, a gated line counting 0.
-    `over` makes each aggregate a window (the Python layout) or leaves it grouped."""
-    value = exp.DataType.build("DECIMAL(38, 12)")
-    counted = exp.Case(ifs=[exp.If(this=exp.EQ(this=_col("status", "k"), expression=exp.Literal.string("gated")),
-                                   true=exp.cast(exp.Literal.number(0), value.copy()))],
-                       default=_col("index", "k"))
-    known = exp.EQ(this=over(exp.Count(this=exp.Star())), expression=over(exp.Count(this=_col("index", "k"))))
-    has_lines = exp.GT(this=over(exp.Count(this=_col("line", "k"))), expression=exp.Literal.number(0))
-    index = exp.Case(ifs=[exp.If(this=exp.and_(known, has_lines), true=exp.cast(over(exp.Sum(this=counted)),
-                                                                                  value.copy()))])
-    weight = exp.Coalesce(this=_col("weight", "k"), expressions=[exp.cast(exp.Literal.number(0), value.copy())])
-    return index, exp.cast(over(exp.Sum(this=weight)), value.copy())
 
 
 def unknown_condition(session: Session) -> exp.Expr:
@@ -214,9 +202,11 @@ def parquet_query(session: Session) -> exp.Select:
         exp.alias_(exp.ArrayConcat(this=role_gates, expressions=[kpi_gates]), "gates", quoted=True),
         exp.alias_(by_line(actions, text_list), "actions", quoted=True),
     ]
-    window = dict(partition_by=[_col("ppos", "k"), _col("epos", "k")])
-    total, total_plan = total_index_sql(lambda agg: exp.Window(this=agg, **window))
-    columns += [exp.alias_(total, "total_index", quoted=True), exp.alias_(total_plan, "total_index_plan", quoted=True)]
+    columns += [exp.alias_(exp.cast(_col("t_index", "k"), value.copy()), "total_index", quoted=True),
+                exp.alias_(exp.cast(_col("t_index_plan", "k"), value.copy()), "total_index_plan", quoted=True),
+                exp.alias_(_money(_col("t_plan_bonus", "k"), digits), "total_plan_bonus", quoted=True),
+                exp.alias_(_money(_col("t_bonus", "k"), digits), "total_bonus", quoted=True),
+                exp.alias_(exp.cast(_col("t_payout", "k"), "VARCHAR"), "payout", quoted=True)]
     return rows_query(session, columns, outer=False, order=False)
 
 

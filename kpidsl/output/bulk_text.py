@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, BinaryIO
 from sqlglot import exp
 
 from kpidsl.engine.plan import BULK_PEOPLE_TEXT, BULK_PERIOD_TEXT, BULK_ROWS, BULK_TOTALS, KPIS_TABLE, table
-from kpidsl.output.bulk_rows import total_index_sql
 from kpidsl.output.cells import (
     CSV_BOM,
     CSV_LINE_END,
@@ -269,13 +268,15 @@ def json_query(session: Session) -> exp.Select:
     tail = _cat(',\n      "gates": ', _role_gates_json(session),
                 ',\n      "index": ', json_number_sql(_col("index", "t")),
                 ',\n      "index_plan": ', json_number_sql(_col("index_plan", "t")),
+                ',\n      "payout": ',
+                exp.Coalesce(this=_fn("to_json", _col("payout", "t")), expressions=[_lit("null")]),
                 ',\n      "plan_bonus": "', total("plan_bonus"), '",\n      "bonus": "', total("bonus"), '"\n    }')
     is_first = exp.In(this=line.copy(), expressions=[exp.Literal.number(i) for i in firsts]) if firsts else exp.false()
     is_last = exp.In(this=line.copy(), expressions=[exp.Literal.number(i) for i in lasts]) if lasts else exp.false()
     fragment = _cat(_case([(is_first, _cat(head, "[\n"))], _lit("")), _kpi_json(session),
                     _case([(is_last, _cat("\n      ]", tail))], _lit(",\n")))
     empty = _cat(head.copy(), '[],\n      "gates": [],\n      "index": null,\n      "index_plan": 0,'
-                 '\n      "plan_bonus": "', zero, '",\n      "bonus": "', zero, '"\n    }')
+                 '\n      "payout": null,\n      "plan_bonus": "', zero, '",\n      "bonus": "', zero, '"\n    }')
     no_kpis = line.copy().is_(exp.null())
     starts = exp.or_(no_kpis.copy(), is_first.copy())
     text = _case([(no_kpis, empty)], fragment)
@@ -303,13 +304,12 @@ def _chunks(session: Session) -> Iterator[tuple[int, int, int]]:
 
 
 def make_totals(session: Session) -> None:
-    """Each (period, person)'s plan bonus, bonus, total index and planned total (BULK_TOTALS)."""
-    money = exp.DataType.build(f"DECIMAL(38, {session.plan.minor_digits})")
-    index, index_plan = total_index_sql()
+    """Each (period, person)'s plan bonus, bonus, total index, planned total and payout, as the
+    engine's totals gave them (BULK_TOTALS: one row per position pair)."""
+    from kpidsl.output.bulk_rows import TOTALS
+
     totals = (exp.select(_col("ppos", "k"), _col("epos", "k"),
-                         *(exp.alias_(exp.cast(exp.Sum(this=_col(n, "k")), money.copy()), n, quoted=True)
-                           for n in ("plan_bonus", "bonus")),
-                         exp.alias_(index, "index", quoted=True), exp.alias_(index_plan, "index_plan", quoted=True))
+                         *(exp.alias_(exp.Max(this=_col(f"t_{n}", "k")), n, quoted=True) for n in TOTALS))
               .from_(table(BULK_ROWS, "k")).group_by(_col("ppos", "k"), _col("epos", "k")))
     session.connection.execute(exp.Create(this=table(BULK_TOTALS), kind="TABLE", replace=True, expression=totals,
                                           properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
@@ -386,13 +386,20 @@ def csv_query(session: Session) -> exp.Select:
         exp.alias_(_by_line(plan.lines, actions, _lit("")), "actions", quoted=True),
         exp.alias_(_col("epos", "k"), "pos", quoted=True), exp.alias_(_col("line", "k"), "line", quoted=True),
         exp.alias_(csv_number_sql(_col("index", "t")), "total_index", quoted=True),
-        exp.alias_(csv_number_sql(_col("index_plan", "t")), "total_index_plan", quoted=True)))
+        exp.alias_(csv_number_sql(_col("index_plan", "t")), "total_index_plan", quoted=True),
+        exp.alias_(exp.Coalesce(this=exp.cast(_col("plan_bonus", "t"), "VARCHAR"), expressions=[_lit(zero)]),
+                   "total_plan_bonus", quoted=True),
+        exp.alias_(exp.Coalesce(this=exp.cast(_col("bonus", "t"), "VARCHAR"), expressions=[_lit(zero)]),
+                   "total_bonus", quoted=True),
+        # a payout's status is a plain word (paid, gated, no_data): nothing to neutralise or quote
+        exp.alias_(exp.Coalesce(this=_col("payout", "t"), expressions=[_lit("")]), "payout", quoted=True)))
         .join(table(BULK_TOTALS, "t"), on=exp.and_(exp.EQ(this=_col("ppos", "t"), expression=_col("ppos", "k")),
                                                    exp.EQ(this=_col("epos", "t"), expression=_col("epos", "k"))),
               join_type="left")
         .where(exp.and_(_chunk_filter(), exp.not_(_col("line", "k").is_(exp.null())))))
     text = _cat(_col("head", "c"), csv_text_sql(_col("status", "c")), ",", csv_text_sql(_col("gates", "c")), ",",
                 csv_text_sql(_col("actions", "c")), ",", _col("total_index", "c"), ",", _col("total_index_plan", "c"),
+                ",", _col("total_plan_bonus", "c"), ",", _col("total_bonus", "c"), ",", _col("payout", "c"),
                 CSV_LINE_END)
     return (exp.select(text).from_(exp.alias_(exp.Subquery(this=cells), "c", quoted=True))
             .order_by(_col("pos", "c"), _col("line", "c")))

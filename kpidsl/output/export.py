@@ -18,7 +18,7 @@ from kpidsl.base.diagnostics import Diagnostic
 from kpidsl.base.numbers import Numbers, language_of, optional
 from kpidsl.base.statuses import status_words
 from kpidsl.output.cells import CSV_BOM, csv_field, csv_line, csv_number, csv_text, json_text, json_value
-from kpidsl.results.model import EmployeeResult, Gate, KpiResult, Results
+from kpidsl.results.model import EmployeeResult, Formula, Gate, KpiResult, Results
 
 FORMATS = ("text", "json", "csv", "html", "md", "xlsx")
 REPORT_FORMATS = ("html", "md", "xlsx")  # rendered by kpidsl.output.render
@@ -37,10 +37,12 @@ HEADINGS = {
 WORDS = {
     "ru": {"total": "итого", "role_gate": "условие роли", "failed": "не выполнено",
            "unknown": "нет данных", "action": "мера", "no_results": "нет результатов",
-           "no_kpis": "у роли нет KPI"},
+           "no_kpis": "у роли нет KPI", "payout": "премия роли", "paid": "выплачена",
+           "gated": "не выплачена: не выполнено условие роли", "no_data": "не выплачена: нет данных"},
     "en": {"total": "total", "role_gate": "role condition", "failed": "failed",
            "unknown": "no data", "action": "action", "no_results": "no results",
-           "no_kpis": "the role has no KPIs"},
+           "no_kpis": "the role has no KPIs", "payout": "role payout", "paid": "paid",
+           "gated": "not paid: a role condition failed", "no_data": "not paid: no data"},
 }
 
 
@@ -93,7 +95,8 @@ def render_text(results: Results, locale: str | None = None) -> str:
         blocks.append(words["no_results"])
     for period in results.periods:
         for r in results.for_period(period):
-            blocks.append(_employee_block(r, n, results.minor_digits, results.currency, lang))
+            blocks.append(_employee_block(r, n, results.minor_digits, results.currency, lang,
+                                          results.payouts.get(r.role)))
         for f in (f for f in results.findings if f.period == period):
             lines = [f"{period}  {f.level.upper()}  {f.title or f.rule}: {f.message}"]
             lines += [f"  → {a}" for a in f.actions]
@@ -101,13 +104,17 @@ def render_text(results: Results, locale: str | None = None) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, lang: str) -> str:
+def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, lang: str,
+                    payout: tuple[Formula, ...] | None = None) -> str:
     words = WORDS[lang]
     head = f"{r.period} · {r.employee} · {r.role_title or r.role}"
     if not r.kpis:
         return f"{head}\n  {words['no_kpis']}"
     rows = [list(HEADINGS[lang])]
     rows += [kpi_cells(n, k, digits, lang) for k in r.kpis]
+    if r.payout is not None and not r.lines_bonus and not r.lines_plan_bonus:
+        for row in rows[1:]:  # the lines pay nothing of their own: the payout pays (the total row)
+            row[7] = row[8] = ""
     deviation = None if r.index is None else r.index - r.index_plan
     total = [words["total"], n.number(r.index_plan, 0, 4), "", "", "",
              optional(r.index, lambda v: n.number(v, 3, 3)),
@@ -120,6 +127,10 @@ def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, l
         rows = [[*row[:7], row[9]] for row in rows]
         right = set(range(1, 7))
     lines = [head, *("  " + line for line in _table(rows, right=right))]
+    if r.payout is not None and payout is not None:
+        formula = next((f.text for f in reversed(payout) if f.name == "bonus"), "")
+        lines.append(f"  {words['payout']}: bonus = {formula} → {n.money(r.bonus, digits)} {currency}"
+                     f" ({words[r.payout]})")
     for g in r.gates:
         if g.passed is not True:
             lines.append(f"  ! {words['role_gate']}: {_gate_text(g, lang)}")
@@ -175,7 +186,8 @@ def dumps(value: object, indent: int = 2, _level: int = 0) -> str:
 CSV_COLUMNS = ("period", "employee", "role", "role_title", "kpi", "title", "better", "unit", "kind",
                "weight", "baseline", "target", "fact", "attainment", "index", "index_plan",
                "deviation", "plan_bonus", "bonus", "status", "gates", "actions",
-               "total_index", "total_index_plan")  # the employee's, repeated on each of its rows
+               "total_index", "total_index_plan", "total_plan_bonus", "total_bonus",
+               "payout")  # the employee's, repeated on each of its rows
 
 
 # How a quality condition ended, in the CSV's `gates` cell (and the bulk writers').
@@ -204,6 +216,7 @@ def render_csv(results: Results) -> bytes:
                        csv_number(k.attainment), csv_number(k.index), csv_number(k.index_plan),
                        csv_number(k.deviation), csv_field(money(k.plan_bonus)), csv_field(money(k.bonus))]
             tail = [k.status, gates_cell(r.gates, k.gates), "\n".join(k.actions)]
-            totals = [csv_number(r.index), csv_number(r.index_plan)]
+            totals = [csv_number(r.index), csv_number(r.index_plan), csv_field(money(r.plan_bonus)),
+                      csv_field(money(r.bonus)), csv_text(r.payout or "")]
             lines.append(csv_line([*map(csv_text, text), *numbers, *map(csv_text, tail), *totals]))
     return CSV_BOM + "".join(lines).encode("utf-8")

@@ -91,6 +91,8 @@ def method(r: EmployeeResult, f: Formatter, minor_digits: int, schemes: list[Sch
     line order; None: unknown), or "" when there is nothing to describe."""
     if not r.kpis:
         return ""
+    if r.payout is not None:  # the role's payout pays from the total (its sentence: statement.payout_*)
+        return f.t("statement.method_payout")
     if not r.pays_money:
         return f.t("statement.method_index")  # a plan of coefficients only
     if schemes is None or all(is_weighted(s) for s in schemes):

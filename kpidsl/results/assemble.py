@@ -37,7 +37,6 @@ from kpidsl.results.model import (
     MetricValue,
     Results,
     SchemeText,
-    total_index,
 )
 from kpidsl.results.reasons import ROOT, Evaluator, Reason, Scope, kpi_scope
 
@@ -139,6 +138,7 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
     wanted = _wanted(period, employee)
     lines = {line.id: line for line in plan.lines}
     results.schemes = scheme_texts(plan)
+    results.payouts = payout_texts(plan)
     by_cell: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     needed: set[str] = set()
     if "kpis" in fetched:
@@ -148,6 +148,15 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
             if wanted(row["period"], row["employee"]):
                 by_cell[(row["period"], row["employee"])].append(row)
                 if unknown(plan, lines[row["line"]], row):
+                    needed.add(row["employee"])
+    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    if "totals" in fetched:
+        names, records = fetched["totals"]
+        for record in records:
+            row = dict(zip(names, record, strict=True))
+            if wanted(row["period"], row["employee"]):
+                totals[(row["period"], row["employee"])] = row
+                if row["payout"] == "no_data":
                     needed.add(row["employee"])
     source = rows_source(facts, periods) if isinstance(facts, list) else facts
     explainer = _Explainer(plan, source, needed)
@@ -160,14 +169,60 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
             cells = sorted(by_cell.get((p, name), []), key=lambda r: r["line"])
             kpis = tuple(_kpi(lines[r["line"]], r, zero, explainer, p, name) for r in cells)
             gates = _role_gates(plan, role, cells, explainer, p, name)
-            results.results.append(EmployeeResult(
-                period=p, employee=name, role=role_name, role_title=role.title or role_name, kpis=kpis,
-                plan_bonus=sum((k.plan_bonus for k in kpis), zero), bonus=sum((k.bonus for k in kpis), zero),
-                gates=gates, index=total_index(kpis), index_plan=sum((k.index_plan for k in kpis), Decimal(0))))
+            results.results.append(employee_result(p, name, role, kpis, gates, totals.get((p, name)), zero))
+    for result in results.results:  # after every KPI's, as bulk output explains them (bulk.prepare)
+        if result.payout == "no_data":
+            explain_payout(plan, result, explainer)
     _findings(plan, fetched, results, explainer, wanted)
     _metrics(plan, fetched, results, employee)
     diagnostics.extend(explainer.diagnostics())
     return results
+
+
+def employee_result(period: str, name: str, role: ast.Role, kpis: tuple[KpiResult, ...], gates: tuple[Gate, ...],
+                    totals: dict[str, Any] | None, zero: Decimal) -> EmployeeResult:
+    """One employee's result: the KPI lines and the engine's totals row (none without KPI lines)."""
+    t = totals or {}
+
+    def money(key: str) -> Decimal:
+        value = t.get(key)
+        return value if value is not None else zero
+
+    return EmployeeResult(
+        period=period, employee=name, role=role.name, role_title=role.title or role.name, kpis=kpis,
+        plan_bonus=money("plan_bonus"), bonus=money("bonus"), gates=gates, index=t.get("index"),
+        index_plan=t["index_plan"] if t.get("index_plan") is not None else Decimal(0),
+        payout=t.get("payout"), lines_bonus=t.get("lines_bonus") if t.get("payout") else None,
+        lines_plan_bonus=t.get("lines_plan_bonus") if t.get("payout") else None)
+
+
+def explain_payouts(plan: Plan, totals: list[dict[str, Any]], kpis: list[dict[str, Any]], roles: dict[str, str],
+                    explainer: _Explainer) -> None:
+    """Explain the payouts without a value (`totals` rows with payout `no_data`), given the
+    kpis rows of those employees: bulk output's way to what `assemble` does."""
+    lines = {line.id: line for line in plan.lines}
+    zero = Decimal(0).quantize(Decimal(1).scaleb(-plan.minor_digits))
+    by_cell: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in kpis:
+        by_cell[(row["period"], row["employee"])].append(row)
+    for t in totals:
+        p, name = t["period"], t["employee"]
+        cells = sorted(by_cell.get((p, name), []), key=lambda r: r["line"])
+        silent = _Explainer(plan, lambda employees: explainer.evaluator.facts, set())  # the KPI rows are explained
+        line_results = tuple(_kpi(lines[r["line"]], r, zero, silent, p, name) for r in cells)
+        role = plan.model.roles[roles[name]]
+        explain_payout(plan, employee_result(p, name, role, line_results, (), t, zero), explainer)
+
+
+def explain_payout(plan: Plan, r: EmployeeResult, explainer: _Explainer) -> None:
+    """A warning (E020) naming why the role's payout of `r` had no value."""
+    from kpidsl.results.payouts import payout_reasons
+
+    payout = plan.payouts[r.role]
+    reasons = payout_reasons(payout, r, r.kpis,
+                             lambda e, scope: explainer.reasons(e, scope, r.period, r.employee))
+    explainer.add(f"no payout for role `{r.role}`", None, r.period, r.employee, reasons, payout.span,
+                  " (the bonus is 0)")
 
 
 def scheme_texts(plan: Plan) -> dict[tuple[str, str], SchemeText]:
@@ -177,6 +232,12 @@ def scheme_texts(plan: Plan) -> dict[tuple[str, str], SchemeText]:
         if id(line.scheme) not in texts:
             texts[id(line.scheme)] = scheme_text(line.scheme, plan.model)
     return {(line.role, line.kpi): texts[id(line.scheme)] for line in plan.lines}
+
+
+def payout_texts(plan: Plan) -> dict[str, tuple[Formula, ...]]:
+    """role → the formulas of the payout that pays it, as written."""
+    return {role: tuple(Formula(a.name, expr_text(a.expr), tuple(dict.fromkeys(n.name for n in ast.names_in(a.expr))))
+                        for a in payout.assignments) for role, payout in plan.payouts.items()}
 
 
 def scheme_text(scheme: ast.Scheme, model: Model) -> SchemeText:

@@ -28,8 +28,10 @@ from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.language import ast
 from kpidsl.language.builtins import DEFAULT_SCHEME, default_scheme
 from kpidsl.language.load import Model
+from kpidsl.language.payout import payout_of, substitute
 from kpidsl.results.explain_values import WORDS, Printer, Value, Values, num
 from kpidsl.results.model import STATUS_TEXT, EmployeeResult, KpiResult, Results
+from kpidsl.results.payouts import payout_values
 from kpidsl.results.record_rows import RecordRows
 
 
@@ -133,15 +135,23 @@ class _Tracer:
         else:
             several = len(r.kpis) > 1  # a sum of one term would only repeat the total
             names = " + ".join(k.kpi for k in r.kpis)
-            self.add(0, equation("bonus", names, " + ".join(self.money(k.bonus) for k in r.kpis) if several else None,
-                                 f"{self.money(r.bonus)} {self.results.currency}"))
-            plan_terms = " + ".join(self.money(k.plan_bonus) for k in r.kpis) if several else None
-            self.add(0, equation("plan_bonus", plan_terms, f"{self.money(r.plan_bonus)} {self.results.currency}"))
+            lines_sum = sum((k.bonus for k in r.kpis), Decimal(0))
+            lines_plan = sum((k.plan_bonus for k in r.kpis), Decimal(0))
+            if r.payout is None:
+                self.add(0, equation("bonus", names, " + ".join(self.money(k.bonus) for k in r.kpis) if several
+                                     else None, f"{self.money(r.bonus)} {self.results.currency}"))
+                plan_terms = " + ".join(self.money(k.plan_bonus) for k in r.kpis) if several else None
+                self.add(0, equation("plan_bonus", plan_terms, f"{self.money(r.plan_bonus)} {self.results.currency}"))
+            elif lines_sum or lines_plan:  # the lines' own money, which the payout may read
+                self.add(0, equation("lines_bonus", names, " + ".join(self.money(k.bonus) for k in r.kpis)
+                                     if several else None, f"{self.money(lines_sum)} {self.results.currency}"))
             # the total index: a line whose quality condition failed counts 0, as its bonus does
             terms = " + ".join("0" if k.status == "gated" and k.index is not None else self.p.result(k.index, "index")
                                for k in r.kpis) if several else None
             self.add(0, equation("index", names, terms, self.p.result(r.index, "index")), value=r.index)
             self.add(0, equation("index_plan", self.p.show(r.index_plan)))
+            if r.payout is not None and role is not None:
+                self.payout(r, role)
         role_env: dict[str, Value] = {}
         for i, cond in enumerate(role.requires if role else ()):
             gate = r.gates[i] if i < len(r.gates) else None
@@ -153,6 +163,32 @@ class _Tracer:
             self.add(0, "")
             self.kpi(k, line, scheme, r)
         return Explanation(r.period, r.employee, heading, self.steps)
+
+    def payout(self, r: EmployeeResult, role: ast.Role) -> None:
+        """The role's payout, each formula with its values: the bonus, then the plan bonus."""
+        payout = payout_of(self.model, role)
+        if payout is None:
+            return
+        self.add(0, f"payout ({_where(payout.span)})")
+        for planned, label in ((False, "bonus"), (True, "plan_bonus")):
+            env: dict[str, Value] = dict(payout_values(r, r.kpis, planned))
+            for a in payout.assignments:
+                value = self.values.eval(substitute(a.expr), r.period, env)
+                env[a.name] = value
+                name = label if a.name == "bonus" else a.name
+                if a.name == "bonus":
+                    value = r.plan_bonus if planned else r.bonus
+                    shown = f"{self.money(value)} {self.results.currency}"
+                else:
+                    shown = self.p.result(value, a.name)
+                refs: list[tuple[str, str]] = []
+                self.add(1, equation(name, self.p.expr(a.expr), self.p.expr(substitute(a.expr), r.period, env, refs),
+                                     shown), name=name, value=value)
+                if not planned:
+                    self.derive_all(refs, 2)
+            if not planned and r.payout != "paid":
+                reason = self.words["role_gated"] if r.payout == "gated" else self.words["no_data"]
+                self.add(2, f"→ bonus = {self.money(r.bonus)} ({reason})")
 
     def _scheme(self, role: ast.Role | None) -> ast.Scheme:
         name = role.scheme.text if role and role.scheme else DEFAULT_SCHEME

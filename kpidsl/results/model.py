@@ -8,7 +8,6 @@ machine contract documented in docs/eval.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Literal
@@ -25,6 +24,8 @@ _TWELVE = Decimal("1e-12")
 _WIDE = Context(prec=80)
 
 Better = Literal["higher", "lower"]
+# How a role's payout ended: it paid, a role-wide `require` failed (0), or it had no value (0).
+PayoutStatus = Literal["paid", "gated", "no_data"]
 
 
 @dataclass(frozen=True)
@@ -67,26 +68,23 @@ class EmployeeResult:
     role: str  # role name
     role_title: str
     kpis: tuple[KpiResult, ...]
-    plan_bonus: Decimal
-    bonus: Decimal  # the sum of the rounded KPI bonuses
+    plan_bonus: Decimal  # the sum of the lines' planned bonuses, or the payout's with every line on plan
+    bonus: Decimal  # the sum of the rounded KPI bonuses, or what the role's payout pays
     gates: tuple[Gate, ...] = ()  # role-level quality conditions
-    index: Decimal | None = None  # the total index ("итоговый коэффициент"): see total_index
+    # The total index ("итоговый коэффициент"): the sum of the KPI lines' indices, a line
+    # whose quality condition failed counting 0; unknown (None) when a line's index is, or
+    # the role has no KPIs.  Computed by the engine (engine/totals.py).
+    index: Decimal | None = None
     index_plan: Decimal = Decimal(0)  # the total planned index: the sum of the weights
+    payout: PayoutStatus | None = None  # the role's payout: None if it has none (language/payout.py)
+    lines_bonus: Decimal | None = None  # with a payout: the sum of the lines' bonuses it may read
+    lines_plan_bonus: Decimal | None = None
 
     @property
     def pays_money(self) -> bool:
         """Whether the plan has money in it.  A plan of coefficients only (no KPI line with a
         bonus; bonuses are never negative, K043) reads as its total index, without 0,00."""
         return self.plan_bonus != 0 or self.bonus != 0
-
-
-def total_index(kpis: Sequence[KpiResult]) -> Decimal | None:
-    """The employee's total index: the sum of the KPI lines' indices, a line whose quality
-    condition failed counting 0 (as its bonus does).  Unknown (None) when a line's index
-    is unknown — the coefficient cannot be stated without it — or the role has no KPIs."""
-    if not kpis or any(k.index is None for k in kpis):
-        return None
-    return sum((Decimal(0) if k.status == "gated" else k.index for k in kpis if k.index is not None), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -148,6 +146,8 @@ class Results:
     minor_digits: int = 2
     # (role, KPI) → the scheme that scored that line; empty when unknown (results built by hand)
     schemes: dict[tuple[str, str], SchemeText] = field(default_factory=dict)
+    # role → its payout's formulas as written (steps, then `bonus`), for roles with one
+    payouts: dict[str, tuple[Formula, ...]] = field(default_factory=dict)
 
     def money(self, value: Decimal) -> str:
         return f"{value:.{self.minor_digits}f}"
@@ -199,6 +199,7 @@ class Results:
                     "gates": [{"condition": g.condition, "passed": g.passed} for g in r.gates],
                     "index": num(r.index),
                     "index_plan": num(r.index_plan),
+                    "payout": r.payout,
                     "plan_bonus": self.money(r.plan_bonus),
                     "bonus": self.money(r.bonus),
                 }

@@ -70,11 +70,26 @@ def _kpi_number(ctx: SpecContext, field: str, kpi: str, employee: str, value: st
           "Итоговая премия сотрудника за период — точно, до копейки.",
           "The employee's total bonus for the period — exact, to the cent.")
 def _employee_bonus(ctx: SpecContext, employee: str, amount: str) -> None:
+    _employee_money(ctx, "bonus", employee, amount, lambda row: row.bonus)
+
+
+@step_def("employee_plan_bonus", "then", "плановая премия сотрудника «{employee}» составляет {amount}",
+          'the planned bonus of "{employee}" is {amount}',
+          "Плановая премия сотрудника за период: сумма плановых премий KPI или, у роли с формулой премии "
+          "(`payout`), её значение при выполнении каждого KPI ровно на 100 %.",
+          "The employee's planned bonus: the sum of the KPIs' planned bonuses or, for a role with a payout, "
+          "the payout with every KPI exactly on plan.")
+def _employee_plan_bonus(ctx: SpecContext, employee: str, amount: str) -> None:
+    _employee_money(ctx, "plan_bonus", employee, amount, lambda row: row.plan_bonus)
+
+
+def _employee_money(ctx: SpecContext, field: str, employee: str, amount: str,
+                    read: Callable[[EmployeeResult], Decimal]) -> None:
     row = ctx.employee(employee)
     expected = expect_number(ctx, amount, money=True)
-    if not money_matches(row.bonus, expected):
+    if not money_matches(read(row), expected):
         subject = msg("of_employee", ctx.lang, employee=employee)
-        raise AssertionError(mismatch(ctx, "bonus", subject, expected, row.bonus))
+        raise AssertionError(mismatch(ctx, field, subject, expected, read(row)))
 
 
 @step_def("employee_index", "then", "итоговый коэффициент сотрудника «{employee}» равен {value}",
