@@ -16,8 +16,8 @@ pytest.importorskip("pytest_lsp")
 
 import pytest_asyncio
 from click.testing import CliRunner
-from lsprotocol import types as lsp
 from lsp_session import ROOT, diagnostics, doc, open_document, position_of, replace_all, start, start_with_result, stop
+from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
 from kpidsl.api import check_file
