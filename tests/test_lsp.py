@@ -16,12 +16,11 @@ pytest.importorskip("pytest_lsp")
 
 import pytest_asyncio
 from click.testing import CliRunner
-from lsp_session import ROOT, diagnostics, doc, open_document, position_of, replace_all, start, start_with_result, stop
+from lsp_session import (
+    ROOT, diagnostics, doc, expected, open_document, position_of, replace_all, seen, start, start_with_result, stop)
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from kpidsl.api import check_file
-from kpidsl.base.diagnostics import Span
 from kpidsl.cli.main import cli
 
 pytestmark = pytest.mark.asyncio(loop_scope="function")
@@ -71,28 +70,6 @@ def _write(tmp_path: Path, text: str = CLIENT) -> Path:
     return path
 
 
-def _expected(path: Path, text: str) -> list[tuple[str, int, int, str]]:
-    """What `kpidsl check` finds: (code, 0-based line, column, severity); a finding in an
-    imported file stands on that file's `import` line."""
-    out = []
-    for d in check_file(path, text=text).diagnostics:
-        loc = d.location
-        assert isinstance(loc, Span)
-        if loc.file == str(path):
-            out.append((d.code, loc.line - 1, loc.column - 1, d.severity.value))
-        else:
-            where = position_of(text, "std/marketing" if "std" in loc.file else '"common.kpi"')
-            out.append((d.code, where.line, where.character, d.severity.value))
-    return sorted(out)
-
-
-def _seen(found: list[lsp.Diagnostic]) -> list[tuple[str, int, int, str]]:
-    names = {lsp.DiagnosticSeverity.Error: "error", lsp.DiagnosticSeverity.Warning: "warning",
-             lsp.DiagnosticSeverity.Hint: "hint"}
-    return sorted((str(d.code), d.range.start.line, d.range.start.character, names[d.severity])  # type: ignore[index]
-                  for d in found)
-
-
 async def test_initialize_announces_the_features(tmp_path: Path) -> None:
     session, result = await start_with_result(tmp_path)
     try:
@@ -118,7 +95,10 @@ async def test_an_unknown_name_is_reported_where_it_stands_and_clears_when_fixed
     assert unknown[0].range.end.character == where.character + len("leadz")
     assert "did you mean `leads`" in unknown[0].message
     assert unknown[0].severity == lsp.DiagnosticSeverity.Error and unknown[0].source == "kpidsl"
-    assert _seen(found) == _expected(path, text)  # exactly `kpidsl check`'s findings
+    assert seen(found, path) == expected(path, text)  # exactly `kpidsl check`'s findings
+    from_std = [d for d in found if d.code == "K104"]  # the LTV-without-CAC hint, found in std/marketing
+    assert len(from_std) == 1 and from_std[0].range.start.line == position_of(text, "import std/marketing").line
+    assert from_std[0].related_information[0].location.uri == STD.resolve().as_uri()  # type: ignore[index]
 
     actions = await client.text_document_code_action_async(lsp.CodeActionParams(
         text_document=doc(uri), range=unknown[0].range, context=lsp.CodeActionContext(diagnostics=unknown)))
@@ -128,7 +108,7 @@ async def test_an_unknown_name_is_reported_where_it_stands_and_clears_when_fixed
     assert edit.new_text == "leads" and edit.range == unknown[0].range
 
     replace_all(client, uri, CLIENT, 2)
-    assert _seen(await diagnostics(client, uri)) == _expected(path, CLIENT)
+    assert seen(await diagnostics(client, uri), path) == expected(path, CLIENT)
     assert not [d for d in client.diagnostics[uri] if d.severity == lsp.DiagnosticSeverity.Error]
 
 
@@ -140,7 +120,7 @@ async def test_a_syntax_error_is_a_diagnostic_and_the_server_keeps_answering(
     broken = CLIENT.replace("kpi roas          weight 0.6", "kpi roas          weight (0.6")
     replace_all(client, uri, broken, 2)
     found = await diagnostics(client, uri)
-    assert _seen(found) == _expected(path, broken) and found[0].severity == lsp.DiagnosticSeverity.Error
+    assert seen(found, path) == expected(path, broken) and found[0].severity == lsp.DiagnosticSeverity.Error
     # hover still answers from the last text that parsed
     result = await client.text_document_hover_async(lsp.HoverParams(
         text_document=doc(uri), position=position_of(broken, "моя_маржа", offset=2)))
