@@ -17,7 +17,18 @@ pytest.importorskip("pytest_lsp")
 import pytest_asyncio
 from click.testing import CliRunner
 from lsp_session import (
-    ROOT, diagnostics, doc, expected, open_document, position_of, replace_all, seen, start, start_with_result, stop)
+    ROOT,
+    diagnostics,
+    doc,
+    expected,
+    open_document,
+    position_of,
+    replace_all,
+    seen,
+    start,
+    start_with_result,
+    stop,
+)
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 

@@ -16,8 +16,8 @@ pytest.importorskip("pytest_lsp")
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lsprotocol import types as lsp
 from lsp_session import ROOT, diagnostics, doc, expected, open_document, position_at, replace_all, seen, start, stop
+from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
 SEED = ROOT / "rulesets" / "seed_marketing.kpi"
@@ -28,8 +28,11 @@ FRAGMENTS = ["{", "}", "(", ")", '"', "«", "»", "\n", " ", "#", "kpi ", "role 
 _numbers = itertools.count()
 
 
+Session = tuple[asyncio.AbstractEventLoop, LanguageClient, Path]
+
+
 @pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[asyncio.AbstractEventLoop, LanguageClient, Path]]:
+def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     root = tmp_path_factory.mktemp("lsp-random")
     loop = asyncio.new_event_loop()
     client = loop.run_until_complete(start(root))
@@ -46,8 +49,7 @@ request_at = st.floats(0, 1)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(edit, request_at), min_size=1, max_size=6))
 def test_the_server_answers_every_request_whatever_the_edits(
-        session: tuple[asyncio.AbstractEventLoop, LanguageClient, Path],
-        edits: list[tuple[tuple[float, int, str], float]]) -> None:
+        session: Session, edits: list[tuple[tuple[float, int, str], float]]) -> None:
     loop, client, root = session
     loop.run_until_complete(_session(client, root, edits))
 
