@@ -63,8 +63,9 @@ class Analysis:
 
     @cached_property
     def tree(self) -> ast.Ruleset | None:
-        """This text's AST (None on a syntax error); the check just cached it, so this is a load."""
-        return parse(self.text, self.path)[0]
+        """This text's AST (None on a syntax error); the check just parsed it, and `parse`
+        keeps the last few in memory, so this is a look-up."""
+        return parse(self.text, self.path, keep=False)[0]
 
     def trees(self) -> Iterator[ast.Ruleset]:
         """The AST of this file and of every file it imports."""
@@ -139,7 +140,7 @@ class Place:
 
 def analyse(path: str, text: str, import_paths: Sequence[str] = ()) -> Analysis:
     """Check the editor's text of `path` exactly as `kpidsl check` checks the file."""
-    return Analysis(path, text, check_file(path, text=text, import_paths=import_paths), import_paths)
+    return Analysis(path, text, check_file(path, text=text, import_paths=import_paths, keep_text=False), import_paths)
 
 
 # ------------------------------------------------------------------ the index
