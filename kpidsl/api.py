@@ -42,13 +42,14 @@ class Checked:
 
 
 def check_file(path: str | Path, text: str | None = None, sources: SourceCache | None = None,
-               import_paths: Sequence[str | Path] = ()) -> Checked:
+               import_paths: Sequence[str | Path] = (), keep_text: bool = True) -> Checked:
     """Load `path` with its imports and run every static check on it.  `import_paths`:
-    folders beyond the ruleset's own that its imports may reach (`load.import_roots`)."""
+    folders beyond the ruleset's own that its imports may reach (`load.import_roots`);
+    `keep_text=False` keeps an editor's `text` out of the per-user AST cache."""
     from kpidsl.check.checker import check_model
 
     sources = sources if sources is not None else SourceCache()
-    model, diagnostics = load(path, sources, text=text, import_paths=import_paths)
+    model, diagnostics = load(path, sources, text=text, import_paths=import_paths, keep_text=keep_text)
     if model is not None:
         diagnostics = diagnostics + check_model(model)
     return Checked(model, diagnostics, sources)

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "kpidsl"
-STAGES = ("base", "language", "check", "data", "engine", "results", "output", "specs", "cli")
+STAGES = ("base", "language", "check", "data", "engine", "results", "output", "specs", "lsp", "cli")
 MAX_LINES = 450
 # Modules still over the limit, to be split along their seams (see docs/architecture.md);
 # the list may only shrink: a module that grows past the limit fails, and so does one

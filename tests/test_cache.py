@@ -100,6 +100,20 @@ def test_the_key_is_the_text_and_the_file_name(private: Path, monkeypatch: pytes
     assert changed is not None and "200" in repr(changed)
 
 
+def test_an_editors_text_stays_out_of_the_cache_and_is_kept_in_memory(
+        private: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpidsl.api import check_file
+    from kpidsl.language.parse import parse
+
+    calls = _count_parses(monkeypatch)
+    text = RULESET.replace("100", "300")
+    checked = check_file("editor.kpi", text=text, keep_text=False)  # the language server's check
+    tree, _ = parse(text, "editor.kpi", keep=False)  # and its look-up of the same text's AST
+    assert checked.model is not None and tree is not None
+    assert calls == ["editor.kpi"]  # parsed once
+    assert not list(private.glob("*.pickle"))  # and never written to the per-user cache
+
+
 def test_a_text_with_errors_is_not_cached(private: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from kpidsl.language.parse import parse
 

@@ -48,7 +48,6 @@ def _read(path: str) -> tuple[bytes | None, Diagnostic | None]:
 
 def _format_one(path: str) -> _Outcome:
     from kpidsl.language import fmt
-    from kpidsl.language.parse import parse
 
     name = STDIN_NAME if path == STDIN else path
     raw, problem = _read(path)
@@ -64,29 +63,20 @@ def _format_one(path: str) -> _Outcome:
         click.echo(render_human(problem), err=True)
         outcome.exit_code = 1
         return outcome
-    tree, diagnostics = parse(text, name)
-    errors = [d for d in diagnostics if d.is_error]
-    if tree is None or errors:
+    result = fmt.format_text(text, name)
+    if result.failure is None and result.text is None:
         sources = SourceCache()
         sources.add(name, text)
-        for d in errors or diagnostics:
+        for d in result.errors:
             click.echo(render_human(d, sources), err=True)
         outcome.exit_code = 1
         return outcome
-    try:
-        formatted = fmt.format_ruleset(tree, text)
-        again, again_diagnostics = parse(formatted, name)
-        safe = again is not None and not again_diagnostics and fmt.same_ruleset(tree, again)
-    except Exception as exc:  # a printer bug: report it, never a traceback, never a write
-        formatted, safe = "", False
-        detail = f"{type(exc).__name__}: {exc}"
-    else:
-        detail = "the formatted text would not mean the same or would lose a comment"
-    if not safe:
-        click.echo(f"{name}: internal error: cannot format safely ({detail}); the file is left as it is.\n"
+    if result.text is None:
+        click.echo(f"{name}: internal error: cannot format safely ({result.failure}); the file is left as it is.\n"
                    "This is a bug in kpidsl fmt, not in your ruleset; please report it with the file.", err=True)
         outcome.exit_code = 2
         return outcome
+    formatted = result.text
     outcome.formatted = formatted
     return outcome
 

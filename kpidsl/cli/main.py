@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "sql": "Print the compiled SQL for DuckDB or another engine.",
     "test": "Run a client's Gherkin feature specs with the bundled step library.",
     "init": "Create a client folder: ruleset, sample data and a passing spec.",
+    "lsp": "Run the language server for editors (needs the `lsp` extra).",
 }
 
 

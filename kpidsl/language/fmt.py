@@ -45,16 +45,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
-from kpidsl.base.diagnostics import Span
+from kpidsl.base.diagnostics import Diagnostic, Span
 from kpidsl.language import ast
 from kpidsl.language.exprtext import ExprPrinter, Level, quote
 from kpidsl.language.fmt_layout import WIDE, Item, Line, Pos, SourceText, last_line, render, start_of
 
 # `quote` is the printer's (kpidsl.language.exprtext), named here too for the formatter's users.
-__all__ = ["format_expr", "format_ruleset", "quote", "same_ruleset", "strip_spans"]
+__all__ = ["Formatted", "format_expr", "format_ruleset", "format_text", "quote", "same_ruleset", "strip_spans"]
 
 # ------------------------------------------------------------------ expressions
 
@@ -382,3 +382,33 @@ def same_ruleset(before: ast.Ruleset, after: ast.Ruleset) -> bool:
 
     return (items(before) == items(after)
             and sorted(c.text for c in before.comments) == sorted(c.text for c in after.comments))
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """The canonical text of a ruleset text, or why there is none: its syntax errors, or
+    (`failure`) a printer bug caught before anything was written."""
+
+    text: str | None
+    errors: list[Diagnostic]
+    failure: str | None = None
+
+
+def format_text(text: str, file: str) -> Formatted:
+    """Format a ruleset text safely, for `kpidsl fmt` and the language server alike: the
+    result is parsed again and must mean the same and keep every comment, else no text."""
+    from kpidsl.language.parse import parse
+
+    tree, diagnostics = parse(text, file)
+    errors = [d for d in diagnostics if d.is_error]
+    if tree is None or errors:
+        return Formatted(None, errors or diagnostics)
+    try:
+        formatted = format_ruleset(tree, text)
+        again, again_diagnostics = parse(formatted, file)
+        safe = again is not None and not again_diagnostics and same_ruleset(tree, again)
+    except Exception as exc:  # a printer bug: report it, never a traceback, never a write
+        return Formatted(None, [], f"{type(exc).__name__}: {exc}")
+    if not safe:
+        return Formatted(None, [], "the formatted text would not mean the same or would lose a comment")
+    return Formatted(formatted, [])

@@ -136,10 +136,12 @@ REFUSED = {
 
 
 def load(path: str | Path, sources: SourceCache | None = None, text: str | None = None,
-         import_paths: Sequence[str | Path] = ()) -> tuple[Model | None, list[Diagnostic]]:
+         import_paths: Sequence[str | Path] = (), keep_text: bool = True) -> tuple[Model | None, list[Diagnostic]]:
     """Parse `path` (or `text` given for it) and its imports into one Model.
-    `import_paths`: more folders imports may reach (see `import_roots`)."""
+    `import_paths`: more folders imports may reach (see `import_roots`); `keep_text=False`:
+    the given text's AST stays out of the per-user cache (`parse`'s `keep`)."""
     loader = _Loader(sources if sources is not None else SourceCache(), import_roots(path, import_paths))
+    loader.keep_text = keep_text
     model = Model(file=str(path))
     ok = loader.load_into(model, str(path), chain=(), text=text)
     return (model if ok else None), loader.diagnostics
@@ -151,12 +153,13 @@ class _Loader:
         self.roots = roots
         self.diagnostics: list[Diagnostic] = []
         self.done: set[str] = set()
+        self.keep_text = True
 
     def _read(self, file: str, text: str | None) -> ast.Ruleset | None:
         if text is None:
             tree, diags, text = parse_file(file)
         else:
-            tree, diags = parse(text, file)
+            tree, diags = parse(text, file, keep=self.keep_text)
         self.sources.add(file, text)
         self.diagnostics.extend(diags)
         return tree

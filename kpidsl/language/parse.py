@@ -23,9 +23,20 @@ __all__ = ["parse", "parse_file"]
 _BUILT_BY = ("ast.py", "build.py", "syntax.py")  # the code an AST depends on, besides the grammar
 
 
-def parse(text: str, file: str = "<input>") -> tuple[ast.Ruleset | None, list[Diagnostic]]:
-    """Parse one ruleset.  Returns the AST (None on a syntax error) and diagnostics."""
+_RECENT: dict[str, tuple[ast.Ruleset, tuple[Diagnostic, ...]]] = {}  # the last few unkept texts' ASTs
+_RECENT_SIZE = 4
+
+
+def parse(text: str, file: str = "<input>", *, keep: bool = True) -> tuple[ast.Ruleset | None, list[Diagnostic]]:
+    """Parse one ruleset.  Returns the AST (None on a syntax error) and diagnostics.
+
+    `keep=False`: do not write this text's AST to the per-user cache — an editor's text,
+    new at every keystroke, would only push out the entries of the files on disk.  The
+    last few such ASTs are kept in memory instead (the language server asks twice)."""
     key = cache.fingerprint(_code_fingerprint(), file, text)
+    recent = _RECENT.get(key)
+    if recent is not None:
+        return recent[0], list(recent[1])
     cached = cache.load("ast", key)
     if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], ast.Ruleset):
         return cached[0], list(cached[1])
@@ -33,7 +44,12 @@ def parse(text: str, file: str = "<input>") -> tuple[ast.Ruleset | None, list[Di
 
     tree, diagnostics = parse_text(text, file)
     if tree is not None and not any(d.is_error for d in diagnostics):
-        cache.store("ast", key, (tree, diagnostics))
+        if keep:
+            cache.store("ast", key, (tree, diagnostics))
+        else:
+            while len(_RECENT) >= _RECENT_SIZE:
+                del _RECENT[next(iter(_RECENT))]
+            _RECENT[key] = (tree, tuple(diagnostics))
     return tree, diagnostics
 
 
