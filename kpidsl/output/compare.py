@@ -122,9 +122,9 @@ def render_text(c: Comparison, f: Formatter) -> str:
               f"  {f.t('compare.old')}: «{c.old_title}» · {f.t('compare.new')}: «{c.new_title}» · {c.currency}"]
     lines = [f.t("compare.definitions")]
     for d in c.definitions:
-        what = "; ".join(f"{f.t('compare.field.' + x.name)} {a} → {b}"
+        what = "; ".join(f"{f.t(f'compare.field.{x.name}')} {a} → {b}"
                          for x in d.fields for a, b in [field_text(n, x, d.unit, digits)])
-        lines.append(f"  {d.role_title or d.role} · {d.kpi}: {f.t('compare.presence.' + d.presence)}"
+        lines.append(f"  {d.role_title or d.role} · {d.kpi}: {f.t(f'compare.presence.{d.presence}')}"
                      + (f" ({what})" if what else ""))
     if not c.definitions:
         lines.append("  " + f.t("compare.no_definitions"))
@@ -139,7 +139,7 @@ def render_text(c: Comparison, f: Formatter) -> str:
             rows.append([e.employee, e.role_title or e.role, index(e.old_index), index(e.new_index),
                          money(e.old_bonus), money(e.new_bonus), delta(e.delta), share(e.ratio)])
             if e.presence in ("added", "removed"):
-                notes.append(f"  {e.employee}: {f.t('compare.employee.' + e.presence)}")
+                notes.append(f"  {e.employee}: {f.t(f'compare.employee.{e.presence}')}")
             elif e.old_role is not None:
                 notes.append(f"  {e.employee}: {f.t('compare.employee.role', old=e.old_role, new=e.role)}")
             for k in e.lines:
@@ -147,7 +147,7 @@ def render_text(c: Comparison, f: Formatter) -> str:
                     continue
                 text = f"  {e.employee} · {k.kpi}: {money(k.old_bonus)} → {money(k.new_bonus)} ({delta(k.delta)})"
                 if k.presence in ("added", "removed"):
-                    text += f"; {f.t('compare.presence.' + k.presence)}"
+                    text += f"; {f.t(f'compare.presence.{k.presence}')}"
                 if k.status_changed and k.old is not None and k.new is not None:
                     text += f"; {status_words(k.old.status, lang).short} → {status_words(k.new.status, lang).short}"
                 notes.append(text)
