@@ -14,6 +14,7 @@ import sys
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from hypothesis import given
@@ -36,6 +37,7 @@ from kpidsl.output.analysis import REPORTS
 from kpidsl.output.i18n import Formatter, available_languages, messages
 from kpidsl.output.render import RenderError, md_escape, render_report
 from kpidsl.output.statement import TERMS
+from kpidsl.results.compare import DEFINITION_FIELDS, Presence
 from kpidsl.results.model import KpiResult
 
 GOLDEN = Path(__file__).parent / "golden" / "reports"
@@ -376,12 +378,13 @@ def test_catalogues_have_the_same_keys_and_cover_every_use() -> None:
     assert set(catalogues["ru"]) == set(catalogues["en"])
     used = set()
     package = Path(__file__).parents[1] / "kpidsl"
-    modules = ("output/analysis", "output/statement", "output/charts", "output/xlsx", "output/i18n")
+    modules = ("output/analysis", "output/statement", "output/charts", "output/xlsx", "output/i18n",
+               "output/compare", "output/compare_view", "output/compare_xlsx")
     sources = [*folder.glob("*.j2"), *(package / f"{name}.py" for name in modules)]
     for path in sources:
         text = path.read_text("utf-8")
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']""", text))
-        used |= set(re.findall(r'"((?:analysis|statement|dashboard|xlsx|diagnosis)\.[a-z_.]+)"', text))
+        used |= set(re.findall(r'"((?:analysis|statement|dashboard|xlsx|diagnosis|compare)\.[a-z_.]+)"', text))
     used |= {f"status.{s}" for s in STATUSES} | {f"report.{r}.title" for r in REPORTS}
     used |= {f"xlsx.sheet.{r}" for r in REPORTS} | {f"diagnosis.{k}" for k in ("process", "results")}
     used |= {f"period.pattern.{k}" for k in ("quarter", "month", "year")} | {f"level.{k}" for k in ("critical",
@@ -391,6 +394,9 @@ def test_catalogues_have_the_same_keys_and_cover_every_use() -> None:
     used |= {"analysis.above_nopct", "analysis.below_nopct", "statement.attainment_baseline",
              "statement.attainment_lower_baseline"}  # keys the code builds from a base key
     used |= {f"statement.term.{name}" for name in TERMS}  # the scoring values a scheme's formulas read
+    used |= {f"compare.field.{name}" for name in DEFINITION_FIELDS}  # kpidsl compare: what a line's change names
+    used |= {f"compare.presence.{p}" for p in get_args(Presence)}
+    used |= {"compare.employee.added", "compare.employee.removed"}
     assert len(used) > 100
     missing = {key for key in used if key not in catalogues["ru"]}
     assert not missing, missing

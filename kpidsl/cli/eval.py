@@ -80,7 +80,7 @@ def preview(inputs: Inputs) -> Preview:
     from kpidsl.data.facts import load_roster
     from kpidsl.language.load import load
 
-    model, diagnostics = load(inputs.ruleset, import_paths=inputs.import_paths)
+    model, diagnostics = load(inputs.ruleset, text=inputs.text, import_paths=inputs.import_paths)
     if model is None or any(d.is_error for d in diagnostics):
         return Preview()
     names = [e.name for e in model.employees]
@@ -162,7 +162,7 @@ def _stop_on_ruleset_errors(inputs: Inputs) -> None:
     depends on what the ruleset declares)."""
     from kpidsl.api import check_file
 
-    checked = check_file(inputs.ruleset, import_paths=inputs.import_paths)
+    checked = check_file(inputs.ruleset, text=inputs.text, import_paths=inputs.import_paths)
     if not checked.ok:
         report_diagnostics([d for d in checked.diagnostics if d.is_error], checked.sources)
         click.get_current_context().exit(1)
@@ -175,7 +175,7 @@ def evaluate(inputs: Inputs, all_periods: bool = False, tuning: Tuning = Tuning(
     from kpidsl.api import evaluate_with_facts
 
     options, key, wanted, employees = _options(inputs, all_periods, tuning)
-    traced = evaluate_with_facts(inputs.ruleset, list(inputs.facts), options)
+    traced = evaluate_with_facts(inputs.ruleset, list(inputs.facts), options, inputs.text)
     return _narrow(traced, key, wanted, employees, all_periods)
 
 

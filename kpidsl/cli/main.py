@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "check": "Check rulesets: syntax, names, weights, units and the methodology's lints.",
     "fmt": "Format rulesets canonically (comments kept); --check only reports.",
     "eval": "Evaluate a ruleset over fact data: every KPI, index and bonus.",
+    "compare": "Compare two plans (files or git revisions) on the same data: cost, winners, losers.",
     "explain": "Show every number of one employee's result with its formula.",
     "sql": "Print the compiled SQL for DuckDB or another engine.",
     "test": "Run a client's Gherkin feature specs with the bundled step library.",

@@ -68,6 +68,7 @@ class Inputs:
     encoding: str | None
     delimiter: str | None
     import_paths: tuple[str, ...] = ()
+    text: str | None = None  # the ruleset's text when not read from `ruleset` (a git revision's)
 
     @property
     def files(self) -> list[str]:

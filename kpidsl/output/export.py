@@ -46,7 +46,7 @@ WORDS = {
 }
 
 
-def _value(n: Numbers, value: Decimal | None, unit: str | None) -> str:
+def unit_value(n: Numbers, value: Decimal | None, unit: str | None) -> str:
     """A target or fact in its unit: percents as percents, everything else as a number."""
     if value is None:
         return "—"
@@ -59,8 +59,8 @@ def kpi_cells(n: Numbers, k: KpiResult, minor_digits: int, lang: str) -> list[st
     return [
         k.kpi,
         n.number(k.weight, 0, 4),
-        _value(n, k.target, k.unit),
-        _value(n, k.fact, k.unit),
+        unit_value(n, k.target, k.unit),
+        unit_value(n, k.fact, k.unit),
         optional(k.attainment, lambda v: n.percent(v, 1)),
         optional(k.index, lambda v: n.number(v, 3, 3)),
         optional(k.deviation, lambda v: n.number(v, 3, 3, signed=True)),
@@ -70,7 +70,7 @@ def kpi_cells(n: Numbers, k: KpiResult, minor_digits: int, lang: str) -> list[st
     ]
 
 
-def _table(rows: list[list[str]], right: set[int]) -> list[str]:
+def text_table(rows: list[list[str]], right: set[int]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for r in rows:
@@ -126,7 +126,7 @@ def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, l
         total[9] = ""
         rows = [[*row[:7], row[9]] for row in rows]
         right = set(range(1, 7))
-    lines = [head, *("  " + line for line in _table(rows, right=right))]
+    lines = [head, *("  " + line for line in text_table(rows, right=right))]
     if r.payout is not None and payout is not None:
         formula = next((f.text for f in reversed(payout) if f.name == "bonus"), "")
         lines.append(f"  {words['payout']}: bonus = {formula} → {n.money(r.bonus, digits)} {currency}"

@@ -130,7 +130,13 @@ def _environment(fmt: str, extra: Path | None) -> Any:
     return env
 
 
-def _render_template(context: dict[str, Any], fmt: str, template: str | None) -> str:
+def render_builtin(context: dict[str, Any], fmt: str, name: str) -> str:
+    """The built-in template `name` (in `reports/`) rendered with `context`, in the same
+    sandbox and with the same error reporting as the reports (`kpidsl compare` uses it)."""
+    return _render_template(context, fmt, None, name)
+
+
+def _render_template(context: dict[str, Any], fmt: str, template: str | None, builtin: str | None = None) -> str:
     from jinja2 import TemplateNotFound, TemplateSyntaxError
 
     from kpidsl.output.sandbox import render_capped
@@ -144,7 +150,7 @@ def _render_template(context: dict[str, Any], fmt: str, template: str | None) ->
             raise RenderError(f"{shorten(template)}: template not found")
         env, name = _environment(fmt, path.resolve().parent), path.name
     else:
-        env, name = _environment(fmt, None), f"report.{fmt}.j2"
+        env, name = _environment(fmt, None), builtin or f"report.{fmt}.j2"
     try:
         return render_capped(env.get_template(name).generate(context))
     except TemplateSyntaxError as exc:

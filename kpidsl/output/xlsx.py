@@ -154,7 +154,7 @@ def _cell(f: Formatter, v: Val, unit: str | None) -> tuple[Any, str, str]:
     return (_num(v.value), unit_format(f, v.value, unit), v.text)
 
 
-def _signed(fmt: str) -> str:
+def signed_format(fmt: str) -> str:
     """An Excel format that shows the sign of a change: `+5`, `-5`, `0`."""
     return f"+{fmt};-{fmt};0"
 
@@ -197,9 +197,10 @@ def write_analytical(sheet: Sheet, c: Context) -> int:
             for m in metrics:
                 change: tuple[Any, str, str] = (None, "General", "")
                 if m.change.value is not None and m.unit == "percent":  # in percentage points
-                    change = (_num(m.change.value * 100), _signed(f'0.0 "{t("xlsx.pp")}"'), m.change.text)
+                    change = (_num(m.change.value * 100), signed_format(f'0.0 "{t("xlsx.pp")}"'), m.change.text)
                 elif m.change.value is not None:
-                    change = (_num(m.change.value), _signed(unit_format(f, m.change.value, m.unit)), m.change.text)
+                    change = (_num(m.change.value), signed_format(unit_format(f, m.change.value, m.unit)),
+                              m.change.text)
                 sheet.line([m.title, label, _cell(f, m.value, m.unit), _cell(f, m.previous, m.unit), change,
                             m.assessment_label])
     return freeze
