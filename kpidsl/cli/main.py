@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "eval": "Evaluate a ruleset over fact data: every KPI, index and bonus.",
     "explain": "Show every number of one employee's result with its formula.",
     "sql": "Print the compiled SQL for DuckDB or another engine.",
+    "doc": "Write the bonus regulation (Положение о премировании) from a ruleset: md, html or docx.",
     "test": "Run a client's Gherkin feature specs with the bundled step library.",
     "init": "Create a client folder: ruleset, sample data and a passing spec.",
 }
