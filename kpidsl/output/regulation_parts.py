@@ -148,8 +148,8 @@ def glossary(f: Formatter, chapter: Chapters) -> None:
 def version(v: Version, f: Formatter, chapter: Chapters) -> None:
     chapter("doc.h.version")
     chapter.add(Paragraph(f.t("doc.version_lead")))
-    chapter.add(Table((f.t("doc.col.file"), f.t("doc.col.checksum")), tuple((name, f"`{sha}`") for name, sha in v.files),
-                      kind="version"))
+    files = tuple((name, f"`{sha}`") for name, sha in v.files)
+    chapter.add(Table((f.t("doc.col.file"), f.t("doc.col.checksum")), files, kind="version"))
     if v.revision is None:
         chapter.add(Paragraph(f.t("doc.no_revision")))
     else:
