@@ -67,9 +67,9 @@ def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roste
         if _is_terminal(output):
             raise click.UsageError("--format docx is a binary file: refusing to write it to a terminal")
         _need_python_docx()
-    if (period or employee or roster or sources) and not facts:
-        raise click.UsageError("--period, --employee, --roster and --source choose the worked example: "
-                               "give its data with --facts")
+    if (period or employee or roster) and not (facts or sources):
+        raise click.UsageError("--period, --employee and --roster choose the worked example: "
+                               "give its data with --facts (or --source for a ruleset's records)")
     inputs = Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter, import_paths)
     model, results, chosen = _model_and_results(inputs)
     data = _render(model, results, chosen, fmt, locale)
@@ -88,8 +88,8 @@ def _need_python_docx() -> None:
 
 
 def _model_and_results(inputs: Inputs) -> tuple[Any, Any, str | None]:
-    """The checked model, and the results of the worked example (None without --facts)."""
-    if inputs.facts:
+    """The checked model, and the results of the worked example (None without data)."""
+    if inputs.facts or inputs.sources:
         run = evaluate(inputs, all_periods=True)  # prints the diagnostics; exits 1 on errors
         return run.traced.model, run.results, run.period
     from kpidsl.api import check_file

@@ -1,8 +1,8 @@
 """A `Document` (`output.document`) as a Word file (.docx), made with python-docx.
 
 A real Word document that HR can edit around the generated parts: Word's own heading
-styles (so the navigation pane and the table of contents work), a TOC field that Word
-fills when the file opens, tables in the "Table Grid" style with a repeated header row,
+styles (so the navigation pane and the table of contents work), a TOC field marked for
+update (Word fills it on opening), tables in the "Table Grid" style with a repeated header row,
 page numbers in the footer, A4 pages with the usual Russian margins, and Times New Roman
 set for every script (LibreOffice shows its metric twin Liberation Serif where it is
 missing), so Cyrillic and ₽ show.
@@ -50,7 +50,6 @@ def to_docx(doc: Document) -> bytes:
         contents = word.add_paragraph(style="Normal")
         contents.add_run(doc.contents).bold = True
         _toc(word.add_paragraph(), doc.contents_hint)
-        _update_fields_on_open(word)
     landscape = False
     for chapter in doc.chapters():
         if chapter.wide != landscape:
@@ -210,12 +209,3 @@ def _repeat_header(row: Any) -> None:
     header.set(qn("w:val"), "true")
     row._tr.get_or_add_trPr().append(header)
 
-
-def _update_fields_on_open(word: Any) -> None:
-    """Ask Word to fill the fields (the contents) when the file opens."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    update = OxmlElement("w:updateFields")
-    update.set(qn("w:val"), "true")
-    word.settings.element.append(update)
