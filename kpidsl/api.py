@@ -20,10 +20,11 @@ from kpidsl.engine.options import EvalOptions
 from kpidsl.language.load import Model, load
 
 __all__ = ["Checked", "EvalOptions", "Evaluation", "Script", "Started", "Traced", "check_file", "evaluate",
-           "evaluate_with_facts", "sql_script", "start"]
+           "evaluate_with_facts", "plan_of", "sql_script", "start"]
 
 if TYPE_CHECKING:
     from kpidsl.data.facts import FactTable
+    from kpidsl.engine.plan import Plan
     from kpidsl.engine.session import Session
     from kpidsl.results.model import Results
 
@@ -178,3 +179,13 @@ def sql_script(ruleset: str | Path, dialect: str = "duckdb", sources: dict[str, 
 
     text, diagnostics = plan_script(checked.model, dialect, sources or {})
     return Script(text, checked.diagnostics + diagnostics, checked.sources)
+
+
+def plan_of(model: Model) -> Plan:
+    """The compiled plan of a checked model (from the per-user cache when compiled before):
+    its KPI lines as the engine scores them, for documents that describe the ruleset
+    (`kpidsl doc`).  Money is rounded to the model's currency's minor unit."""
+    from kpidsl.engine.plancache import compiled
+    from kpidsl.engine.session import minor_digits
+
+    return compiled(model, minor_digits(model.currency))

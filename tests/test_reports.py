@@ -379,12 +379,13 @@ def test_catalogues_have_the_same_keys_and_cover_every_use() -> None:
     used = set()
     package = Path(__file__).parents[1] / "kpidsl"
     modules = ("output/analysis", "output/statement", "output/charts", "output/xlsx", "output/i18n",
-               "output/compare", "output/compare_view", "output/compare_xlsx")
+               "output/compare", "output/compare_view", "output/compare_xlsx",
+               "output/regulation", "output/regulation_parts", "output/regulation_text")
     sources = [*folder.glob("*.j2"), *(package / f"{name}.py" for name in modules)]
     for path in sources:
         text = path.read_text("utf-8")
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']""", text))
-        used |= set(re.findall(r'"((?:analysis|statement|dashboard|xlsx|diagnosis|compare)\.[a-z_.]+)"', text))
+        used |= set(re.findall(r'"((?:analysis|statement|dashboard|xlsx|diagnosis|compare|doc)\.[a-z_.]+)"', text))
     used |= {f"status.{s}" for s in STATUSES} | {f"report.{r}.title" for r in REPORTS}
     used |= {f"xlsx.sheet.{r}" for r in REPORTS} | {f"diagnosis.{k}" for k in ("process", "results")}
     used |= {f"period.pattern.{k}" for k in ("quarter", "month", "year")} | {f"level.{k}" for k in ("critical",
@@ -397,6 +398,7 @@ def test_catalogues_have_the_same_keys_and_cover_every_use() -> None:
     used |= {f"compare.field.{name}" for name in DEFINITION_FIELDS}  # kpidsl compare: what a line's change names
     used |= {f"compare.presence.{p}" for p in get_args(Presence)}
     used |= {"compare.employee.added", "compare.employee.removed"}
+    used |= regulation_keys()
     assert len(used) > 100
     missing = {key for key in used if key not in catalogues["ru"]}
     assert not missing, missing
@@ -404,6 +406,20 @@ def test_catalogues_have_the_same_keys_and_cover_every_use() -> None:
     assert not unused, f"catalogue entries nothing uses: {unused}"
     for key in ("status.met", "status.missed", "status.gated", "status.no_data"):
         assert catalogues["ru"][key] != catalogues["en"][key]
+
+
+def regulation_keys() -> set[str]:
+    """The keys `kpidsl doc` builds from a base key and a name (output/regulation*.py)."""
+    from kpidsl.language.builtins import CARD_FREQUENCIES, PERIOD_KINDS
+    from kpidsl.output.regulation import CARD_FIELDS
+    from kpidsl.output.regulation_parts import GLOSSARY
+    from kpidsl.output.regulation_text import FUNCTIONS, NAMED_TERMS
+
+    return ({f"doc.term.{n}" for n in NAMED_TERMS} | {f"doc.fn.{n}" for n in FUNCTIONS}
+            | {f"doc.agg.{n}" for n in ("sum", "count", "avg", "min", "max")}
+            | {f"doc.frequency.{n}" for n in CARD_FREQUENCIES} | {f"doc.every.{n}" for n in PERIOD_KINDS}
+            | {f"doc.period_kind.{n}" for n in PERIOD_KINDS} | {f"doc.card.{n}" for n in CARD_FIELDS}
+            | {f"doc.glossary.{n}.{part}" for n in GLOSSARY for part in ("term", "text")})
 
 
 # ------------------------------------------------------------------ custom templates

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "compare": "Compare two plans (files or git revisions) on the same data: cost, winners, losers.",
     "explain": "Show every number of one employee's result with its formula.",
     "sql": "Print the compiled SQL for DuckDB or another engine.",
+    "doc": "Write the bonus regulation (Положение о премировании) from a ruleset: md, html or docx.",
     "test": "Run a client's Gherkin feature specs with the bundled step library.",
     "init": "Create a client folder: ruleset, sample data and a passing spec.",
     "lsp": "Run the language server for editors (needs the `lsp` extra).",

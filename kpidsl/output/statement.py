@@ -101,18 +101,28 @@ def method(r: EmployeeResult, f: Formatter, minor_digits: int, schemes: list[Sch
     groups: dict[SchemeText, list[KpiResult]] = {}  # each scheme with the lines it scores, in order
     for scheme, k in zip(schemes, r.kpis, strict=True):
         groups.setdefault(scheme, []).append(k)
-    parts = []
     if len(groups) == 1:
-        parts.append(f.t("statement.method_scheme", scheme=_title(schemes[0]), formulas=_formulas(schemes[0])))
-    else:
-        parts.append(f.t("statement.method_schemes"))
-        parts += [f.t("statement.method_scheme_kpis", scheme=_title(scheme), formulas=_formulas(scheme),
-                      kpis=", ".join(k.title for k in kpis)) for scheme, kpis in groups.items()]
-    terms = list(dict.fromkeys(t for scheme in groups for t in _terms(scheme, f)))
-    if terms:
-        parts.append(f.t("statement.method_terms", terms="; ".join(terms)))
-    parts.append(f.t("statement.method_total"))
-    return " ".join(parts)
+        return scheme_description(schemes[0], f)
+    parts = [f.t("statement.method_schemes")]
+    parts += [f.t("statement.method_scheme_kpis", scheme=_title(scheme), formulas=_formulas(scheme),
+                  kpis=", ".join(k.title for k in kpis)) for scheme, kpis in groups.items()]
+    return " ".join(parts + _terms_and_total(list(groups), f))
+
+
+def scheme_description(scheme: SchemeText, f: Formatter) -> str:
+    """How one scheme computes a role's bonus, in the statement's words: the methodology's
+    words for the weighted index, else its formulas as written with their terms explained.
+    The statement and the bonus regulation (`output.regulation`) both say it so."""
+    if is_weighted(scheme):
+        return f.t("statement.method")
+    parts = [f.t("statement.method_scheme", scheme=_title(scheme), formulas=_formulas(scheme))]
+    return " ".join(parts + _terms_and_total([scheme], f))
+
+
+def _terms_and_total(schemes: list[SchemeText], f: Formatter) -> list[str]:
+    terms = list(dict.fromkeys(t for scheme in schemes for t in _terms(scheme, f)))
+    out = [f.t("statement.method_terms", terms="; ".join(terms))] if terms else []
+    return [*out, f.t("statement.method_total")]
 
 
 def _title(scheme: SchemeText) -> str:

@@ -143,34 +143,32 @@ class Printer:
         """As written when `period` is None, else with values substituted (in `period`,
         the names of `env` bound to their values, the others looked up and added to `refs`)."""
         if period is None:
-            return _Written(self).expr(e)
+            return WrittenPrinter().expr(e)
         return _Substituted(self, period, env or {}, refs).expr(e)
 
 
-class _Written(ExprPrinter):
+class WrittenPrinter(ExprPrinter):
     """The report's way of writing a formula: `×`, `−`, `≤`, `≥`, `≠`, `→`, numbers with
     spaces for `_` (`10 000 000`), and parentheses around an operator under `not` and
-    around a `scale` subject that is not an atom, for the reader."""
+    around a `scale` subject that is not an atom, for the reader.  Explain and the
+    regulation (`output.regulation_text`) write formulas this way."""
 
     ops: ClassVar[Mapping[str, str]] = {"*": "×", "-": "−", "<=": "≤", ">=": "≥", "!=": "≠"}
     arrow = "→"
     not_operand = Level.NEG
     scale_subject = Level.NEG
 
-    def __init__(self, printer: Printer) -> None:
-        self.printer = printer
-
     def number(self, e: ast.Number) -> str:
         return e.text if e.is_percent else e.text.replace("_", " ")
 
 
-class _Substituted(_Written):
+class _Substituted(WrittenPrinter):
     """A formula with each name replaced by its value, `prev(x)` by `x` a period earlier
     and `growth(x)` by `(x − prev(x)) / prev(x)`."""
 
     def __init__(self, printer: Printer, period: str, env: dict[str, Value],
                  refs: list[tuple[str, str]] | None) -> None:
-        super().__init__(printer)
+        self.printer = printer
         self.period, self.env, self.refs = period, env, refs
 
     def number(self, e: ast.Number) -> str:
