@@ -200,3 +200,14 @@ def test_the_statement_says_the_role_formula_pays(tmp_path) -> None:  # type: ig
     assert "Премия роли считается по её формуле \\`bonus = if total \\< 70% then 0" in text  # Markdown-escaped
     assert "при итоговом коэффициенте 113,75 % это 28 437,50 ₽ (плановая 25 000,00 ₽" in text
     assert "Итоговая премия — сумма премий по показателям" not in text and "× (1 + индекс − вес)" not in text
+
+
+def test_the_regulation_states_each_role_payout(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`kpidsl doc` gives each payout its own section: the formulas in symbols and in words."""
+    rules, data = _matrix_files(tmp_path)
+    out = CliRunner().invoke(cli, ["doc", str(rules), "--facts", str(data), "--format", "md"])
+    assert out.exit_code == 0, out.output
+    section = out.stdout.split("### Премия роли «R»", 1)[1].split("\n## ", 1)[0]
+    assert "`k = min(total, 150%)`" in section and "наименьшее из (total, 150%)" in section
+    assert "«Оклад» × 25% × k" in section
+    assert "28 437,50 ₽" in out.stdout.replace("\xa0", " ")  # the worked example, computed by the engine

@@ -64,6 +64,15 @@ def schemes(model: Model, plan: Plan, f: Formatter, chapter: Chapters) -> None:
                 if isinstance(node, ast.Scale):
                     chapter.add(scale_table(node, a.name, model, f, own))
         chapter.add(*pay_curve(scheme, model, f))
+    for role, payout in plan.payouts.items():  # the employee's whole bonus from the totals
+        title = model.roles[role].title or role
+        chapter.add(Heading(2, f.t("doc.payout", role=title), f"payout-{role}"))
+        chapter.add(Paragraph(f.t("doc.payout_lead")))
+        own = frozenset(a.name for a in payout.assignments)
+        rows = tuple((f"`{a.name}`", f"`{a.name} = {rt.symbols(a.expr)}`", rt.words(a.expr, model, f, own))
+                     for a in payout.assignments)
+        chapter.add(Table((f.t("doc.col.step"), f.t("doc.col.symbols"), f.t("doc.col.words")), rows,
+                          kind="formulas", key=f"payout-{role}"))
     if plan.lines:
         chapter.add(Paragraph(f.t("doc.rounding", digits=plan.minor_digits)))
         chapter.add(Paragraph(f.t("doc.total_index")))
@@ -116,7 +125,7 @@ def example(results: Results | None, f: Formatter, chapter: Chapters, period: st
     if not shown:
         chapter.add(Paragraph(f.t("doc.example_empty")))
     for r in shown:
-        e = employee_view(r, f, results.minor_digits, results.schemes)
+        e = employee_view(r, f, results.minor_digits, results.schemes, results.payouts)
         chapter.add(Heading(2, f.t("doc.example_employee", employee=e.employee, role=e.role_title),
                             f"example-{len(chapter.doc.blocks)}"))
         chapter.add(Paragraph(e.summary, "lead"))
