@@ -211,3 +211,11 @@ def test_the_regulation_states_each_role_payout(tmp_path) -> None:  # type: igno
     assert "`k = min(total, 150%)`" in section and "наименьшее из (total, 150%)" in section
     assert "«Оклад» × 25% × k" in section
     assert "28 437,50 ₽" in out.stdout.replace("\xa0", " ")  # the worked example, computed by the engine
+
+
+def test_the_bonus_report_shows_no_line_money_where_the_payout_pays(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rules, data = _matrix_files(tmp_path)
+    out = CliRunner().invoke(cli, ["eval", str(rules), "--facts", str(data), "--format", "md", "--report", "bonus"])
+    text = out.stdout.replace("\xa0", " ")
+    assert "| +0,050 |  |  | выполнен |" in text  # the F0 line: no 0,00 of its own
+    assert "| **25 000,00 ₽** | **28 437,50 ₽** | |" in text  # the employee's total: the payout's

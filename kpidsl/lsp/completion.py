@@ -50,8 +50,9 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "ruleset": ("client", "currency", "period", "locale"),
     "records": ("file", "date", "employee"),
     "kpi": ("measures", "audience", "access", "source", "frequency", "owner", "indicator", "goal"),
-    "scheme": ("index", "bonus"),
-    "role": ("scheme", "controls", "require", "kpi", "weight", "baseline", "target", "bonus", "when", "action"),
+    "scheme": ("index", "bonus", "payout"),
+    "role": ("scheme", "controls", "require", "kpi", "weight", "baseline", "target", "bonus", "when", "action",
+             "payout"),
     "rule": ("when", "level", "action", "message"),
     "scale": ("below", "else"),
 }

@@ -14,7 +14,7 @@ templates.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -328,6 +328,8 @@ def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
     line_money = money if r.payout is None else bool(r.lines_bonus or r.lines_plan_bonus)
     kpis = [kpi_view(k, f, prev_label, minor_digits, scored_by[i] if scored_by else None, line_money)
             for i, k in enumerate(r.kpis)]
+    if money and not line_money:  # the payout pays: the lines' money cells stay empty, not 0,00
+        kpis = [replace(k, plan_bonus=Val(None, ""), bonus=Val(None, "")) for k in kpis]
     counts = {s: sum(1 for k in r.kpis if k.status == s) for s in STATUSES}
     gates = [gate_view(g, f) for g in r.gates]
     role_gate_failed = any(g.passed is not True for g in r.gates)
