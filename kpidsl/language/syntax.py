@@ -80,6 +80,12 @@ def _parser() -> Lark:
     )
 
 
+def keywords() -> frozenset[str]:
+    """The language's keywords, read from the parser's own terminals (for editors' highlighters)."""
+    return frozenset(t.pattern.value for t in _parser().terminals
+                     if t.pattern.type == "str" and t.pattern.value.isalpha())
+
+
 def describe_terminal(name: str) -> str:
     if name in _TERMINAL_WORDS:
         return _TERMINAL_WORDS[name]
