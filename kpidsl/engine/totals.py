@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from kpidsl.engine import fixedpoint as fp
-from kpidsl.engine.lower import Frame, Lowerer, Operand, column, paren, union_all
+from kpidsl.engine.lower import CompileError, Frame, Lowerer, Operand, column, paren, union_all
 from kpidsl.engine.plan import KPIS_TABLE, VALUES_TABLE, qcol, table
 from kpidsl.language import ast
 from kpidsl.language.payout import line_key, payout_of, referenced_lines, substitute
@@ -108,6 +108,9 @@ def _payout(c: Compiler, ri: int, role: ast.Role, payout: ast.Payout, lines: lis
     p, digits = c.prefix, c.minor
     refs = referenced_lines(payout)
     ids = {line.kpi: line.id for line in lines}
+    for _, kpi in refs:
+        if kpi not in ids:  # K061 says so first
+            raise CompileError(f"role `{role.name}` has no KPI line `{kpi}`", payout.span)
     grouped = _grouped(c, lines, role, refs).subquery(exp.to_identifier(f"{p}a", quoted=True))
     on = exp.and_(exp.EQ(this=qcol("v", f"{p}period"), expression=column(f"{p}a_period")),
                   exp.EQ(this=qcol("v", f"{p}employee"), expression=column(f"{p}a_employee")))

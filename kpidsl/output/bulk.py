@@ -88,31 +88,39 @@ def prepare(session: Session) -> Results:
 
 def _unpaid_people(session: Session) -> set[str]:
     """The employees whose payout had no value (their facts are needed to say why)."""
+    from sqlglot import exp
+
     from kpidsl.engine.plan import TOTALS_TABLE
 
     if not session.plan.payouts:
         return set()
-    query = f'SELECT DISTINCT "employee" FROM "{TOTALS_TABLE}" WHERE "payout" = \'no_data\''  # our own table
-    return {e for (e,) in session.connection.execute(query).fetchall() if session.employee in (None, e)}
+    query = (exp.select(exp.column("employee", quoted=True)).distinct().from_(exp.to_table(TOTALS_TABLE, quoted=True))
+             .where(exp.EQ(this=exp.column("payout", quoted=True), expression=exp.Literal.string("no_data"))))
+    found = session.connection.execute(sql_text(query)).fetchall()
+    return {e for (e,) in found if session.employee in (None, e)}
 
 
 def _explain_payouts(session: Session, explainer: Any) -> None:
     """The payouts without a value, explained as `assemble` explains them (after the KPIs)."""
-    from kpidsl.engine.plan import KPIS_TABLE, TOTALS_TABLE
-    from kpidsl.engine.session import select_as_text
+    import sqlglot
+    from sqlglot import exp
+
+    from kpidsl.engine.plan import DECIMAL_OUTPUTS, KPIS_TABLE, TOTALS_TABLE
+    from kpidsl.engine.session import decimal_rows, select_as_text
     from kpidsl.results.assemble import explain_payouts
 
     people = _unpaid_people(session)
     if not people:
         return
     con, plan = session.connection, session.plan
+    listed = exp.select(exp.Unnest(expressions=[exp.cast(exp.Placeholder(), "VARCHAR[]")]))
 
     def rows(table: str, name: str) -> list[dict[str, Any]]:
-        from kpidsl.engine.plan import DECIMAL_OUTPUTS
-        from kpidsl.engine.session import decimal_rows
-
-        sql = select_as_text(con, table, DECIMAL_OUTPUTS[name])
-        result = con.execute(f"SELECT * FROM ({sql}) WHERE \"employee\" = ANY(?)", [sorted(people)])
+        """The rows of `table` (an output, decimals exact) of the unpaid people."""
+        query = sqlglot.parse_one(select_as_text(con, table, DECIMAL_OUTPUTS[name]), read="duckdb")
+        assert isinstance(query, exp.Select)
+        query = query.where(exp.In(this=exp.column("employee", quoted=True), query=listed.copy().subquery()))
+        result = con.execute(sql_text(query), [sorted(people)])
         names = [d[0] for d in result.description or []]
         return [dict(zip(names, r, strict=True)) for r in decimal_rows(result.fetchall(), names, DECIMAL_OUTPUTS[name])]
 
