@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 OUTPUTS = ("period", "employee", "plan_bonus", "bonus", "index", "index_plan", "lines_bonus", "lines_plan_bonus",
            "payout")
-_LINE_FIELDS = {"index": "index", "attainment": "attainment", "weight": "weight"}
+_LINE_FIELDS = ("index", "attainment", "weight")  # the kpis columns a payout reads of one line
 
 
 def _value(e: exp.Expression) -> exp.Expression:
@@ -71,9 +71,9 @@ def _grouped(c: Compiler, lines: list[LinePlan], role: ast.Role | None,
     if role is not None:
         ids = {line.kpi: line.id for line in lines}
         for kpi in dict.fromkeys(kpi for _, kpi in refs):
-            for field, source in _LINE_FIELDS.items():
+            for field in _LINE_FIELDS:
                 this_line = exp.EQ(this=k("line"), expression=exp.Literal.number(ids[kpi]))
-                picked = exp.Max(this=exp.Case(ifs=[exp.If(this=this_line, true=k(source))]))
+                picked = exp.Max(this=exp.Case(ifs=[exp.If(this=this_line, true=k(field))]))
                 columns.append(exp.alias_(picked, f"{p}a_{field}_{ids[kpi]}", quoted=True))
         for j in range(1, len(role.requires) + 1):
             ok = exp.Case(ifs=[exp.If(this=exp.Coalesce(this=k(f"role_gate_{j}"), expressions=[exp.false()]),

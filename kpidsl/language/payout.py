@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kpidsl.language import ast
+from kpidsl.language.builtins import DEFAULT_SCHEME
 from kpidsl.language.load import Model
 
 PAYOUT_INPUTS: dict[str, str] = {
@@ -42,11 +43,7 @@ def payout_of(model: Model, role: ast.Role) -> ast.Payout | None:
     """The payout that pays `role`: its own, else its scheme's, else none."""
     if role.payout is not None:
         return role.payout
-    scheme = model.schemes.get(role.scheme.text) if role.scheme is not None else None
-    if scheme is None and role.scheme is None:
-        from kpidsl.language.builtins import DEFAULT_SCHEME
-
-        scheme = model.schemes.get(DEFAULT_SCHEME)
+    scheme = model.schemes.get(role.scheme.text if role.scheme is not None else DEFAULT_SCHEME)
     return scheme.payout if scheme is not None else None
 
 

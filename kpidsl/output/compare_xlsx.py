@@ -10,13 +10,11 @@ messages.  openpyxl is imported only when a workbook is written.
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import Any
 
-from kpidsl.output.cells import neutralise_cell
 from kpidsl.output.i18n import Formatter
-from kpidsl.output.xlsx import INDEX, Sheet, money_format, sheet_title, signed_format
+from kpidsl.output.xlsx import INDEX, Sheet, money_format, saved_workbook, sheet_title, signed_format
 from kpidsl.results.compare import Comparison
 
 SHARE = "+0.00%;-0.00%;0%"
@@ -82,9 +80,4 @@ def workbook_bytes(c: Comparison, view: dict[str, Any], f: Formatter) -> bytes:
             s.line([d["role_title"], d["title"], f"{d['presence_label']}: {x['label']}", x["old"], x["new"]])
     s.finish(freeze)
 
-    wb.properties.title = neutralise_cell(f"{t('compare.title')} — {c.new_title}")
-    wb.properties.creator = "kpidsl"
-    wb.properties.language = f.lang
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return saved_workbook(wb, f"{t('compare.title')} — {c.new_title}", f.lang)

@@ -334,9 +334,14 @@ def workbook_bytes(context: Context, f: Formatter) -> bytes:
         ws = wb.create_sheet(sheet_title(f.t(f"xlsx.sheet.{name}"), taken))
         sheet = Sheet(ws, f)
         sheet.finish(WRITERS[name](sheet, context))
-    wb.properties.title = neutralise_cell(f"{context.doc.heading} — {context.doc.title}")
+    return saved_workbook(wb, f"{context.doc.heading} — {context.doc.title}", f.lang)
+
+
+def saved_workbook(wb: Any, title: str, lang: str) -> bytes:
+    """The finished workbook as bytes, its document title (neutralised), author and language set."""
+    wb.properties.title = neutralise_cell(title)
     wb.properties.creator = "kpidsl"
-    wb.properties.language = f.lang
+    wb.properties.language = lang
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -62,8 +62,27 @@ class FieldChange:
     new: Decimal | str | None
 
 
+class _Bonuses:
+    """The old and the new bonus of a pair of results (0 where a side is missing) and the change."""
+
+    old: EmployeeResult | KpiResult | None
+    new: EmployeeResult | KpiResult | None
+
+    @property
+    def old_bonus(self) -> Decimal:
+        return self.old.bonus if self.old is not None else ZERO
+
+    @property
+    def new_bonus(self) -> Decimal:
+        return self.new.bonus if self.new is not None else ZERO
+
+    @property
+    def delta(self) -> Decimal:
+        return self.new_bonus - self.old_bonus
+
+
 @dataclass(frozen=True)
-class LineChange:
+class LineChange(_Bonuses):
     """One KPI line of one employee in one period, in the old plan and in the new."""
 
     kpi: str
@@ -82,24 +101,12 @@ class LineChange:
         return "changed" if self.fields else "same"
 
     @property
-    def old_bonus(self) -> Decimal:
-        return self.old.bonus if self.old is not None else ZERO
-
-    @property
-    def new_bonus(self) -> Decimal:
-        return self.new.bonus if self.new is not None else ZERO
-
-    @property
-    def delta(self) -> Decimal:
-        return self.new_bonus - self.old_bonus
-
-    @property
     def status_changed(self) -> bool:
         return self.old is not None and self.new is not None and self.old.status != self.new.status
 
 
 @dataclass(frozen=True)
-class EmployeeChange:
+class EmployeeChange(_Bonuses):
     """One employee in one period under both plans."""
 
     period: str
@@ -125,18 +132,6 @@ class EmployeeChange:
         if self.old is None or self.new is None or self.old.role == self.new.role:
             return None
         return self.old.role
-
-    @property
-    def old_bonus(self) -> Decimal:
-        return self.old.bonus if self.old is not None else ZERO
-
-    @property
-    def new_bonus(self) -> Decimal:
-        return self.new.bonus if self.new is not None else ZERO
-
-    @property
-    def delta(self) -> Decimal:
-        return self.new_bonus - self.old_bonus
 
     @property
     def ratio(self) -> Decimal | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from kpidsl.language import ast
-from kpidsl.language.payout import LINE_FUNCTIONS, line_key, referenced_lines
+from kpidsl.language.payout import LINE_FUNCTIONS, line_key, referenced_lines, substitute
 from kpidsl.results.model import EmployeeResult, KpiResult
 from kpidsl.results.reasons import ROOT, Known, Reason, Scope, Value
 
@@ -39,8 +39,6 @@ def payout_scope(payout: ast.Payout, values: dict[str, Value]) -> Scope:
 
 
 def _substituted(a: ast.Assignment) -> ast.Expr:
-    from kpidsl.language.payout import substitute
-
     return substitute(a.expr)
 
 
