@@ -66,7 +66,7 @@ from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, first_line,
 from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.data.periods import sort_periods
 from kpidsl.engine.inputs import Roster, add_records, build_roster, clean_rows, filters, load_inputs
-from kpidsl.engine.plan import KPIS_TABLE, RULES_TABLE, TOTALS_TABLE
+from kpidsl.engine.plan import FACTS_TABLE, KPIS_TABLE, RULES_TABLE, TOTALS_TABLE
 from kpidsl.language.load import Model
 
 if TYPE_CHECKING:
@@ -298,12 +298,24 @@ def _out_table(name: str) -> str:
     return {"kpis": KPIS_TABLE, "totals": TOTALS_TABLE, "rules": RULES_TABLE}[name]
 
 
+SMALL_INPUT = 20_000
+"""Fact rows (records already aggregated into them) up to which the plan runs without DuckDB's
+CTE-inlining and join-order passes. On the seed those two passes take a third of the time
+DuckDB spends planning the `kpis` statement while the data takes milliseconds; on large
+inputs they pay for themselves (docs/performance.md). The results are the same either way:
+optimizer passes do not change what a query means (tests/test_small_input.py)."""
+
+
 def _score(session: Session) -> None:
     """Run `values`, then keep `kpis`, `totals` (which reads kpis) and `rules` as temporary
     tables for fetching or streaming."""
     from sqlglot import exp
 
     plan, con = session.plan, session.connection
+    counted = con.execute(exp.select(exp.Count(this=exp.Star())).from_(exp.to_table(FACTS_TABLE, quoted=True))
+                          .sql(dialect="duckdb")).fetchone()
+    if counted is not None and counted[0] <= SMALL_INPUT:
+        con.execute("SET disabled_optimizers = 'cte_inlining,join_order'")  # constant text, no input in it
     con.execute(plan.sql("values"))
     for name in ("kpis", "totals", "rules"):
         if name not in plan.names:
