@@ -138,3 +138,17 @@ def test_plan_without_roles_or_rules_still_runs() -> None:
     assert list(plan.statements) == ["values", "kpis", "metrics"]  # kpis: empty, in the usual columns
     results, _ = evaluate(model, facts(("2026Q1", None, "a", "1.5")))
     assert [(m.name, m.value) for m in results.metrics] == [("a", D("1.5")), ("twice", D(3))]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_fact_levels_and_department_print_for_every_dialect(dialect: str) -> None:
+    """`per employee` / `per department` facts and `department(x)` print and parse back in every dialect."""
+    model = model_from('ruleset "x" { currency RUB period month }\n'
+                       'fact deals "Сделки" per employee\nfact leads "Лиды" per department\n'
+                       'metric share = deals / department(leads) unit ratio\n'
+                       'role r "R" { kpi share weight 1 target 10% bonus 100 }\n')
+    script = compile_model(model).script(dialect)
+    statements = [s for s in sqlglot.parse(script, read=dialect) if s is not None]
+    windows = [w for s in statements for w in s.find_all(exp.Window)]
+    assert any(w.find(exp.Max) is not None for w in windows)  # the department row's value, per period
+    assert "deals" in {i.name for s in statements for i in s.find_all(exp.Identifier)}

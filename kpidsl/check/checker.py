@@ -19,6 +19,7 @@ from kpidsl.base.diagnostics import Diagnostic, Span, error, warning
 from kpidsl.base.suggest import did_you_mean
 from kpidsl.check.depgraph import Graph, components, cycle_path, is_cycle, reachable, value_graph
 from kpidsl.check.expressions import BOOL, NUM, ExprChecker, Scope, constant_value, exact_value, show_number
+from kpidsl.check.levels import check_levels
 from kpidsl.check.lints import lint_model
 from kpidsl.check.payouts import check_payout, check_scheme_payout_lines
 from kpidsl.language import ast
@@ -82,6 +83,7 @@ class _Checker:
         for role in m.roles.values():
             self._guard(role.span, partial(self._role, role))
         self._employees()
+        self.out.extend(check_levels(m))
         for rule in m.rules.values():
             self._guard(rule.span, partial(self._rule, rule))
         self._guard(m.header.span if m.header else None,

@@ -13,7 +13,9 @@ from collections import deque
 from collections.abc import Iterable
 
 from kpidsl.language import ast
+from kpidsl.language.builtins import DEFAULT_SCHEME
 from kpidsl.language.load import Model
+from kpidsl.language.payout import payout_of
 
 Graph = dict[str, list[str]]
 
@@ -37,6 +39,20 @@ def names_of(parts: Iterable[ast.Expr | ast.Ident]) -> list[str]:
         else:
             out.extend(n.name for n in ast.names_in(part))
     return list(dict.fromkeys(out))
+
+
+def role_expressions(model: Model, role: ast.Role) -> list[ast.Expr | ast.Ident]:
+    """Every expression that scores `role`: its conditions, its KPI lines (indicator, weight,
+    baseline, target, bonus, conditions, actions), its scheme's steps and its payout's."""
+    parts: list[ast.Expr | ast.Ident | None] = [*role.requires]
+    for line in role.kpis:
+        parts += [line.indicator, line.weight, line.baseline, line.target, line.bonus, *line.requires,
+                  *(a.condition for a in line.actions)]
+    scheme = model.schemes.get(role.scheme.text if role.scheme is not None else DEFAULT_SCHEME)
+    parts += [a.expr for a in scheme.assignments] if scheme is not None else []
+    payout = payout_of(model, role)
+    parts += [a.expr for a in payout.assignments] if payout is not None else []
+    return [p for p in parts if p is not None]
 
 
 def value_graph(model: Model) -> Graph:

@@ -211,6 +211,7 @@ class ExprChecker:
         kind = "a KPI card" if isinstance(decl, ast.KpiCard) else f"a {decl.kind}"
         hint = (f"use the card's indicator: `{function}({decl.indicator.text})`"
                 if isinstance(decl, ast.KpiCard) and decl.indicator else
+                "a goal or param is the same for everyone: write its name alone" if function == "department" else
                 "a goal or param has the same value in every period")
         self.emit(error("K032", f"`{function}` needs a fact or metric, but `{arg.name}` is {kind}",
                         arg.span, hint))

@@ -35,6 +35,7 @@ from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE, Plan, qc
 from kpidsl.engine.scopes import ValueScope
 from kpidsl.engine.totals import compile_totals
 from kpidsl.language import ast
+from kpidsl.language.levels import fact_levels
 from kpidsl.language.load import Model
 
 
@@ -60,15 +61,22 @@ class Compiler:
         self.scope = ValueScope(self)
         self.plan = Plan(model, p, minor_digits)
 
-    # -- stage 0: periods × people, facts pivoted, employee values over department values
+    # -- stage 0: periods × people, facts pivoted, each fact at its level
     def _grid(self) -> exp.Query:
         p, model = self.prefix, self.model
         facts = list(model.facts)
         # An aggregated fact's per-employee row may hold NULL (`avg` over no records): that is
         # the employee's own "no data" and must not fall back to the department's value.
         aggregated = {f for f, d in model.facts.items() if d.aggregation is not None}
+        levels = fact_levels(model)
 
         def own_or_department(i: int, f: str) -> exp.Expression:
+            """What each row reads of fact `f`, by its level (language/levels.py)."""
+            if levels[f] == "department":
+                return qcol("d", f)
+            if levels[f] == "employee":
+                department_row = exp.Is(this=qcol("e", f"{p}employee"), expression=exp.Null())
+                return exp.Case(ifs=[exp.If(this=department_row, true=qcol("d", f))], default=qcol("o", f))
             if f not in aggregated:
                 return exp.Coalesce(this=qcol("o", f), expressions=[qcol("d", f)])
             has_own = exp.GT(this=qcol("o", f"{p}has{i}"), expression=exp.Literal.number(0))

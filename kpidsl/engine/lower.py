@@ -134,6 +134,10 @@ class Scope(Protocol):
         """`prev(name)`: the value of a fact or metric in the previous period."""
         ...
 
+    def department(self, name: ast.Name) -> Operand:
+        """`department(name)`: the value of a fact or metric on the department row of the period."""
+        ...
+
 
 class Lowerer:
     """AST expressions → operands in one frame."""
@@ -236,10 +240,12 @@ class Lowerer:
 
     def _call(self, e: ast.Call, scope: Scope) -> Operand:
         name = e.function
-        if name in ("prev", "growth"):
+        if name in ("prev", "growth", "department"):
             series = e.args[0] if e.args else None
             if not isinstance(series, ast.Name):
                 raise CompileError(f"`{name}` needs the name of a fact or metric", e.span)
+            if name == "department":
+                return scope.department(series)
             previous = scope.previous(series)
             if name == "prev":
                 return previous

@@ -86,6 +86,22 @@ class ValueScope:
             self.c.exports.append(prev_name)
         return Operand(column(prev_name))
 
+    def department(self, name: ast.Name) -> Operand:
+        """The department row's value of a fact or metric in the same period, on every row of it
+        (the department row is the one whose employee is NULL)."""
+        decl = self.series(name)
+        if isinstance(decl, ast.Goal):  # the same for everyone
+            return self.ensure(decl)
+        self.ensure(decl)
+        dept_name = f"{self.c.prefix}dept_{decl.name}"
+        if dept_name not in self.c.values.stage_of:
+            p = self.c.prefix
+            own = exp.Case(ifs=[exp.If(this=exp.Is(this=column(f"{p}employee"), expression=exp.Null()),
+                                       true=column(decl.name))])
+            self.c.values.define(dept_name, exp.Window(this=exp.Max(this=own), partition_by=[column(f"{p}period")]))
+            self.c.exports.append(dept_name)
+        return Operand(column(dept_name))
+
 
 class LocalScope:
     """Names bound for one KPI line (scoring inputs, scheme results) over the ruleset's values."""
@@ -99,3 +115,6 @@ class LocalScope:
 
     def previous(self, name: ast.Name) -> Operand:
         return self.values.previous(name)
+
+    def department(self, name: ast.Name) -> Operand:
+        return self.values.department(name)

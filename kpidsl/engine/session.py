@@ -46,6 +46,9 @@ E030/E040/E099, which leave no results; E001–E011 are raised in `inputs.py`):
     E024 warning  a rule could not be evaluated in a period, and why
     E030 error    the ruleset cannot be compiled (what `kpidsl check` should have caught)
     E040 error    a sum or product reached 10^26 (beyond exact arithmetic)
+    E050 error    a `per department` fact given for one employee (the row skipped; levels.py)
+    E051 warning  a fact of no declared level that some employees have of their own while
+                  others read the department's row (levels.py)
     E098 error    the Spark engine cannot start (--engine spark: pyspark, Java, the master)
     E099 error    DuckDB (or Spark) failed (a bug)
 """
@@ -66,6 +69,7 @@ from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, first_line,
 from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.data.periods import sort_periods
 from kpidsl.engine.inputs import Roster, add_records, build_roster, clean_rows, filters, load_inputs
+from kpidsl.engine.levels import check_levels
 from kpidsl.engine.plan import FACTS_TABLE, KPIS_TABLE, RULES_TABLE, TOTALS_TABLE
 from kpidsl.language.load import Model
 
@@ -153,6 +157,7 @@ class Session:
     def fact_index(self, employees: set[str]) -> FactIndex:
         """Every fact value of the department and of `employees` (for explaining unknowns)."""
         from kpidsl.data.factindex import FactValues
+        from kpidsl.language.levels import fact_levels
 
         rows = [r for r in self.rows if r.employee is None or r.employee in employees]
         aggregated: list[tuple[str, str | None, str, Decimal | None]] = []
@@ -167,7 +172,7 @@ class Session:
             sql = query.sql(dialect="duckdb", identify=True)
             fetched = self.connection.execute(sql, [sorted(employees)]).fetchall()
             aggregated = [(p, e, f, None if v is None else Decimal(v)) for p, e, f, v in fetched]
-        return FactValues(rows, self.periods, aggregated)
+        return FactValues(rows, self.periods, aggregated, fact_levels(self.model))
 
 
 def start(model: Model, table: FactTable,
@@ -187,7 +192,8 @@ def start(model: Model, table: FactTable,
     diagnostics: list[Diagnostic] = []
     roster = build_roster(model, table, diagnostics)
     aggregated = {name for facts in aggregated_facts(model).values() for name, _ in facts}
-    rows = clean_rows(model, table, {e for e, _ in roster}, diagnostics, aggregated)
+    rows = check_levels(model, clean_rows(model, table, {e for e, _ in roster}, diagnostics, aggregated), roster,
+                        diagnostics)
     computed = model if options.metrics else results_only(model)
     try:
         connection, spill = connect(options)
@@ -243,17 +249,14 @@ def results_only(model: Model) -> Model:
     table: an aggregated fact or a metric nothing scores is neither read nor computed."""
     import dataclasses
 
-    from kpidsl.check.depgraph import names_of, reachable, value_graph
+    from kpidsl.check.depgraph import names_of, reachable, role_expressions, value_graph
 
     parts: list[Any] = [rule.when for rule in model.rules.values()]
     parts += [a.expr for scheme in model.schemes.values() for a in scheme.assignments]
-    payouts = [s.payout for s in model.schemes.values()] + [r.payout for r in model.roles.values()]
+    payouts = [s.payout for s in model.schemes.values()]
     parts += [a.expr for payout in payouts if payout is not None for a in payout.assignments]
     for role in model.roles.values():
-        parts += role.requires
-        for line in role.kpis:
-            parts += [line.indicator, line.weight, line.baseline, line.target, line.bonus, *line.requires,
-                      *(a.condition for a in line.actions)]
+        parts += role_expressions(model, role)
     starts = [n for n in names_of(p for p in parts if p is not None) if n in model.values]
     keep = reachable(value_graph(model), starts)
     return dataclasses.replace(model, values={n: d for n, d in model.values.items() if n in keep})

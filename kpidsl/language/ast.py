@@ -157,6 +157,7 @@ class Aggregation:
 
 
 Direction = Literal["higher", "lower"]
+Level = Literal["employee", "department"]  # `per employee`: personal; `per department`: shared by all
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +175,7 @@ class Fact:
     aggregation: Aggregation | None
     span: Span
     better: Direction | None = None  # None: not written (higher)
+    level: Level | None = None  # None: not written (an employee's own value, else the department's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,27 +354,26 @@ class Ruleset:
         return tuple(i for i in self.items if not isinstance(i, (Header, Import)))
 
 
+def children(expr: Expr) -> list[Expr]:
+    """The direct sub-expressions of `expr`, in order."""
+    if isinstance(expr, Call):
+        return list(expr.args)
+    if isinstance(expr, Unary):
+        return [expr.operand]
+    if isinstance(expr, Binary):
+        return [expr.left, expr.right]
+    if isinstance(expr, IfThen):
+        return [expr.condition, expr.then, expr.otherwise]
+    if isinstance(expr, Scale):
+        return [expr.subject, *(part for row in expr.rows for part in (row.below, row.value)), expr.otherwise]
+    return []
+
+
 def walk(expr: Expr) -> Iterator[Expr]:
     """Every sub-expression of `expr`, itself first."""
     yield expr
-    if isinstance(expr, Call):
-        for a in expr.args:
-            yield from walk(a)
-    elif isinstance(expr, Unary):
-        yield from walk(expr.operand)
-    elif isinstance(expr, Binary):
-        yield from walk(expr.left)
-        yield from walk(expr.right)
-    elif isinstance(expr, IfThen):
-        yield from walk(expr.condition)
-        yield from walk(expr.then)
-        yield from walk(expr.otherwise)
-    elif isinstance(expr, Scale):
-        yield from walk(expr.subject)
-        for row in expr.rows:
-            yield from walk(row.below)
-            yield from walk(row.value)
-        yield from walk(expr.otherwise)
+    for child in children(expr):
+        yield from walk(child)
 
 
 def names_in(expr: Expr) -> list[Name]:

@@ -120,7 +120,7 @@ class Builder(Transformer[Token, Any]):
         name, title, aggregation, *attrs = c
         found = self._settings(attrs, f"fact `{name}`")
         return ast.Fact(str(name), title, found.get("unit"), found.get("source"), found.get("area"),
-                        aggregation, self._span_tok(name), found.get("better"))
+                        aggregation, self._span_tok(name), found.get("better"), found.get("level"))
 
     def unit(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("unit", self._ident(c[0]), self._span_tok(c[0]))
@@ -170,6 +170,9 @@ class Builder(Transformer[Token, Any]):
 
     def better(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("better", str(c[0]), self._span_tok(c[0]))
+
+    def level(self, c: list[Token]) -> tuple[str, Any, Span]:
+        return ("level", str(c[0]), self._span_tok(c[0]))
 
     def kind(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("kind", self._ident(c[0]), self._span_tok(c[0]))

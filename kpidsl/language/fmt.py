@@ -164,10 +164,10 @@ class _Printer:
                  *([a.column.text] if a.column else []), "from", a.records.text,
                  *(["where", format_expr(a.where)] if a.where is not None else [])])
         cells = ["fact", f.name, _title(f.title), aggregation,
-                 *_attrs(unit=f.unit, better=f.better, source=f.source, area=f.area)]
+                 *_attrs(unit=f.unit, better=f.better, source=f.source, area=f.area, per=f.level)]
         start = self.src.keyword_before(f.span, ("fact",))
         line = Line(0, cells, start, last_line(f, f.aggregation, f.unit, f.source, f.area),
-                    caps=(WIDE, 24, 48, 40, 24, 24, 24, 24))
+                    caps=(WIDE, 24, 48, 40, 24, 24, 24, 24, 24))
         return Item("fact", False, [line])
 
     def _records(self, r: ast.Records) -> Item:

@@ -26,6 +26,7 @@ from kpidsl.engine.plan import LinePlan, Plan
 from kpidsl.language import ast
 from kpidsl.language.builtins import SCHEME_INPUTS
 from kpidsl.language.exprtext import expr_text
+from kpidsl.language.levels import fact_levels
 from kpidsl.language.load import Model
 from kpidsl.results.model import (
     Better,
@@ -51,9 +52,11 @@ Fetched = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
 FactSource = Callable[[set[str]], FactIndex]  # the fact values of the department and these employees
 
 
-def rows_source(rows: list[FactRow], periods: list[str]) -> FactSource:
+def rows_source(rows: list[FactRow], periods: list[str], model: Model) -> FactSource:
     """A FactSource over fact rows in memory."""
-    return lambda employees: FactValues([r for r in rows if r.employee is None or r.employee in employees], periods)
+    levels = fact_levels(model)
+    return lambda employees: FactValues([r for r in rows if r.employee is None or r.employee in employees], periods,
+                                        levels=levels)
 
 
 class _Explainer:
@@ -158,7 +161,7 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
                 totals[(row["period"], row["employee"])] = row
                 if row["payout"] == "no_data":
                     needed.add(row["employee"])
-    source = rows_source(facts, periods) if isinstance(facts, list) else facts
+    source = rows_source(facts, periods, model) if isinstance(facts, list) else facts
     explainer = _Explainer(plan, source, needed)
     zero = Decimal(0).quantize(Decimal(1).scaleb(-plan.minor_digits))
     for p in periods:

@@ -21,6 +21,7 @@ from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.data.periods import previous
 from kpidsl.language import ast
 from kpidsl.language.exprtext import ExprPrinter, Level, level, quote
+from kpidsl.language.levels import fact_levels, pick
 from kpidsl.language.load import Model
 from kpidsl.results.model import Results
 from kpidsl.results.reasons import ROOT, Evaluator
@@ -59,35 +60,41 @@ class Values:
             self.rows.setdefault((row.period, row.employee, row.fact), row)
         self.listed: dict[tuple[str, str | None, str], Decimal | None] = {
             (m.period, m.employee, m.name): m.value for m in results.metrics}
-        self._cache: dict[tuple[str, str], Value] = {}
+        self._cache: dict[tuple[str, str, str | None], Value] = {}
         periods = {*results.periods, *(r.period for r in facts.rows)}
-        self.evaluator = _Evaluator(model, FactIndex(facts.rows, periods), self)
+        self.levels = fact_levels(model)
+        self.evaluator = _Evaluator(model, FactIndex(facts.rows, periods, self.levels), self)
 
-    def row(self, name: str, period: str) -> FactRow | None:
-        """The employee's own row, else the department-level row."""
-        return self.rows.get((period, self.employee, name)) or self.rows.get((period, None, name))
+    def row(self, name: str, period: str, employee: str | None = "") -> FactRow | None:
+        """The row the employee (by default this one; None: the department) reads, by the
+        fact's level."""
+        who = self.employee if employee == "" else employee
+        own = self.rows.get((period, who, name)) if who is not None else None
+        return pick(self.levels.get(name), who, own, self.rows.get((period, None, name)))
 
-    def value(self, name: str, period: str) -> Value:
-        key = (name, period)
+    def value(self, name: str, period: str, employee: str | None = "") -> Value:
+        """`name` in `period` for this employee (None: for the department)."""
+        who = self.employee if employee == "" else employee
+        key = (name, period, who)
         if key not in self._cache:
             self._cache[key] = None  # a cycle reads as no data (the checker rejects cycles anyway)
-            self._cache[key] = self._compute(name, period)
+            self._cache[key] = self._compute(name, period, who)
         return self._cache[key]
 
-    def _compute(self, name: str, period: str) -> Value:
+    def _compute(self, name: str, period: str, who: str | None) -> Value:
         decl = self.model.values.get(name)
         if isinstance(decl, ast.Fact):
-            row = self.row(name, period)
+            row = self.row(name, period, who)
             if row is not None:
                 return row.value
-        for who in (self.employee, None):
-            if (period, who, name) in self.listed:
-                return self.listed[(period, who, name)]
+        for listed in dict.fromkeys((who, None)):
+            if (period, listed, name) in self.listed:
+                return self.listed[(period, listed, name)]
         if isinstance(decl, (ast.Metric, ast.Goal)):
             formula = decl.formula if isinstance(decl, ast.Metric) else decl.expr
-            return self.evaluator.eval(formula, ROOT, period, self.employee)
+            return self.evaluator.eval(formula, ROOT, period, who)
         if isinstance(decl, ast.KpiCard) and decl.indicator is not None:
-            return self.value(decl.indicator.text, period)
+            return self.value(decl.indicator.text, period, who)
         return None
 
     def eval(self, e: ast.Expr, period: str, env: dict[str, Value]) -> Value:
@@ -104,7 +111,7 @@ class _Evaluator(Evaluator):
         self._values = values
 
     def value(self, name: str, period: str, employee: str | None) -> Value:
-        return self._values.value(name, period)
+        return self._values.value(name, period, employee)
 
 
 def num(v: Value) -> Decimal:
@@ -182,6 +189,9 @@ class _Substituted(WrittenPrinter):
         return self.printer.show(self.printer.values.value(e.name, self.period), e.name)
 
     def call(self, e: ast.Call) -> tuple[str, Level] | None:
+        if e.function == "department" and e.args and isinstance(e.args[0], ast.Name):
+            name = e.args[0].name
+            return self.printer.show(self.printer.values.value(name, self.period, None), name), Level.ATOM
         if e.function not in ("prev", "growth"):
             return None
         earlier = _Substituted(self.printer, previous(self.period), self.env, self.refs)

@@ -167,6 +167,8 @@ class Evaluator:
         return compare[e.op]
 
     def _call(self, e: ast.Call, scope: Scope, period: str, employee: str | None) -> Value:
+        if e.function == "department":
+            return self.value(e.args[0].name if e.args and isinstance(e.args[0], ast.Name) else "", period, None)
         if e.function in ("prev", "growth"):
             name = e.args[0].name if e.args and isinstance(e.args[0], ast.Name) else ""
             earlier = previous_period(period)
@@ -208,6 +210,8 @@ class Evaluator:
                     else f"`{e.name}` has no value"
                 return self.why(bound[0], bound[1] or ROOT, period, employee, text)
             return self._why_value(e.name, period, employee)
+        if isinstance(e, ast.Call) and e.function == "department":
+            return self._why_value(e.args[0].name if e.args and isinstance(e.args[0], ast.Name) else "", period, None)
         if isinstance(e, ast.Call) and e.function in ("prev", "growth"):
             name = e.args[0].name if e.args and isinstance(e.args[0], ast.Name) else ""
             earlier = previous_period(period)
@@ -266,6 +270,12 @@ class Evaluator:
         if isinstance(decl, ast.Fact):
             if self.facts.value(period, employee, decl.name) is not None:
                 return []
+            if employee is not None and decl.level == "employee":
+                return [Reason("E020", f"fact `{decl.name}` has no value of the employee's own in {period} "
+                                       "(it is declared `per employee`: the department's value does not apply)")]
+            if employee is not None and decl.level == "department":
+                return [Reason("E020", f"fact `{decl.name}` has no department value in {period} "
+                                       "(it is declared `per department`)")]
             if employee is not None and decl.name in self.facts.own_facts.get(employee, set()):
                 return [Reason("E020", f"fact `{decl.name}` has no value in {period} for {employee} "
                                        "(nor at department level)")]
