@@ -8,7 +8,8 @@ from pathlib import Path
 
 from kpidsl.api import EvalOptions
 from kpidsl.base.diagnostics import DataLocation, Diagnostic
-from kpidsl.data.facts import FactRow, FactTable, RosterRow
+from kpidsl.data.facts import FactRow, FactTable
+from kpidsl.data.roster import RosterRow
 from kpidsl.language.load import Model, load
 from kpidsl.results.collect import run
 from kpidsl.results.model import Results
@@ -16,6 +17,18 @@ from kpidsl.results.model import Results
 ROOT = Path(__file__).resolve().parent.parent
 SEED_RULESET = ROOT / "rulesets" / "seed_marketing.kpi"
 SEED_FACTS = ROOT / "rulesets" / "data" / "seed_marketing.csv"
+
+# A quarterly ruleset with a bonus role and a payout role, for dated assignments.
+DATED_QUARTERLY = """
+ruleset "Продажи" { currency RUB period quarter }
+fact deals "Сделки" per employee
+fact salary "Оклад" per employee
+role sales "Менеджер по продажам" { kpi deals weight 100% target 10 bonus 1000 }
+role matrix "Менеджер (матрица)" {
+  kpi deals weight 100% target 10
+  payout { bonus = salary * 20% * total }
+}
+"""
 
 
 def number(text: str) -> Decimal:

@@ -25,9 +25,9 @@ def private(private_cache: Path) -> Path:
 def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
 
-    def counting(model, digits):  # type: ignore[no-untyped-def]
+    def counting(model, digits, dated=False):  # type: ignore[no-untyped-def]
         calls.append(model.file)
-        return compile_model(model, digits)
+        return compile_model(model, digits, dated)
 
     monkeypatch.setattr(plancache, "compile_model", counting)
     return calls

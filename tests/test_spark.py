@@ -22,12 +22,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from helpers_engine import SEED_FACTS, SEED_RULESET, facts, model_from, read_long_csv, seed_model
+from helpers_engine import DATED_QUARTERLY, SEED_FACTS, SEED_RULESET, facts, model_from, read_long_csv, seed_model
 
 from kpidsl.api import EvalOptions
 from kpidsl.base.diagnostics import DataLocation
 from kpidsl.cli.main import cli
-from kpidsl.data.facts import FactRow, FactTable, RosterRow
+from kpidsl.data.facts import FactRow, FactTable
+from kpidsl.data.roster import RosterRow
 from kpidsl.engine import fixedpoint as fp
 from kpidsl.language.load import Model
 from kpidsl.results.collect import run
@@ -410,3 +411,20 @@ def test_fact_levels_and_department_identical(spark: Any) -> None:
     duck, on_spark, dd, sd = both(model_from(LEVELS_RULESET), facts(*rows, roster=people))
     assert assert_identical(duck, on_spark, dd, sd) > 0
     assert {k.status for r in duck.results for k in r.kpis} >= {"no_data"}
+
+
+def test_a_dated_roster_is_identical(spark: Any) -> None:
+    """Joiners, leavers and a role change inside a quarter, prorated by days, a payout role
+    among them: the same on Spark."""
+    text = DATED_QUARTERLY + """
+employee "A" role sales from 2026-02-16
+employee "B" role sales to 2026-08-15
+employee "C" role sales from 2026-01-01 to 2026-08-15
+employee "C" role matrix from 2026-08-16
+employee "D" role matrix
+"""
+    rows = [(q, who, fact, str(value)) for q in ("2026Q1", "2026Q2", "2026Q3") for who in "ABCD"
+            for fact, value in (("deals", 7 + ord(who) % 5), ("salary", 90000 + 1000 * ord(who)))]
+    duck, on_spark, dd, sd = both(model_from(text), facts(*rows))
+    assert assert_identical(duck, on_spark, dd, sd) > 0
+    assert {r.days for r in duck.results if r.employee == "C" and r.period == "2026Q3"} == {(46, 92)}

@@ -152,3 +152,22 @@ def test_fact_levels_and_department_print_for_every_dialect(dialect: str) -> Non
     windows = [w for s in statements for w in s.find_all(exp.Window)]
     assert any(w.find(exp.Max) is not None for w in windows)  # the department row's value, per period
     assert "deals" in {i.name for s in statements for i in s.find_all(exp.Identifier)}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_dated_roster_prints_its_days_and_proration_for_every_dialect(dialect: str) -> None:
+    """A ruleset with dated `employee` lines prints the plan that reads `kpidsl_days` (created in
+    the header, joined by period, employee and role) and parses back in every dialect."""
+    from kpidsl.engine.script import plan_script
+
+    model = model_from('ruleset "x" { currency RUB period month }\n'
+                       'role r "R" { kpi deals weight 1 target 10 bonus 100 }\nfact deals\n'
+                       'employee "A" role r from 2026-02-16\n')
+    script, diagnostics = plan_script(model, dialect, {})
+    assert script is not None and not diagnostics
+    assert "kpidsl_days" in script.split("Statements:")[0]  # the header lists the input
+    statements = [s for s in sqlglot.parse(script, read=dialect) if s is not None]
+    tables = {t.name for s in statements for t in s.find_all(exp.Table)}
+    assert "kpidsl_days" in tables
+    columns = {c.name for s in statements for c in s.find_all(exp.Column)}
+    assert {"days", "period_days"} <= columns

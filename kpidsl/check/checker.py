@@ -17,12 +17,14 @@ from functools import partial
 
 from kpidsl.base.diagnostics import Diagnostic, Span, error, warning
 from kpidsl.base.suggest import did_you_mean
+from kpidsl.check.assignments import check_employees
 from kpidsl.check.depgraph import Graph, components, cycle_path, is_cycle, reachable, value_graph
 from kpidsl.check.expressions import BOOL, NUM, ExprChecker, Scope, constant_value, exact_value, show_number
 from kpidsl.check.levels import check_levels
 from kpidsl.check.lints import lint_model
 from kpidsl.check.payouts import check_payout, check_scheme_payout_lines
 from kpidsl.language import ast
+from kpidsl.language.assignments import PRORATE_CHOICES
 from kpidsl.language.builtins import (
     CARD_FREQUENCIES,
     DEFAULT_SCHEME,
@@ -82,7 +84,7 @@ class _Checker:
             self._guard(scheme.span, partial(self._scheme, scheme))
         for role in m.roles.values():
             self._guard(role.span, partial(self._role, role))
-        self._employees()
+        self.out.extend(check_employees(m))
         self.out.extend(check_levels(m))
         for rule in m.rules.values():
             self._guard(rule.span, partial(self._rule, rule))
@@ -144,6 +146,8 @@ class _Checker:
             self._not_one_of("K046", "period", h.period_kind, PERIOD_KINDS)
         if h.locale and h.locale.text not in LOCALES:
             self._not_one_of("K046", "locale", h.locale, LOCALES)
+        if h.prorate and h.prorate.text not in PRORATE_CHOICES:
+            self._not_one_of("K046", "prorate", h.prorate, PRORATE_CHOICES)
         if h.currency and not is_currency(h.currency.text):
             text = h.currency.text
             hint = (f"write currency codes in capitals: `{text.upper()}`" if is_currency(text.upper())
@@ -394,20 +398,7 @@ class _Checker:
         names = [n.name for n in ast.names_in(expr) if n.name in self.model.values]
         return any(not isinstance(self.model.values[n], ast.Goal) for n in reachable(self.graph, names))
 
-    # -- employees and rules
-    def _employees(self) -> None:
-        first: dict[str, ast.Employee] = {}
-        for emp in self.model.employees:
-            if emp.role.text not in self.model.roles:
-                self.out.append(error("K024", f"unknown role `{emp.role.text}` for employee \"{emp.name}\"",
-                                      emp.role.span, did_you_mean(emp.role.text, self.model.roles)
-                                      or f"declare `role {emp.role.text} {{ … }}`"))
-            if emp.name in first:
-                self.out.append(error("K049", f"employee \"{emp.name}\" is listed twice "
-                                      f"(first on line {first[emp.name].span.line})", emp.span,
-                                      "an employee has one role; delete one of the lines"))
-            first.setdefault(emp.name, emp)
-
+    # -- rules
     def _rule(self, rule: ast.Rule) -> None:
         if rule.when is None:
             self.out.append(error("K041", f"rule `{rule.name}` has no `when` condition", rule.span,

@@ -77,7 +77,7 @@ class Preview:
 
 
 def preview(inputs: Inputs) -> Preview:
-    from kpidsl.data.facts import load_roster
+    from kpidsl.data.roster import load_roster
     from kpidsl.language.load import load
 
     model, diagnostics = load(inputs.ruleset, text=inputs.text, import_paths=inputs.import_paths)

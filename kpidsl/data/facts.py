@@ -20,20 +20,18 @@ from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, warning
 from kpidsl.data import periods
 from kpidsl.data.cells import Cell, RawTable, decimal_from_float, is_blank, parse_number, plain, show, text_of
 from kpidsl.data.headers import (
-    EMPLOYEE_NAMES,
     EXPECTED,
-    ROLE_NAMES,
     Header,
     Known,
     Layout,
     find_layout,
     is_facts_header,
-    is_roster_header,
     is_total,
     locate_header,
     norm,
 )
 from kpidsl.data.readers import read_file
+from kpidsl.data.roster import RosterRow, load_roster
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +41,6 @@ class FactRow:
     fact: str  # the fact's name in the ruleset
     value: Decimal
     location: DataLocation  # where the value came from (file, row, column)
-
-
-@dataclass(frozen=True, slots=True)
-class RosterRow:
-    employee: str
-    role: str
-    location: DataLocation
 
 
 @dataclass
@@ -316,48 +307,3 @@ def load_facts(paths: list[str], *, encoding: str | None = None, delimiter: str 
         table.roster, roster_diagnostics = load_roster(roster, encoding=encoding, delimiter=delimiter)
         diagnostics += roster_diagnostics
     return table, diagnostics
-
-
-def load_roster(path: str, *, encoding: str | None = None,
-                delimiter: str | None = None) -> tuple[list[RosterRow], list[Diagnostic]]:
-    """A file of (employee, role) rows — сотрудник, роль — in any supported format."""
-    tables, diagnostics = read_file(str(path), encoding=encoding, delimiter=delimiter,
-                                    is_header=is_roster_header)
-    if not tables:
-        return [], diagnostics
-    located = [(table, locate_header(table, is_roster_header)) for table in tables]
-    table, header = next(((t, h) for t, h in located if h.found), located[0])  # first sheet with a header
-    if not header.found:
-        found = ", ".join(f"`{show(c)}`" for c in header.cells if not is_blank(c)) or "nothing"
-        return [], [*diagnostics, error(
-            "D010", f"no recognizable roster header: expected columns employee and role "
-            f"(сотрудник, роль); the first row has {found}", DataLocation(table.name, header.row),
-            "name the columns `employee;role` or `сотрудник;роль`")]
-    names = [norm(text_of(c)) for c in header.cells]
-    emp_col = next(i for i, n in enumerate(names) if n in EMPLOYEE_NAMES)
-    role_col = next(i for i, n in enumerate(names) if n in ROLE_NAMES)
-    written = [text_of(c) for c in header.cells]
-    rows: list[RosterRow] = []
-    by_name: dict[str, RosterRow] = {}
-    for number, cells in table.rows[header.start:]:
-        employee = " ".join(text_of(cells[emp_col] if emp_col < len(cells) else None).split())
-        role = " ".join(text_of(cells[role_col] if role_col < len(cells) else None).split())
-        if not employee and not role:
-            continue
-        if not employee or not role:
-            missing, column = ("employee", emp_col) if not employee else ("role", role_col)
-            diagnostics.append(error("D060", f"the roster row has no {missing}",
-                                     DataLocation(table.name, number, written[column]),
-                                     "fill in both the employee and the role's name from the ruleset"))
-            continue
-        row = RosterRow(employee, role, DataLocation(table.name, number, written[emp_col]))
-        first = by_name.get(employee.casefold())
-        if first is not None:
-            diagnostics.append(error(
-                "D061", f"employee `{show(employee)}` is listed twice in the roster: "
-                f"{_at(first.location)} ({first.role}) and {_at(row.location)} ({role})", row.location,
-                "keep one row per employee; someone with two roles needs two names or a ruleset `employee` line"))
-            continue
-        by_name[employee.casefold()] = row
-        rows.append(row)
-    return rows, diagnostics

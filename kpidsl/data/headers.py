@@ -34,6 +34,9 @@ VALUE_NAMES = frozenset({"value", "значение", "величина"})
 # it names whichever of the two long-form columns the header is missing.
 EITHER_NAME = "факт"
 ROLE_NAMES = frozenset({"role", "роль", "должность", "position"})
+# A roster's dated assignment: the first and the last day in the role (both optional).
+FROM_NAMES = frozenset({"from", "start", "since", "с", "c", "начало", "дата начала", "с даты", "дата приема"})
+TO_NAMES = frozenset({"to", "end", "until", "по", "до", "окончание", "дата окончания", "по дату", "дата увольнения"})
 TOTAL_WORDS = ("итого", "всего", "итог", "total", "grand total")
 EXPECTED = ("long form: period, employee (optional), fact, value; wide form: period, employee "
             "(optional), then one column per fact.  Russian names work too: период, сотрудник, "

@@ -69,6 +69,40 @@ def key_for_date(date: _dt.date, kind: str) -> str:
     return f"{date.year}"
 
 
+def parse_day(cell: object) -> _dt.date | None:
+    """A day as spreadsheets and exports write it — a date cell, `2026-08-16`,
+    `16.08.2026` — or None if the cell holds no real day."""
+    if isinstance(cell, _dt.datetime):
+        return cell.date()
+    if isinstance(cell, _dt.date):
+        return cell
+    value = " ".join(str(cell).strip().split())
+    for pattern in _DATE:
+        m = pattern.match(value)
+        if m:
+            try:
+                return _dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
+            except ValueError:
+                return None
+    return None
+
+
+def bounds(key: str) -> tuple[_dt.date, _dt.date]:
+    """The first and last day of a canonical period key."""
+    kind = kind_of(key)
+    if kind == "quarter":
+        year, q = key.split("Q")
+        start, months = _dt.date(int(year), 3 * int(q) - 2, 1), 3
+    elif kind == "month":
+        year, month = key.split("-")
+        start, months = _dt.date(int(year), int(month), 1), 1
+    else:
+        start, months = _dt.date(int(key), 1, 1), 12
+    following = start.month - 1 + months
+    after = _dt.date(start.year + following // 12, following % 12 + 1, 1)
+    return start, after - _dt.timedelta(days=1)
+
+
 def parse_period(text: object, kind: str) -> str | None:
     """Canonical key of `text` as a period of `kind`, or None if it is not one.
 

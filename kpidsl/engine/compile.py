@@ -5,6 +5,8 @@ tables the engine fills (data never enters the SQL text):
 
     kpidsl_facts(period VARCHAR, employee VARCHAR NULL, fact VARCHAR, value DECIMAL(38, 12))
     kpidsl_roster(employee VARCHAR, role VARCHAR)
+    kpidsl_days(period VARCHAR, employee VARCHAR, role VARCHAR, days INTEGER, period_days INTEGER)
+                  (a dated roster only: who holds which role in which period, and for how long)
 
 and it runs as four statements:
 
@@ -30,8 +32,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from kpidsl.engine import fixedpoint as fp
 from kpidsl.engine.lower import Frame, Lowerer, column, paren
-from kpidsl.engine.plan import FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE, Plan, qcol, table
+from kpidsl.engine.plan import DAYS_TABLE, FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE, Plan, qcol, table
 from kpidsl.engine.scopes import ValueScope
 from kpidsl.engine.totals import compile_totals
 from kpidsl.language import ast
@@ -50,16 +53,19 @@ def _prefix(model: Model) -> str:
 
 
 class Compiler:
-    def __init__(self, model: Model, minor_digits: int) -> None:
+    def __init__(self, model: Model, minor_digits: int, dated: bool = False) -> None:
         self.model = model
         self.prefix = p = _prefix(model)
         self.minor = minor_digits
+        self.dated = dated
+        prorate = model.header.prorate if model.header is not None else None
+        self.prorated = dated and (prorate is None or prorate.text != "none")
         self.grid_ctes: list[tuple[str, exp.Query]] = []
         self.values = Frame(prefix=f"{p}v", base=self._grid(), temp_prefix=f"{p}vt")
         self.exports: list[str] = []
         self.folded: set[str] = set()
         self.scope = ValueScope(self)
-        self.plan = Plan(model, p, minor_digits)
+        self.plan = Plan(model, p, minor_digits, dated=dated, prorated=self.prorated)
 
     # -- stage 0: periods × people, facts pivoted, each fact at its level
     def _grid(self) -> exp.Query:
@@ -122,7 +128,19 @@ class Compiler:
                       join_type="left"))
         self.grid_ctes = [(f"{p}periods", periods), (f"{p}people", people), (f"{p}dept", pivot(False)),
                           (f"{p}own", pivot(True))]
-        return grid
+        return self._days(grid) if self.dated else grid
+
+    def _days(self, grid: exp.Select) -> exp.Select:
+        """A dated roster: each row's days in its role and the period's days (`{p}days`,
+        `{p}pdays`), NULL where the employee does not hold the role in the period."""
+        p = self.prefix
+        period_col = qcol("p", f"{p}period")
+        on = exp.and_(exp.EQ(this=qcol("a", "period"), expression=period_col),
+                      exp.EQ(this=qcol("a", "employee"), expression=qcol("e", f"{p}employee")),
+                      exp.EQ(this=qcol("a", "role"), expression=qcol("e", f"{p}role")))
+        return (grid.select(exp.alias_(exp.cast(qcol("a", "days"), fp.value_type()), f"{p}days", quoted=True),
+                            exp.alias_(exp.cast(qcol("a", "period_days"), fp.value_type()), f"{p}pdays", quoted=True))
+                .join(table(DAYS_TABLE, "a"), on=on, join_type="left"))
 
     def _ordinal(self, period: exp.Expression) -> exp.Expression:
         """Consecutive periods get consecutive numbers (2026Q3 → 2026·4 + 2)."""
@@ -143,7 +161,8 @@ class Compiler:
         for decl in self.model.values.values():  # every metric and goal, used or not
             if isinstance(decl, (ast.Metric, ast.Goal)):
                 self.scope.ensure(decl)
-        names = [f"{p}period", f"{p}ord", f"{p}employee", f"{p}role", *self.model.facts,
+        days = [f"{p}days", f"{p}pdays"] if self.dated else []
+        names = [f"{p}period", f"{p}ord", f"{p}employee", f"{p}role", *days, *self.model.facts,
                  *(n for n, d in self.model.values.items() if isinstance(d, (ast.Metric, ast.Goal))), *self.exports]
         query: exp.Select = exp.select(*(column(n) for n in names)).from_(table(self.values.last_alias()))
         for alias, cte in [*self.grid_ctes, *self.values.ctes()]:
@@ -194,7 +213,8 @@ class Compiler:
                                   exp.Is(this=qcol("d", f"{p}employee"), expression=exp.Null())),
                       join_type="left")
                 .where(exp.or_(exp.Is(this=qcol("v", f"{p}employee"), expression=exp.Null()),
-                               exp.NullSafeNEQ(this=mine.copy(), expression=dept))))
+                               exp.NullSafeNEQ(this=mine.copy(), expression=dept)))
+                .distinct(distinct=self.dated))  # a role change: one value row per role
         query: exp.Query = branches[0]
         for branch in branches[1:]:
             query = exp.union(query, branch, distinct=False, copy=False)
@@ -203,9 +223,10 @@ class Compiler:
         return query.order_by(*order, copy=False)
 
 
-def compile_model(model: Model, minor_digits: int = 2) -> Plan:
-    """The plan for `model`; raises `CompileError` for what the checker should have rejected."""
-    c = Compiler(model, minor_digits)
+def compile_model(model: Model, minor_digits: int = 2, dated: bool = False) -> Plan:
+    """The plan for `model` (`dated`: over a roster with dates, engine/assignments.py);
+    raises `CompileError` for what the checker should have rejected."""
+    c = Compiler(model, minor_digits, dated)
     kpis = c.kpis_statement()
     totals = compile_totals(c) if kpis is not None else None
     rules = c.rules_statement() if model.rules else None

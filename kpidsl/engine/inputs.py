@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kpidsl.base.diagnostics import Diagnostic, Location, error, warning
+from kpidsl.base.diagnostics import Diagnostic, error, warning
 from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.data.periods import kind_of, parse_period
 from kpidsl.engine import fixedpoint as fp
+from kpidsl.engine.assignments import Days, Roster
 from kpidsl.language.load import Model
 
 if TYPE_CHECKING:
@@ -24,34 +25,6 @@ if TYPE_CHECKING:
 
     from kpidsl.engine.options import EvalOptions
     from kpidsl.engine.session import Session
-
-Roster = list[tuple[str, str]]  # (employee, role) in display order
-
-
-def build_roster(model: Model, table: FactTable, diagnostics: list[Diagnostic]) -> Roster:
-    """The evaluated (employee, role)s in order: the ruleset's lines, then the roster file's rows."""
-    chosen: dict[str, tuple[str, Location]] = {}
-    entries: list[tuple[str, str, Location, str]] = [
-        (e.name, e.role.text, e.role.span, f"ruleset line {e.span.line}") for e in model.employees]
-    entries += [(r.employee, r.role, r.location, f"roster row {r.location.row}") for r in table.roster]
-    for name, role, location, where in entries:
-        if name in chosen and chosen[name][0] != role:
-            diagnostics.append(warning(
-                "E002", f"{name} is listed with role `{chosen[name][0]}` and again with role `{role}` ({where}); "
-                        f"the later entry, `{role}`, is used", location,
-                "list each employee once, or keep the roles consistent"))
-        chosen[name] = (role, location)
-    roster: Roster = []
-    for name, (role, location) in chosen.items():
-        if role not in model.roles:
-            known = ", ".join(sorted(model.roles)) or "none"
-            diagnostics.append(error("E001", f"{name} has role `{role}`, which the ruleset does not define; "
-                                             "this employee is not evaluated", location,
-                                     f"use one of the ruleset's roles: {known}"))
-            continue
-        roster.append((name, role))
-    return roster
-
 
 def clean_rows(model: Model, table: FactTable, employees: set[str], diagnostics: list[Diagnostic],
                aggregated: set[str] = frozenset()) -> list[FactRow]:  # type: ignore[assignment]
@@ -136,6 +109,16 @@ def load_inputs(connection: duckdb.DuckDBPyConnection, rows: list[FactRow], rost
     if roster:
         connection.execute(input_insert(ROSTER_TABLE).sql(dialect="duckdb", identify=True),
                            [[e for e, _ in roster], [r for _, r in roster]])
+
+
+def load_days(connection: duckdb.DuckDBPyConnection, days: Days) -> None:
+    """A dated roster's days per period and role (engine/assignments.py) into `kpidsl_days`."""
+    from kpidsl.engine.plan import DAYS_TABLE, input_insert, input_tables
+
+    connection.execute(input_tables(dated=True)[-1].sql(dialect="duckdb", identify=True))
+    if days:
+        connection.execute(input_insert(DAYS_TABLE).sql(dialect="duckdb", identify=True),
+                           [list(column) for column in zip(*days, strict=True)])
 
 
 def add_records(session: Session, options: EvalOptions, model: Model) -> list[str] | None:

@@ -20,6 +20,7 @@ from kpidsl.language.load import Model
 # Tables: the plan's inputs, its values frame, its outputs, and the records' aggregates.
 FACTS_TABLE = "kpidsl_facts"
 ROSTER_TABLE = "kpidsl_roster"
+DAYS_TABLE = "kpidsl_days"  # a dated roster's days in each role per period (engine/assignments.py)
 VALUES_TABLE = "kpidsl_values"
 
 # The decimal columns of each output statement (the engine fetches them as exact text).
@@ -74,6 +75,8 @@ class Plan:
     gate_width: int = 0
     action_width: int = 0
     role_gate_width: int = 0
+    dated: bool = False  # the roster has dates: the plan reads kpidsl_days (who holds which role when)
+    prorated: bool = False  # … and pays planned bonuses by the days in the role (`prorate days`)
 
     # DuckDB's SQL of each statement, rendered once; a plan from the cache (`plancache.py`)
     # has only these, its `statements` empty.  Keys: the statement, or `name:text` (text_sql).
@@ -130,11 +133,13 @@ class Plan:
 INPUT_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     FACTS_TABLE: (("period", "VARCHAR"), ("employee", "VARCHAR"), ("fact", "VARCHAR"), ("value", fp.VALUE_TYPE)),
     ROSTER_TABLE: (("employee", "VARCHAR"), ("role", "VARCHAR")),
+    DAYS_TABLE: (("period", "VARCHAR"), ("employee", "VARCHAR"), ("role", "VARCHAR"), ("days", "INTEGER"),
+                 ("period_days", "INTEGER")),
 }
 
 
-def input_tables(dialect: str = "duckdb") -> list[exp.Expression]:
-    """CREATE TABLE for the plan's two inputs."""
+def input_tables(dialect: str = "duckdb", dated: bool = False) -> list[exp.Expression]:
+    """CREATE TABLE for the plan's inputs (kpidsl_days only for a dated plan)."""
     def kind(t: str) -> exp.DataType:
         built = exp.DataType.build(t)
         if dialect == "bigquery" and built.this == exp.DataType.Type.DECIMAL:  # NUMERIC allows 9 decimals only
@@ -143,6 +148,8 @@ def input_tables(dialect: str = "duckdb") -> list[exp.Expression]:
 
     out: list[exp.Expression] = []
     for name, columns in INPUT_COLUMNS.items():
+        if name == DAYS_TABLE and not dated:
+            continue
         defs = [exp.ColumnDef(this=exp.to_identifier(c, quoted=True), kind=kind(t)) for c, t in columns]
         out.append(exp.Create(this=exp.Schema(this=table(name), expressions=defs), kind="TABLE"))
     return out
@@ -163,12 +170,14 @@ def header(plan: Plan, dialect: str) -> str:
         f"kpidsl plan for ruleset {clean(plan.model.title)!r} ({dialect})",
         "",
         "Inputs (fill them before running):",
-        *(f"  {create.sql(dialect=dialect, identify=True)};" for create in input_tables(dialect)),
+        *(f"  {create.sql(dialect=dialect, identify=True)};" for create in input_tables(dialect, plan.dated)),
         f"  {FACTS_TABLE}: one row per fact value; period as a {plan.model.period_kind} key "
         f"({ {'quarter': '2026Q3', 'month': '2026-09', 'year': '2026'}.get(plan.model.period_kind, '2026Q3') }); "
         "employee NULL = department level",
         "    (applies to every employee unless the employee has a row of their own)",
-        f"  {ROSTER_TABLE}: one row per employee; role = a role name of the ruleset",
+        f"  {ROSTER_TABLE}: one row per employee and role; role = a role name of the ruleset",
+        *([f"  {DAYS_TABLE}: per period, each employee and role held in it: the days in the role "
+           "and the period's days"] if plan.dated else []),
         "Statements: values (creates " + VALUES_TABLE + "), kpis (into " + KPIS_TABLE + " when totals follow),",
         "totals (each employee's bonus, total index and payout, read from the kpis rows), rules, metrics.",
         "Arithmetic is exact decimal fixed-point: every + - * / rounds half away from zero to",

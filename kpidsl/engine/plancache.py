@@ -25,15 +25,15 @@ from kpidsl.language.load import Model
 __all__ = ["compiled"]
 
 
-def compiled(model: Model, minor_digits: int) -> Plan:
-    """`compile_model(model, minor_digits)`, from the cache when this model was compiled before."""
-    key = cache.fingerprint(_code(), repr(model), str(minor_digits))
+def compiled(model: Model, minor_digits: int, dated: bool = False) -> Plan:
+    """`compile_model(model, minor_digits, dated)`, from the cache when this model was compiled before."""
+    key = cache.fingerprint(_code(), repr(model), str(minor_digits), str(dated))
     hit = cache.load("plan", key)
     if isinstance(hit, dict) and set(hit) == _KEPT:
         plan = Plan(model=model, **hit)
         if plan.names and all(name in plan.texts for name in plan.names):
             return plan
-    plan = compile_model(model, minor_digits)
+    plan = compile_model(model, minor_digits, dated)
     for name in plan.names:  # render every statement now: the run needs them, the cache keeps them
         plan.sql(name)
         plan.text_sql(name)

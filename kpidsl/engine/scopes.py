@@ -76,7 +76,7 @@ class ValueScope:
         prev_name = f"{self.c.prefix}prev_{decl.name}"
         if prev_name not in self.c.values.stage_of:
             p = self.c.prefix
-            window = dict(partition_by=[column(f"{p}employee")],
+            window = dict(partition_by=[column(f"{p}employee"), column(f"{p}role")],
                           order=exp.Order(expressions=[exp.Ordered(this=column(f"{p}ord"))]))
             lag_ord = exp.Window(this=exp.Lag(this=column(f"{p}ord")), **window)
             lag_value = exp.Window(this=exp.Lag(this=column(decl.name)), **window)

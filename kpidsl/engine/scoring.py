@@ -17,6 +17,11 @@ employees, so a KPI line is computed only for the people who have it.  Per line:
                 the status is no_data or gated
 
 A line without a weight or a bonus weighs 0 / pays 0; without a baseline it has none.
+Over a dated roster (`Compiler.dated`) a role's rows are the periods in which the
+employee holds it, and under `prorate days` (the default) a line's planned bonus is
+× days in the role / days in the period before the scheme sees it; a role with a
+payout is prorated where the payout pays instead (totals.py).  Every row carries its
+`role`: a role change in a period gives the employee a row set per role.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from kpidsl.engine import fixedpoint as fp
 from kpidsl.engine.lower import CompileError, Frame, Lowerer, Operand, column, paren, union_all
 from kpidsl.language import ast
 from kpidsl.language.exprtext import expr_text
+from kpidsl.language.payout import payout_of
 
 if TYPE_CHECKING:
     from kpidsl.engine.compile import Compiler
@@ -57,6 +63,15 @@ def _any(conditions: Sequence[exp.Expression]) -> exp.Expression:
 
 def _null_bool() -> exp.Expression:
     return exp.cast(exp.Null(), "BOOLEAN")
+
+
+def prorated(lowerer: Lowerer, amount: Operand, prefix: str) -> Operand:
+    """`amount × days in the role / days in the period` (a dated plan's `{p}days`, `{p}pdays`),
+    exact: the product is exact, the one division rounds to 12 decimals like any other."""
+    if amount.const is not None and amount.const == 0:
+        return amount
+    held = lowerer.arith("*", amount, Operand(column(f"{prefix}days")))
+    return lowerer.arith("/", held, Operand(column(f"{prefix}pdays")))
 
 
 def _unit(decl: ast.Fact | ast.Metric | ast.Goal) -> str | None:
@@ -90,8 +105,10 @@ def compile_roles(c: Compiler) -> exp.Select | exp.Union:
             scheme = builtin
         else:
             raise CompileError(f"unknown scheme `{role.scheme.text}`", role.scheme.span)
-        base = (exp.select(exp.Star()).from_(table(VALUES_TABLE))
-                .where(exp.EQ(this=column(f"{p}role"), expression=exp.Literal.string(role.name))))
+        in_role: exp.Condition = exp.EQ(this=column(f"{p}role"), expression=exp.Literal.string(role.name))
+        if c.dated:  # only the periods in which the employee holds the role
+            in_role = exp.and_(in_role, exp.not_(column(f"{p}pdays").is_(exp.null())))
+        base = exp.select(exp.Star()).from_(table(VALUES_TABLE)).where(in_role)
         frame = Frame(prefix=f"{p}r{ri}_", base=base, temp_prefix=f"{p}r{ri}_t")
         lowerer = Lowerer(frame)
         role_gates = [frame.define(f"{p}r{ri}_g{j}", paren(lowerer.lower(req, c.scope).sql))
@@ -121,7 +138,8 @@ def _no_kpis(c: Compiler) -> exp.Select:
                *(exp.alias_(value.copy(), name, quoted=True) for name in ("attainment", "index", "deviation")),
                exp.alias_(text.copy(), "status", quoted=True),
                exp.alias_(fp.to_money(value.copy(), c.minor), "bonus", quoted=True),
-               exp.alias_(value.copy(), "previous_fact", quoted=True)]
+               exp.alias_(value.copy(), "previous_fact", quoted=True),
+               exp.alias_(text.copy(), "role", quoted=True)]
     return exp.select(*columns).where(exp.false())
 
 
@@ -148,6 +166,8 @@ def _line(c: Compiler, frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast
     target_expr = line.target if line.target is not None else card_goal
     weight = value("weight", line.weight, Decimal(0))
     plan_bonus = value("plan_bonus", line.bonus, Decimal(0))
+    if c.prorated and payout_of(c.model, role) is None:  # a payout is prorated where it pays (totals.py)
+        plan_bonus = named("plan_bonus_days", prorated(lowerer, plan_bonus, p))
     baseline = value("baseline", line.baseline, None)
     target = value("target", target_expr, None)
     better = ast.direction(series)  # a fact's `better` as a metric's
@@ -201,6 +221,7 @@ def _line(c: Compiler, frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast
         columns.append(out(actions[j] if j < len(actions) else _null_bool(), f"action_{j + 1}"))
     for j in range(c.plan.role_gate_width):
         columns.append(out(role_gates[j] if j < len(role_gates) else _null_bool(), f"role_gate_{j + 1}"))
+    columns.append(out(exp.Literal.string(role.name), "role"))  # one person may hold two roles in a period
     # constants are typed literals (CAST … AS DECIMAL), so UNION ALL branches stay aligned
 
     title_decl = written if isinstance(written, ast.KpiCard) and written.title else series

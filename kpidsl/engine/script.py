@@ -27,7 +27,9 @@ def plan_script(model: Model, dialect: str, sources: dict[str, str]) -> tuple[st
     """The whole script for `dialect`, or None with the errors that prevent it (E030: the
     plan cannot be compiled; K05x: a records source that cannot be resolved)."""
     try:
-        plan = compile_model(model, minor_digits(model.currency))
+        # a ruleset with dated `employee` lines prints the dated plan (kpidsl_days, proration)
+        dated = any(e.start is not None or e.end is not None for e in model.employees)
+        plan = compile_model(model, minor_digits(model.currency), dated)
     except CompileError as exc:
         return None, [error("E030", f"the ruleset cannot be compiled: {exc}", exc.span)]
     records, diagnostics = _records(model, sources, dialect)

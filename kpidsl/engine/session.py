@@ -49,6 +49,9 @@ E030/E040/E099, which leave no results; E001–E011 are raised in `inputs.py`):
     E050 error    a `per department` fact given for one employee (the row skipped; levels.py)
     E051 warning  a fact of no declared level that some employees have of their own while
                   others read the department's row (levels.py)
+    E052 error    two assignments of one person on the same days (naming both; assignments.py)
+    E053 error    a roster row whose `to` is before its `from` (assignments.py)
+    E054 warning  an assignment that covers no period of the data (assignments.py)
     E098 error    the Spark engine cannot start (--engine spark: pyspark, Java, the master)
     E099 error    DuckDB (or Spark) failed (a bug)
 """
@@ -68,7 +71,9 @@ from typing import TYPE_CHECKING, Any
 from kpidsl.base.diagnostics import DataLocation, Diagnostic, error, first_line, warning
 from kpidsl.data.facts import FactRow, FactTable
 from kpidsl.data.periods import sort_periods
-from kpidsl.engine.inputs import Roster, add_records, build_roster, clean_rows, filters, load_inputs
+from kpidsl.engine.assignments import Days, Roster, build_assignments, roster_of
+from kpidsl.engine.assignments import days as days_held
+from kpidsl.engine.inputs import add_records, clean_rows, filters, load_days, load_inputs
 from kpidsl.engine.levels import check_levels
 from kpidsl.engine.plan import FACTS_TABLE, KPIS_TABLE, RULES_TABLE, TOTALS_TABLE
 from kpidsl.language.load import Model
@@ -117,6 +122,7 @@ class Session:
     records: str | None = None  # the table of facts aggregated from records
     spill: str | None = None  # DuckDB's temporary folder
     progress: Any = None  # progress.Progress
+    days: Days | None = None  # a dated roster: who holds which role in which period, how many days
 
     def __post_init__(self) -> None:
         if self.spill:  # a session its caller never closed still leaves no spill folder behind
@@ -190,7 +196,9 @@ def start(model: Model, table: FactTable,
 
     options = options or EvalOptions()
     diagnostics: list[Diagnostic] = []
-    roster = build_roster(model, table, diagnostics)
+    assignments = build_assignments(model, table, diagnostics)
+    roster = roster_of(assignments)
+    dated = any(a.dated for a in assignments)
     aggregated = {name for facts in aggregated_facts(model).values() for name, _ in facts}
     rows = check_levels(model, clean_rows(model, table, {e for e, _ in roster}, diagnostics, aggregated), roster,
                         diagnostics)
@@ -211,6 +219,9 @@ def start(model: Model, table: FactTable,
             session.close()
             return None, diagnostics
         session.periods = periods = sort_periods([*{r.period for r in rows}, *record_periods])
+        if dated:
+            session.days = days_held(assignments, periods, diagnostics)
+            load_days(connection, session.days)
         if not rows and not record_periods:
             diagnostics.append(warning("E012", "there are no fact values to evaluate",
                                        DataLocation(table.files[0]) if table.files else None,
@@ -218,7 +229,8 @@ def start(model: Model, table: FactTable,
         session.period, session.employee = filters(model, options, periods, roster, diagnostics)
         try:
             digits = minor_digits(model.currency)
-            session.plan = compile_model(computed, digits) if options.engine == "spark" else compiled(computed, digits)
+            session.plan = (compile_model(computed, digits, dated) if options.engine == "spark"
+                            else compiled(computed, digits, dated))
         except CompileError as exc:
             diagnostics.append(error("E030", f"the ruleset cannot be evaluated: {exc}", exc.span,
                                      "run `kpidsl check` on the ruleset and fix its errors"))

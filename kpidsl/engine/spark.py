@@ -193,16 +193,25 @@ def execute(session: Session, spark: SparkSession) -> Diagnostic | None:
     import duckdb
     from pyspark.errors import PySparkException
 
-    from kpidsl.engine.plan import FACTS_TABLE, KPIS_TABLE, ROSTER_TABLE, RULES_TABLE, TOTALS_TABLE, VALUES_TABLE
+    from kpidsl.engine.plan import (
+        DAYS_TABLE,
+        FACTS_TABLE,
+        KPIS_TABLE,
+        ROSTER_TABLE,
+        RULES_TABLE,
+        TOTALS_TABLE,
+        VALUES_TABLE,
+    )
 
     plan, con = session.plan, session.connection
+    inputs = (FACTS_TABLE, ROSTER_TABLE, *((DAYS_TABLE,) if plan.dated else ()))
     try:
         kept = _persistent(spark)
     except Exception as exc:
         return error("E099", f"the evaluation failed inside Spark: {first_line(exc)}", None,
                      "check that the Spark master is reachable")
     try:
-        for name in (FACTS_TABLE, ROSTER_TABLE):
+        for name in inputs:
             _to_spark(spark, con, name)
         values = fp.for_dialect(plan.statements["values"], "spark").expression  # CREATE TABLE … AS <query>
         # materialized once: kpis and rules read it, and it comes back for `metrics`
@@ -226,7 +235,7 @@ def execute(session: Session, spark: SparkSession) -> Diagnostic | None:
         return error("E099", f"the evaluation failed inside Spark: {first_line(exc)}", None,
                      "check that the Spark master is reachable; if it is, this is a bug in kpidsl")
     finally:
-        _release(spark, kept, (FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE, KPIS_TABLE))
+        _release(spark, kept, (*inputs, VALUES_TABLE, KPIS_TABLE))
 
 
 def _release(spark: SparkSession, kept: dict[int, Any], views: tuple[str, ...]) -> None:

@@ -1,6 +1,6 @@
 """Compile the employees' totals → the `totals` statement.
 
-One row per period × employee with KPI lines, read from the kpis rows (`kpidsl_out_kpis`):
+One row per period × employee × role with KPI lines, read from the kpis rows (`kpidsl_out_kpis`):
 
     plan_bonus, bonus   the employee's planned bonus and bonus: the sums of the lines'
                         (each already rounded), or what the role's payout pays
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from kpidsl.engine.compile import Compiler
     from kpidsl.engine.plan import LinePlan
 
-OUTPUTS = ("period", "employee", "plan_bonus", "bonus", "index", "index_plan", "lines_bonus", "lines_plan_bonus",
-           "payout")
+OUTPUTS = ("period", "employee", "role", "plan_bonus", "bonus", "index", "index_plan", "lines_bonus",
+           "lines_plan_bonus", "payout")
 _LINE_FIELDS = ("index", "attainment", "weight")  # the kpis columns a payout reads of one line
 
 
@@ -64,6 +64,7 @@ def _grouped(c: Compiler, lines: list[LinePlan], role: ast.Role | None,
     weight = exp.Coalesce(this=k("weight"), expressions=[_value(exp.Literal.number(0))])
     columns: list[exp.Expr] = [
         exp.alias_(k("period"), f"{p}a_period", quoted=True), exp.alias_(k("employee"), f"{p}a_employee", quoted=True),
+        exp.alias_(k("role"), f"{p}a_role", quoted=True),
         exp.alias_(exp.cast(exp.Sum(this=k("plan_bonus")), money.copy()), f"{p}a_plan_bonus", quoted=True),
         exp.alias_(exp.cast(exp.Sum(this=k("bonus")), money.copy()), f"{p}a_bonus", quoted=True),
         exp.alias_(index, f"{p}a_index", quoted=True),
@@ -80,7 +81,7 @@ def _grouped(c: Compiler, lines: list[LinePlan], role: ast.Role | None,
                                       true=exp.Literal.number(1))], default=exp.Literal.number(0))
             columns.append(exp.alias_(exp.Min(this=ok), f"{p}a_gate_{j}", quoted=True))
     return (exp.select(*columns).from_(table(KPIS_TABLE, "k")).where(_lines_in(line.id for line in lines))
-            .group_by(k("period"), k("employee")))
+            .group_by(k("period"), k("employee"), k("role")))
 
 
 def _plain(c: Compiler, lines: list[LinePlan]) -> exp.Select:
@@ -91,7 +92,8 @@ def _plain(c: Compiler, lines: list[LinePlan]) -> exp.Select:
         return column(f"{p}a_{name}")
 
     items = [exp.alias_(a("period"), "period", quoted=True), exp.alias_(a("employee"), "employee", quoted=True),
-             exp.alias_(a("plan_bonus"), "plan_bonus", quoted=True), exp.alias_(a("bonus"), "bonus", quoted=True),
+             exp.alias_(a("role"), "role", quoted=True), exp.alias_(a("plan_bonus"), "plan_bonus", quoted=True),
+             exp.alias_(a("bonus"), "bonus", quoted=True),
              exp.alias_(a("index"), "index", quoted=True), exp.alias_(a("index_plan"), "index_plan", quoted=True),
              exp.alias_(a("bonus"), "lines_bonus", quoted=True),
              exp.alias_(a("plan_bonus"), "lines_plan_bonus", quoted=True),
@@ -104,6 +106,7 @@ def _payout(c: Compiler, ri: int, role: ast.Role, payout: ast.Payout, lines: lis
             ) -> tuple[exp.Select, list[tuple[str, exp.Query]]]:
     """One payout role's totals: its own frame of stages; returns the branch and its CTEs."""
     from kpidsl.engine.scopes import LocalScope
+    from kpidsl.engine.scoring import prorated
 
     p, digits = c.prefix, c.minor
     refs = referenced_lines(payout)
@@ -113,7 +116,8 @@ def _payout(c: Compiler, ri: int, role: ast.Role, payout: ast.Payout, lines: lis
             raise CompileError(f"role `{role.name}` has no KPI line `{kpi}`", payout.span)
     grouped = _grouped(c, lines, role, refs).subquery(exp.to_identifier(f"{p}a", quoted=True))
     on = exp.and_(exp.EQ(this=qcol("v", f"{p}period"), expression=column(f"{p}a_period")),
-                  exp.EQ(this=qcol("v", f"{p}employee"), expression=column(f"{p}a_employee")))
+                  exp.EQ(this=qcol("v", f"{p}employee"), expression=column(f"{p}a_employee")),
+                  exp.EQ(this=qcol("v", f"{p}role"), expression=column(f"{p}a_role")))
     base = (exp.select(exp.Star()).from_(table(VALUES_TABLE, "v")).join(grouped, on=on, join_type="inner")
             .where(exp.EQ(this=qcol("v", f"{p}role"), expression=exp.Literal.string(role.name))))
     frame = Frame(prefix=f"{p}q{ri}_", base=base, temp_prefix=f"{p}q{ri}_t")
@@ -142,6 +146,8 @@ def _payout(c: Compiler, ri: int, role: ast.Role, payout: ast.Payout, lines: lis
                                             else Lowerer.constant(Decimal(1)))
     raw = bonus_of(actual, "s")
     plan_raw = bonus_of(planned, "p")
+    if c.prorated:  # the whole payout by the days in the role (scoring.py leaves its lines whole)
+        raw, plan_raw = prorated(lowerer, raw, p), prorated(lowerer, plan_raw, p)
 
     def money(op: Operand) -> exp.Expression:
         value = paren(op.sql.copy())
@@ -167,6 +173,7 @@ def _payout(c: Compiler, ri: int, role: ast.Role, payout: ast.Payout, lines: lis
     plan_paid = exp.Case(ifs=[exp.If(this=plan_unknown, true=zero.copy())], default=money(plan_raw))
     items = [exp.alias_(column(f"{p}period"), "period", quoted=True),
              exp.alias_(column(f"{p}employee"), "employee", quoted=True),
+             exp.alias_(column(f"{p}role"), "role", quoted=True),
              exp.alias_(plan_paid, "plan_bonus", quoted=True), exp.alias_(paid, "bonus", quoted=True),
              exp.alias_(a("index").sql, "index", quoted=True),
              exp.alias_(a("index_plan").sql, "index_plan", quoted=True),

@@ -134,6 +134,7 @@ class Header:
     period_kind: Ident | None
     locale: Ident | None
     span: Span
+    prorate: Ident | None = None  # `days` (the default) or `none`: how a partial assignment is paid
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,11 +290,16 @@ class Role:
 
 @dataclass(frozen=True, slots=True)
 class Employee:
-    """`employee "Name" role r`: a person evaluated in a role."""
+    """`employee "Name" role r [from DATE] [to DATE]`: a person evaluated in a role, for the
+    days from `start` to `end` inclusive (ISO dates as written; None = open)."""
 
     name: str
     role: Ident
     span: Span
+    start: str | None = None
+    end: str | None = None
+    start_span: Span | None = None
+    end_span: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,7 +96,8 @@ class Builder(Transformer[Token, Any]):
         title, *settings = children
         found = self._settings(settings, "the ruleset header")
         return ast.Header(_unquote(title), found.get("client"), found.get("currency"),
-                          found.get("period"), found.get("locale"), self._span_tok(title))
+                          found.get("period"), found.get("locale"), self._span_tok(title),
+                          found.get("prorate"))
 
     def client(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("client", _unquote(c[0]), self._span_tok(c[0]))
@@ -106,6 +107,9 @@ class Builder(Transformer[Token, Any]):
 
     def period_kind(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("period", self._ident(c[0]), self._span_tok(c[0]))
+
+    def prorate(self, c: list[Token]) -> tuple[str, Any, Span]:
+        return ("prorate", self._ident(c[0]), self._span_tok(c[0]))
 
     def locale(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("locale", self._ident(c[0]), self._span_tok(c[0]))
@@ -281,8 +285,11 @@ class Builder(Transformer[Token, Any]):
         return ("action", ast.Action(condition, _unquote(text), condition.span), condition.span)
 
     def employee(self, c: list[Token]) -> ast.Employee:
-        name, role = c
-        return ast.Employee(_unquote(name), self._ident(role), self._span_tok(name))
+        name, role, start, end = c
+        return ast.Employee(_unquote(name), self._ident(role), self._span_tok(name),
+                            None if start is None else str(start), None if end is None else str(end),
+                            None if start is None else self._span_tok(start),
+                            None if end is None else self._span_tok(end))
 
     def goal(self, c: list[Any]) -> ast.Goal:
         kind, name, title, expr = c

@@ -144,7 +144,8 @@ class _Printer:
         if h.client is not None:
             at = texts.get("client", [start])[0]
             rows.append(("client", quote(h.client), at, at[0]))
-        for kw, ident in (("currency", h.currency), ("period", h.period_kind), ("locale", h.locale)):
+        for kw, ident in (("currency", h.currency), ("period", h.period_kind), ("locale", h.locale),
+                          ("prorate", h.prorate)):
             if ident is not None:
                 rows.append((kw, ident.text, self.src.keyword_before(ident.span, (kw,)), last_line(ident)))
         lines = self._block(["ruleset", quote(h.title)], start, h.span, self._settings(rows), block)
@@ -286,8 +287,10 @@ class _Printer:
     def _employee(self, e: ast.Employee) -> Item:
         start = self.src.keyword_before(e.span, ("employee",))
         return Item("employee", False,
-                    [Line(0, ["employee", quote(e.name), f"role {e.role.text}"], start, last_line(e, e.role),
-                           caps=(WIDE, 40))])
+                    [Line(0, ["employee", quote(e.name), f"role {e.role.text}",
+                              *([f"from {e.start}"] if e.start else []), *([f"to {e.end}"] if e.end else [])],
+                          start, last_line(e, e.role, e.start_span, e.end_span),
+                          caps=(WIDE, 40, 20, 20))])
 
     def _goal(self, g: ast.Goal) -> Item:
         start = self.src.keyword_before(g.span, ("goal", "param"))
@@ -356,7 +359,7 @@ def strip_spans(node: Any) -> tuple[Any, ...]:
     while stack:
         n = stack.pop()
         if is_dataclass(n) and not isinstance(n, type):
-            names = [f.name for f in fields(n) if f.name not in ("span", "file")]
+            names = [f.name for f in fields(n) if f.name != "file" and not f.name.endswith("span")]
             out.append((type(n).__name__, len(names)))
             stack.extend(getattr(n, name) for name in reversed(names))
         elif isinstance(n, tuple):

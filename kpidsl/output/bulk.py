@@ -126,7 +126,7 @@ def _explain_payouts(session: Session, explainer: Any) -> None:
 
     wanted = {p for p in session.periods if session.period in (None, p)}
     totals = [t for t in rows(TOTALS_TABLE, "totals") if t["payout"] == "no_data" and t["period"] in wanted]
-    explain_payouts(plan, totals, rows(KPIS_TABLE, "kpis"), dict(session.roster), explainer)
+    explain_payouts(plan, totals, rows(KPIS_TABLE, "kpis"), explainer)
 
 
 # ------------------------------------------------------------------ writing

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from kpidsl.engine.plan import BULK_PEOPLE, BULK_PERIODS, BULK_ROWS, KPIS_TABLE, TOTALS_TABLE, table
+from kpidsl.engine.plan import BULK_PEOPLE, BULK_PERIODS, BULK_ROWS, DAYS_TABLE, KPIS_TABLE, TOTALS_TABLE, table
 
 if TYPE_CHECKING:
     from kpidsl.engine.plan import LinePlan
@@ -50,10 +50,11 @@ def sort_rows(session: Session) -> None:
     con.execute("SET preserve_insertion_order = true")  # this table's order is the output's
     described = con.execute(sql_text(exp.select(exp.Star()).from_(table(KPIS_TABLE)).limit(0))).description or []
     on = exp.and_(exp.EQ(this=_col("period", "k"), expression=_col("period", "p")),
-                  exp.EQ(this=_col("employee", "k"), expression=_col("employee", "e")))
+                  exp.EQ(this=_col("employee", "k"), expression=_col("employee", "e")),
+                  exp.EQ(this=_col("role", "k"), expression=_col("role", "e")))
     columns = [exp.alias_(_col("pos", "p"), "ppos", quoted=True), exp.alias_(_col("pos", "e"), "epos", quoted=True),
                _col("period", "p"), _col("employee", "e"), _col("role", "e"),
-               *(_col(d[0], "k") for d in described if d[0] not in ("period", "employee", "previous_fact"))]
+               *(_col(d[0], "k") for d in described if d[0] not in ("period", "employee", "role", "previous_fact"))]
     has_totals = "totals" in session.plan.names
     columns += [exp.alias_(_col(n, "t") if has_totals else exp.null(), f"t_{n}", quoted=True) for n in TOTALS]
     query = (exp.select(*columns).from_(table(BULK_PERIODS, "p")).join(table(BULK_PEOPLE, "e"), join_type="cross")
@@ -61,7 +62,13 @@ def sort_rows(session: Session) -> None:
     if has_totals:
         query = query.join(table(TOTALS_TABLE, "t"), join_type="left",
                            on=exp.and_(exp.EQ(this=_col("period", "t"), expression=_col("period", "p")),
-                                       exp.EQ(this=_col("employee", "t"), expression=_col("employee", "e"))))
+                                       exp.EQ(this=_col("employee", "t"), expression=_col("employee", "e")),
+                                       exp.EQ(this=_col("role", "t"), expression=_col("role", "e"))))
+    if session.plan.dated:  # a dated roster: only the periods in which each person holds the role
+        held = exp.and_(exp.EQ(this=_col("period", "d"), expression=_col("period", "p")),
+                        exp.EQ(this=_col("employee", "d"), expression=_col("employee", "e")),
+                        exp.EQ(this=_col("role", "d"), expression=_col("role", "e")))
+        query = query.join(table(DAYS_TABLE, "d"), on=held, join_type="inner")
     query = query.order_by(_col("pos", "p"), _col("pos", "e"), _col("line", "k"))
     create = exp.Create(this=table(BULK_ROWS), kind="TABLE", replace=True, expression=query,
                         properties=exp.Properties(expressions=[exp.TemporaryProperty()]))

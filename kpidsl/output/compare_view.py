@@ -13,9 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from kpidsl.base.numbers import Numbers
+from kpidsl.data.periods import bounds
 from kpidsl.output.charts import FundRow, fund_chart
 from kpidsl.output.export import unit_value
-from kpidsl.output.i18n import Formatter, period_bounds
+from kpidsl.output.i18n import Formatter
 from kpidsl.results.compare import Comparison, EmployeeChange, FieldChange, LineChange, Total
 
 MOVERS = 5  # how many winners and losers the outputs name
@@ -123,6 +124,6 @@ def _range(f: Formatter, first: str, last: str) -> str:
         return f.period_range(first)
     from babel.dates import format_date
 
-    start, end = period_bounds(first)[0], period_bounds(last)[1]
+    start, end = bounds(first)[0], bounds(last)[1]
     return f.t("period.range", start=format_date(start, f.t("period.range.end"), locale=f.babel),
                end=format_date(end, f.t("period.range.end"), locale=f.babel))

@@ -11,7 +11,6 @@ Babel is imported here, on the render path only.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import re
 from decimal import Decimal
@@ -22,7 +21,7 @@ from typing import Any
 from kpidsl.base.numbers import Numbers, fraction_digits, round_half_up, shifted
 from kpidsl.base.resources import resource_dir
 from kpidsl.base.statuses import STATUSES, status_words
-from kpidsl.data.periods import kind_of
+from kpidsl.data.periods import bounds, kind_of
 
 
 class LocaleError(ValueError):
@@ -218,7 +217,7 @@ class Formatter:
 
         if not key:
             return ""
-        start, _ = period_bounds(key)
+        start, _ = bounds(key)
         kind = kind_of(key)
         return format_date(start, self.t(f"period.pattern.{kind}"), locale=self.babel)
 
@@ -234,7 +233,7 @@ class Formatter:
 
         if not key:
             return ""
-        start, end = period_bounds(key)
+        start, end = bounds(key)
         return self.t("period.range",
                       start=format_date(start, self.t("period.range.start"), locale=self.babel),
                       end=format_date(end, self.t("period.range.end"), locale=self.babel))
@@ -242,22 +241,3 @@ class Formatter:
 
 def _is_currency(unit: str) -> bool:
     return len(unit) == 3 and unit.isascii() and unit.isalpha() and unit.isupper()
-
-
-def period_bounds(key: str) -> tuple[_dt.date, _dt.date]:
-    """The first and last day of a canonical period key."""
-    kind = kind_of(key)
-    if kind == "quarter":
-        year, q = key.split("Q")
-        start = _dt.date(int(year), 3 * int(q) - 2, 1)
-        months = 3
-    elif kind == "month":
-        year, month = key.split("-")
-        start = _dt.date(int(year), int(month), 1)
-        months = 1
-    else:
-        start = _dt.date(int(key), 1, 1)
-        months = 12
-    next_month = start.month - 1 + months
-    after = _dt.date(start.year + next_month // 12, next_month % 12 + 1, 1)
-    return start, after - _dt.timedelta(days=1)

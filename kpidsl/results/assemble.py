@@ -14,6 +14,7 @@ order, so both paths give the same warnings.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -133,8 +134,9 @@ def unknown(plan: Plan, line: LinePlan, row: dict[str, Any]) -> bool:
 
 def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], periods: list[str],
              roster: list[tuple[str, str]], period: str | None, employee: str | None, locale: str,
-             diagnostics: list[Diagnostic]) -> Results:
-    """Every wanted (period, employee) as an `EmployeeResult`; rules as findings; metrics."""
+             diagnostics: list[Diagnostic], days: list[tuple[str, str, str, int, int]] | None = None) -> Results:
+    """Every wanted (period, employee, role) as an `EmployeeResult`; rules as findings; metrics.
+    `days` (a dated roster): who holds which role in which period, for how many of its days."""
     model = plan.model
     results = Results(ruleset=model.title, currency=model.currency, locale=locale, period_kind=model.period_kind,
                       periods=list(periods), minor_digits=plan.minor_digits)
@@ -142,37 +144,41 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
     lines = {line.id: line for line in plan.lines}
     results.schemes = scheme_texts(plan)
     results.payouts = payout_texts(plan)
-    by_cell: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    by_cell: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     needed: set[str] = set()
     if "kpis" in fetched:
         names, records = fetched["kpis"]
         for record in records:
             row = dict(zip(names, record, strict=True))
             if wanted(row["period"], row["employee"]):
-                by_cell[(row["period"], row["employee"])].append(row)
+                by_cell[(row["period"], row["employee"], row["role"])].append(row)
                 if unknown(plan, lines[row["line"]], row):
                     needed.add(row["employee"])
-    totals: dict[tuple[str, str], dict[str, Any]] = {}
+    totals: dict[tuple[str, str, str], dict[str, Any]] = {}
     if "totals" in fetched:
         names, records = fetched["totals"]
         for record in records:
             row = dict(zip(names, record, strict=True))
             if wanted(row["period"], row["employee"]):
-                totals[(row["period"], row["employee"])] = row
+                totals[(row["period"], row["employee"], row["role"])] = row
                 if row["payout"] == "no_data":
                     needed.add(row["employee"])
     source = rows_source(facts, periods, model) if isinstance(facts, list) else facts
     explainer = _Explainer(plan, source, needed)
     zero = Decimal(0).quantize(Decimal(1).scaleb(-plan.minor_digits))
+    held = None if days is None else {(p, e, r): (n, of) for p, e, r, n, of in days}
     for p in periods:
         for name, role_name in roster:
-            if not wanted(p, name):
+            if not wanted(p, name) or (held is not None and (p, name, role_name) not in held):
                 continue
             role = model.roles[role_name]
-            cells = sorted(by_cell.get((p, name), []), key=lambda r: r["line"])
+            cells = sorted(by_cell.get((p, name, role_name), []), key=lambda r: r["line"])
             kpis = tuple(_kpi(lines[r["line"]], r, zero, explainer, p, name) for r in cells)
             gates = _role_gates(plan, role, cells, explainer, p, name)
-            results.results.append(employee_result(p, name, role, kpis, gates, totals.get((p, name)), zero))
+            result = employee_result(p, name, role, kpis, gates, totals.get((p, name, role_name)), zero)
+            if held is not None:
+                result = dataclasses.replace(result, days=held[(p, name, role_name)])
+            results.results.append(result)
     for result in results.results:  # after every KPI's, as bulk output explains them (bulk.prepare)
         if result.payout == "no_data":
             explain_payout(plan, result, explainer)
@@ -199,21 +205,21 @@ def employee_result(period: str, name: str, role: ast.Role, kpis: tuple[KpiResul
         lines_plan_bonus=t.get("lines_plan_bonus") if t.get("payout") else None)
 
 
-def explain_payouts(plan: Plan, totals: list[dict[str, Any]], kpis: list[dict[str, Any]], roles: dict[str, str],
+def explain_payouts(plan: Plan, totals: list[dict[str, Any]], kpis: list[dict[str, Any]],
                     explainer: _Explainer) -> None:
     """Explain the payouts without a value (`totals` rows with payout `no_data`), given the
     kpis rows of those employees: bulk output's way to what `assemble` does."""
     lines = {line.id: line for line in plan.lines}
     zero = Decimal(0).quantize(Decimal(1).scaleb(-plan.minor_digits))
-    by_cell: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    by_cell: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in kpis:
-        by_cell[(row["period"], row["employee"])].append(row)
+        by_cell[(row["period"], row["employee"], row["role"])].append(row)
     for t in totals:
         p, name = t["period"], t["employee"]
-        cells = sorted(by_cell.get((p, name), []), key=lambda r: r["line"])
+        cells = sorted(by_cell.get((p, name, t["role"]), []), key=lambda r: r["line"])
         silent = _Explainer(plan, lambda employees: explainer.evaluator.facts, set())  # the KPI rows are explained
         line_results = tuple(_kpi(lines[r["line"]], r, zero, silent, p, name) for r in cells)
-        role = plan.model.roles[roles[name]]
+        role = plan.model.roles[t["role"]]
         explain_payout(plan, employee_result(p, name, role, line_results, (), t, zero), explainer)
 
 

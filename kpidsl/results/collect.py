@@ -30,7 +30,8 @@ def collect(session: Session) -> Results | None:
         with session.stage("assemble"):
             fetched: Fetched = {name: session.fetch(name) for name in session.plan.names if name != "values"}
             results = assemble(session.plan, fetched, session.fact_index, session.periods, session.roster,
-                               session.period, session.employee, session.locale, session.diagnostics)
+                               session.period, session.employee, session.locale, session.diagnostics,
+                               session.days)
     except duckdb.Error as exc:
         session.diagnostics.append(duckdb_failure(exc))
         return None

@@ -79,6 +79,14 @@ class EmployeeResult:
     payout: PayoutStatus | None = None  # the role's payout: None if it has none (language/payout.py)
     lines_bonus: Decimal | None = None  # with a payout: the sum of the lines' bonuses it may read
     lines_plan_bonus: Decimal | None = None
+    # A dated roster (`employee … from … to …`): the days the employee held the role in the
+    # period and the period's days; None when the roster has no dates (the whole period).
+    days: tuple[int, int] | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Whether the employee held the role for only part of the period (a joiner, a leaver)."""
+        return self.days is not None and self.days[0] < self.days[1]
 
     @property
     def pays_money(self) -> bool:
