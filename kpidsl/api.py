@@ -131,7 +131,7 @@ def start(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions
     from contextlib import nullcontext
 
     from kpidsl.data.coverage import coverage_errors
-    from kpidsl.data.facts import load_facts
+    from kpidsl.data.facts import FactTable, load_facts
     from kpidsl.engine.session import start as start_engine
 
     options = options or EvalOptions()
@@ -145,13 +145,15 @@ def start(ruleset: str | Path, facts: Sequence[str | Path], options: EvalOptions
         known.update({fact.title.casefold(): name for name, fact in model.facts.items() if fact.title})
         table, fact_diagnostics = load_facts(
             [str(f) for f in facts], encoding=options.encoding, delimiter=options.delimiter,
-            period_kind=model.period_kind, roster=options.roster, known_facts=known)
+            period_kind=model.data_kind, roster=options.roster, known_facts=known)
         if not any(d.is_error for d in fact_diagnostics):
             fact_diagnostics += coverage_errors(model, table, options.employee)
     before = checked.diagnostics + fact_diagnostics
     if any(d.is_error for d in fact_diagnostics):
         return Started(None, before, checked.sources, model, table)
     session, engine_diagnostics = start_engine(model, table, options)
+    if session is not None and model.rolled_up:  # explain reads the values per payout period
+        table = FactTable(session.rows, table.roster, table.files, table.named)
     return Started(session, before, checked.sources, model, table, engine_diagnostics)
 
 

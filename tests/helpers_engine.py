@@ -18,6 +18,24 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_RULESET = ROOT / "rulesets" / "seed_marketing.kpi"
 SEED_FACTS = ROOT / "rulesets" / "data" / "seed_marketing.csv"
 
+# Monthly data paid quarterly: each rollup (sum, last, avg), a metric of sums, growth.
+ROLLED_UP = """
+ruleset "Продажи" { currency RUB period month pay quarter }
+fact deals "Сделки" per employee
+fact leads "Лиды" per employee
+fact customers "Клиенты" per employee rollup last
+fact nps "NPS" unit percent rollup avg
+metric conversion "Конверсия" = deals / leads unit percent
+role sales "Менеджер" {
+  kpi conversion weight 50% target 20% bonus 10000
+  kpi customers  weight 25% target 10  bonus 5000
+  kpi nps        weight 25% target 50% bonus 5000
+  kpi deals_growth weight 0 target 10% bonus 0
+}
+metric deals_growth "Рост сделок" = growth(deals) unit percent
+employee "Анна" role sales
+"""
+
 # A quarterly ruleset with a bonus role and a payout role, for dated assignments.
 DATED_QUARTERLY = """
 ruleset "Продажи" { currency RUB period quarter }

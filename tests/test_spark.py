@@ -22,7 +22,16 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from helpers_engine import DATED_QUARTERLY, SEED_FACTS, SEED_RULESET, facts, model_from, read_long_csv, seed_model
+from helpers_engine import (
+    DATED_QUARTERLY,
+    ROLLED_UP,
+    SEED_FACTS,
+    SEED_RULESET,
+    facts,
+    model_from,
+    read_long_csv,
+    seed_model,
+)
 
 from kpidsl.api import EvalOptions
 from kpidsl.base.diagnostics import DataLocation
@@ -428,3 +437,20 @@ employee "D" role matrix
     duck, on_spark, dd, sd = both(model_from(text), facts(*rows))
     assert assert_identical(duck, on_spark, dd, sd) > 0
     assert {r.days for r in duck.results if r.employee == "C" and r.period == "2026Q3"} == {(46, 92)}
+
+
+def test_monthly_data_paid_quarterly_is_identical(spark: Any) -> None:
+    """Facts rolled up by sum, last and avg, a metric of the sums and growth over quarters,
+    with a dated joiner: the same on Spark."""
+    rng = random.Random(15)
+    rows = []
+    for month in ("2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09"):
+        rows.append((month, None, "nps", str(rng.randint(0, 100))))
+        for who in ("Анна", "Борис"):
+            rows += [(month, who, "deals", str(rng.randint(0, 30))), (month, who, "leads", str(rng.randint(1, 200)))]
+            if rng.random() > 0.3:
+                rows.append((month, who, "customers", str(rng.randint(0, 50))))
+    text = ROLLED_UP + 'employee "Борис" role sales from 2026-05-20\n'
+    duck, on_spark, dd, sd = both(model_from(text), facts(*rows))
+    assert assert_identical(duck, on_spark, dd, sd) > 0
+    assert [r.days for r in duck.results if r.employee == "Борис"] == [(42, 91), (92, 92)]

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 import sqlglot
 from click.testing import CliRunner
-from helpers_engine import SEED_RULESET, evaluate, facts, model_from, read_long_csv, seed_model
+from helpers_engine import ROLLED_UP, SEED_RULESET, evaluate, facts, model_from, read_long_csv, seed_model
 from sqlglot import exp
 
 from kpidsl.cli.main import cli
@@ -171,3 +171,19 @@ def test_a_dated_roster_prints_its_days_and_proration_for_every_dialect(dialect:
     assert "kpidsl_days" in tables
     columns = {c.name for s in statements for c in s.find_all(exp.Column)}
     assert {"days", "period_days"} <= columns
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_monthly_data_paid_quarterly_prints_quarter_keys_and_each_rollup(dialect: str) -> None:
+    """The plan of a rolled-up ruleset counts in payout periods: its header says the facts
+    come per quarter, rolled up from monthly data by each fact's rule, and the ordinal of a
+    period is the quarter's (so `growth` compares quarters)."""
+    from kpidsl.engine.script import plan_script
+
+    script, diagnostics = plan_script(model_from(ROLLED_UP), dialect, {})
+    assert script is not None and not diagnostics
+    header = script.split("Statements:")[0]
+    assert "period as a quarter key (2026Q3)" in header
+    assert "rolled up from monthly data by kpidsl before the plan runs: deals sum, leads sum, customers last, " \
+           "nps avg" in header
+    assert [s for s in sqlglot.parse(script, read=dialect) if s is not None]

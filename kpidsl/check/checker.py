@@ -23,6 +23,7 @@ from kpidsl.check.expressions import BOOL, NUM, ExprChecker, Scope, constant_val
 from kpidsl.check.levels import check_levels
 from kpidsl.check.lints import lint_model
 from kpidsl.check.payouts import check_payout, check_scheme_payout_lines
+from kpidsl.check.rollup import check_rollup
 from kpidsl.language import ast
 from kpidsl.language.assignments import PRORATE_CHOICES
 from kpidsl.language.builtins import (
@@ -86,6 +87,7 @@ class _Checker:
             self._guard(role.span, partial(self._role, role))
         self.out.extend(check_employees(m))
         self.out.extend(check_levels(m))
+        self.out.extend(check_rollup(m))
         for rule in m.rules.values():
             self._guard(rule.span, partial(self._rule, rule))
         self._guard(m.header.span if m.header else None,

@@ -41,6 +41,7 @@ class FactRow:
     fact: str  # the fact's name in the ruleset
     value: Decimal
     location: DataLocation  # where the value came from (file, row, column)
+    parts: tuple[FactRow, ...] = ()  # rolled up into a payout period: the data periods' rows (engine/rollup.py)
 
 
 @dataclass

@@ -30,7 +30,7 @@ def clean_rows(model: Model, table: FactTable, employees: set[str], diagnostics:
                aggregated: set[str] = frozenset()) -> list[FactRow]:  # type: ignore[assignment]
     """The rows the plan can use: right period kind, exact range, no conflicting duplicates,
     and not a fact the ruleset computes from records (`aggregated`)."""
-    kind = model.period_kind
+    kind = model.data_kind  # rolled up into payout periods afterwards (rollup.py)
     good_periods: set[str] = set()
     bad_periods: set[str] = set()
     strangers: set[str] = set()

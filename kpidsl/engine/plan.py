@@ -162,6 +162,16 @@ def input_insert(name: str) -> exp.Expression:
     return exp.insert(exp.select(*items), table(name))
 
 
+def _rollup_lines(model: Model) -> list[str]:
+    """The header's note on monthly data paid quarterly: each fact's rollup (engine/rollup.py)."""
+    if not model.rolled_up:
+        return []
+    rules = ", ".join(f"{name} {fact.rollup.text if fact.rollup else 'sum'}" for name, fact in model.facts.items()
+                      if fact.aggregation is None)
+    return [f"    values per {model.period_kind}, rolled up from {model.data_kind}ly data by kpidsl before the "
+            f"plan runs: {' '.join(rules.split())}"]
+
+
 def header(plan: Plan, dialect: str) -> str:
     def clean(text: str) -> str:  # a comment line must stay one line
         return " ".join(text.split())
@@ -175,6 +185,7 @@ def header(plan: Plan, dialect: str) -> str:
         f"({ {'quarter': '2026Q3', 'month': '2026-09', 'year': '2026'}.get(plan.model.period_kind, '2026Q3') }); "
         "employee NULL = department level",
         "    (applies to every employee unless the employee has a row of their own)",
+        *_rollup_lines(plan.model),
         f"  {ROSTER_TABLE}: one row per employee and role; role = a role name of the ruleset",
         *([f"  {DAYS_TABLE}: per period, each employee and role held in it: the days in the role "
            "and the period's days"] if plan.dated else []),

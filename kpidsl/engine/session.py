@@ -7,8 +7,9 @@
    row for someone the ruleset lists with another role overrides it, with warning
    E002; a name twice in the roster file is the loader's error D061); an unknown
    role is an error for that person only;
-2. the fact rows are checked (period kind, magnitude, conflicting duplicates) and
-   loaded into `kpidsl_facts` as exact decimals — data goes into tables, never
+2. the fact rows are checked (period kind, magnitude, conflicting duplicates),
+   rolled up into payout periods when the ruleset pays over several data periods
+   (`rollup.py`), and loaded into `kpidsl_facts` as exact decimals — data goes into tables, never
    into SQL text;
 3. facts the ruleset aggregates from raw records (`records_sql.py`) are computed on
    the same connection and added to `kpidsl_facts`, their periods with them
@@ -52,6 +53,7 @@ E030/E040/E099, which leave no results; E001–E011 are raised in `inputs.py`):
     E052 error    two assignments of one person on the same days (naming both; assignments.py)
     E053 error    a roster row whose `to` is before its `from` (assignments.py)
     E054 warning  an assignment that covers no period of the data (assignments.py)
+    E055 warning  a payout period whose data periods are not all in the data (rollup.py)
     E098 error    the Spark engine cannot start (--engine spark: pyspark, Java, the master)
     E099 error    DuckDB (or Spark) failed (a bug)
 """
@@ -76,6 +78,7 @@ from kpidsl.engine.assignments import days as days_held
 from kpidsl.engine.inputs import add_records, clean_rows, filters, load_days, load_inputs
 from kpidsl.engine.levels import check_levels
 from kpidsl.engine.plan import FACTS_TABLE, KPIS_TABLE, RULES_TABLE, TOTALS_TABLE
+from kpidsl.engine.rollup import roll_up
 from kpidsl.language.load import Model
 
 if TYPE_CHECKING:
@@ -202,6 +205,7 @@ def start(model: Model, table: FactTable,
     aggregated = {name for facts in aggregated_facts(model).values() for name, _ in facts}
     rows = check_levels(model, clean_rows(model, table, {e for e, _ in roster}, diagnostics, aggregated), roster,
                         diagnostics)
+    rows = roll_up(model, rows, diagnostics)
     computed = model if options.metrics else results_only(model)
     try:
         connection, spill = connect(options)

@@ -135,6 +135,7 @@ class Header:
     locale: Ident | None
     span: Span
     prorate: Ident | None = None  # `days` (the default) or `none`: how a partial assignment is paid
+    pay_kind: Ident | None = None  # `pay quarter`: results per payout period, over data per `period`
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,7 @@ class Fact:
     span: Span
     better: Direction | None = None  # None: not written (higher)
     level: Level | None = None  # None: not written (an employee's own value, else the department's)
+    rollup: Ident | None = None  # `sum` (None: the default), `last` or `avg`: data periods into a payout period
 
 
 @dataclass(frozen=True, slots=True)

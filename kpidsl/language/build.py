@@ -97,7 +97,7 @@ class Builder(Transformer[Token, Any]):
         found = self._settings(settings, "the ruleset header")
         return ast.Header(_unquote(title), found.get("client"), found.get("currency"),
                           found.get("period"), found.get("locale"), self._span_tok(title),
-                          found.get("prorate"))
+                          found.get("prorate"), found.get("pay"))
 
     def client(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("client", _unquote(c[0]), self._span_tok(c[0]))
@@ -107,6 +107,12 @@ class Builder(Transformer[Token, Any]):
 
     def period_kind(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("period", self._ident(c[0]), self._span_tok(c[0]))
+
+    def pay_kind(self, c: list[Token]) -> tuple[str, Any, Span]:
+        return ("pay", self._ident(c[0]), self._span_tok(c[0]))
+
+    def rollup(self, c: list[Token]) -> tuple[str, Any, Span]:
+        return ("rollup", self._ident(c[0]), self._span_tok(c[0]))
 
     def prorate(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("prorate", self._ident(c[0]), self._span_tok(c[0]))
@@ -124,7 +130,8 @@ class Builder(Transformer[Token, Any]):
         name, title, aggregation, *attrs = c
         found = self._settings(attrs, f"fact `{name}`")
         return ast.Fact(str(name), title, found.get("unit"), found.get("source"), found.get("area"),
-                        aggregation, self._span_tok(name), found.get("better"), found.get("level"))
+                        aggregation, self._span_tok(name), found.get("better"), found.get("level"),
+                        found.get("rollup"))
 
     def unit(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("unit", self._ident(c[0]), self._span_tok(c[0]))

@@ -102,6 +102,7 @@ KPI_CONDITION_NAMES: dict[str, str] = {
 }
 
 PERIOD_KINDS = ("quarter", "month", "year")
+ROLLUPS = ("sum", "last", "avg")  # how a fact's data periods make one payout period
 LOCALES = ("ru", "en")
 METRIC_KINDS = ("result", "process")
 RULE_LEVELS = ("critical", "warning", "info")

@@ -145,7 +145,7 @@ class _Printer:
             at = texts.get("client", [start])[0]
             rows.append(("client", quote(h.client), at, at[0]))
         for kw, ident in (("currency", h.currency), ("period", h.period_kind), ("locale", h.locale),
-                          ("prorate", h.prorate)):
+                          ("pay", h.pay_kind), ("prorate", h.prorate)):
             if ident is not None:
                 rows.append((kw, ident.text, self.src.keyword_before(ident.span, (kw,)), last_line(ident)))
         lines = self._block(["ruleset", quote(h.title)], start, h.span, self._settings(rows), block)
@@ -165,10 +165,11 @@ class _Printer:
                  *([a.column.text] if a.column else []), "from", a.records.text,
                  *(["where", format_expr(a.where)] if a.where is not None else [])])
         cells = ["fact", f.name, _title(f.title), aggregation,
-                 *_attrs(unit=f.unit, better=f.better, source=f.source, area=f.area, per=f.level)]
+                 *_attrs(unit=f.unit, better=f.better, source=f.source, area=f.area, per=f.level,
+                        rollup=f.rollup)]
         start = self.src.keyword_before(f.span, ("fact",))
-        line = Line(0, cells, start, last_line(f, f.aggregation, f.unit, f.source, f.area),
-                    caps=(WIDE, 24, 48, 40, 24, 24, 24, 24, 24))
+        line = Line(0, cells, start, last_line(f, f.aggregation, f.unit, f.source, f.area, f.rollup),
+                    caps=(WIDE, 24, 48, 40, 24, 24, 24, 24, 24, 24))
         return Item("fact", False, [line])
 
     def _records(self, r: ast.Records) -> Item:

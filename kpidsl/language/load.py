@@ -74,8 +74,22 @@ class Model:
         return self.header.currency.text if self.header and self.header.currency else "RUB"
 
     @property
-    def period_kind(self) -> str:
+    def data_kind(self) -> str:
+        """The kind of the periods the facts files are written in (`period`)."""
         return self.header.period_kind.text if self.header and self.header.period_kind else "quarter"
+
+    @property
+    def period_kind(self) -> str:
+        """The kind of the periods results are computed for: the payout period (`pay`) when
+        the ruleset has one, else the data's (`period`)."""
+        if self.header is not None and self.header.pay_kind is not None:
+            return self.header.pay_kind.text
+        return self.data_kind
+
+    @property
+    def rolled_up(self) -> bool:
+        """Whether data periods roll up into longer payout periods (`period month pay quarter`)."""
+        return self.period_kind != self.data_kind
 
     @property
     def locale(self) -> str:

@@ -19,6 +19,7 @@ from lsprotocol import types as lsp
 
 from kpidsl.base.resources import resource_dir
 from kpidsl.language import ast
+from kpidsl.language.assignments import PRORATE_CHOICES
 from kpidsl.language.builtins import (
     CARD_FREQUENCIES,
     DEFAULT_SCHEME,
@@ -28,6 +29,7 @@ from kpidsl.language.builtins import (
     METRIC_KINDS,
     PERIOD_KINDS,
     PLAIN_UNITS,
+    ROLLUPS,
     RULE_LEVELS,
     SCHEME_INPUTS,
 )
@@ -43,11 +45,12 @@ _EXPRESSION_AFTER = {"=", "(", ",", "+", "-", "*", "/", "×", "÷", "<", ">", "<
                      "not", "goal", "below", "scale"}
 _WORDS_AFTER: dict[str, tuple[str, ...]] = {
     "better": ("higher", "lower"), "kind": METRIC_KINDS, "level": RULE_LEVELS, "frequency": CARD_FREQUENCIES,
-    "period": PERIOD_KINDS, "locale": LOCALES, "currency": ("RUB", "USD", "EUR")}
+    "period": PERIOD_KINDS, "pay": PERIOD_KINDS, "locale": LOCALES, "currency": ("RUB", "USD", "EUR"),
+    "prorate": PRORATE_CHOICES, "rollup": ROLLUPS}
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "": ("ruleset", "import", "fact", "records", "metric", "kpi", "scheme", "role", "employee", "goal", "param",
          "rule"),
-    "ruleset": ("client", "currency", "period", "locale"),
+    "ruleset": ("client", "currency", "period", "pay", "locale", "prorate"),
     "records": ("file", "date", "employee"),
     "kpi": ("measures", "audience", "access", "source", "frequency", "owner", "indicator", "goal"),
     "scheme": ("index", "bonus", "payout"),

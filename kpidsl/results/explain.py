@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from kpidsl.base.numbers import Numbers, language_of
 from kpidsl.data.facts import FactRow, FactTable
+from kpidsl.engine.rollup import rule_of
 from kpidsl.language import ast
 from kpidsl.language.builtins import DEFAULT_SCHEME, default_scheme
 from kpidsl.language.load import Model
@@ -89,7 +90,16 @@ def _where(span: object) -> str:
     return str(span)
 
 
-def _row_source(row: FactRow) -> str:
+def _row_source(row: FactRow, rollup: str = "sum") -> str:
+    """Where a fact value was read; a value rolled up into a payout period names its rule
+    and every data period's row (`sum(2026-07, 2026-08, 2026-09) ← facts.csv:row 2, 5, 8`)."""
+    if row.parts:
+        files = {p.location.file for p in row.parts}
+        if len(files) == 1 and all(p.location.row is not None for p in row.parts):
+            where = f"{row.parts[0].location.file}:row {', '.join(str(p.location.row) for p in row.parts)}"
+        else:
+            where = "; ".join(_row_source(p) for p in row.parts)
+        return f"{rollup}({', '.join(p.period for p in row.parts)}) ← {where}"
     loc = row.location
     text = loc.file
     if loc.row is not None:
@@ -327,7 +337,8 @@ class _Tracer:
             row = self.values.row(name, period)
             if row is not None:
                 who = f"{name} ({period}, {row.employee})" if row.employee else label
-                self.add(depth, equation(who, self.p.result(row.value)), _row_source(row))
+                source = _row_source(row, rule_of(self.model, row.fact))
+                self.add(depth, equation(who, self.p.result(row.value)), source)
             elif decl.aggregation is not None:
                 agg = decl.aggregation
                 what = f"{agg.function} {agg.column.text + ' ' if agg.column else ''}from {agg.records.text}"
