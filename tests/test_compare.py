@@ -121,6 +121,19 @@ def test_text_report_names_the_money_in_both_languages(changed: Path) -> None:
     assert "Biggest losers: Смирнова Анна −115.00" in english.stdout
 
 
+def test_a_warning_both_plans_share_is_printed_once(changed: Path, tmp_path: Path) -> None:
+    """The data is read for each plan; its warnings are the same and are said once, while
+    each ruleset's own warnings (they name its file) are said for each."""
+    data = tmp_path / "facts.csv"
+    data.write_text(Path(SEED_DATA).read_text("utf-8") + "2026Q3,,bogus,5\n", encoding="utf-8")
+    result = run("compare", str(SEED), str(changed), "--facts", str(data), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("warning[D040]: `bogus` is not a fact") == 1
+    assert f"{SEED}:53:6: warning[K101]" in result.stderr and f"{changed}:53:6: warning[K101]" in result.stderr
+    same = run("compare", str(SEED), str(SEED), "--facts", str(data), "--format", "json")
+    assert same.stderr.count("warning[K101]") == 1 and same.stderr.count("warning[D040]") == 1
+
+
 @pytest.mark.parametrize("fmt", ["html", "md", "xlsx", "json", "text"])
 def test_every_format_is_written_to_a_file(changed: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"compare.{'txt' if fmt == 'text' else fmt}"

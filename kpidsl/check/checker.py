@@ -25,7 +25,7 @@ from kpidsl.check.lints import lint_model
 from kpidsl.check.payouts import check_payout, check_scheme_payout_lines
 from kpidsl.check.rollup import check_rollup
 from kpidsl.language import ast
-from kpidsl.language.assignments import PRORATE_CHOICES
+from kpidsl.language.assignments import PRORATE_CHOICES, iso_date
 from kpidsl.language.builtins import (
     CARD_FREQUENCIES,
     DEFAULT_SCHEME,
@@ -213,6 +213,10 @@ class _Checker:
             self._not_one_of("K047", "frequency", card.frequency, CARD_FREQUENCIES)
         if card.goal is not None:
             self.exprs.check(card.goal, Scope("a KPI card's goal"), NUM, "a KPI card's goal")
+        if card.goal_by is not None and iso_date(card.goal_by.text) is None:
+            self.out.append(error("K069", f"`{card.goal_by.text}` is not a date: the goal of KPI card "
+                                  f"`{card.name}` needs a real day to be reached by", card.goal_by.span,
+                                  "write a real day as YYYY-MM-DD, e.g. 2026-12-31"))
 
     def _indicator_of_card(self, card: ast.KpiCard, ind: ast.Ident) -> None:
         decl = self.model.values.get(ind.text)

@@ -59,7 +59,8 @@ def command(old: str, new: str, facts: tuple[str, ...], sources: dict[str, str],
     inputs = [Inputs(s.name if s.text is not None else s.path, facts, roster, sources, period, employee, locale,
                      encoding, delimiter, import_paths, s.text) for s in sides]
     _same_kind(inputs)
-    runs = [evaluate(i) for i in inputs]
+    printed: set[str] = set()  # a data warning holds for both plans: said once
+    runs = [evaluate(i, seen=printed) for i in inputs]
     try:
         comparison = compare(runs[0].results, runs[1].results, sides[0].name, sides[1].name)
     except CompareError as exc:

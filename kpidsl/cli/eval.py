@@ -35,11 +35,19 @@ EVAL_FORMATS = (*FORMATS, "parquet")
 # ------------------------------------------------------------------ running
 
 
-def report_diagnostics(diagnostics: Sequence[Diagnostic], sources: SourceCache) -> None:
-    """Errors and warnings on stderr, compiler style.  Hints are `kpidsl check`'s business."""
+def report_diagnostics(diagnostics: Sequence[Diagnostic], sources: SourceCache,
+                       seen: set[str] | None = None) -> None:
+    """Errors and warnings on stderr, compiler style.  Hints are `kpidsl check`'s business.
+    `seen` holds what an earlier run of the same command printed (compare evaluates two
+    plans on one data file): a diagnostic word for word the same is not printed again."""
     shown = [d for d in Diagnostics(list(diagnostics)).sorted() if d.severity is not Severity.HINT]
     for d in shown:
-        click.echo(render_human(d, sources), err=True)
+        text = render_human(d, sources)
+        if seen is not None:
+            if text in seen:
+                continue
+            seen.add(text)
+        click.echo(text, err=True)
     if any(d.is_error for d in shown):
         click.echo(summary_line(shown), err=True)
 
@@ -168,21 +176,23 @@ def _stop_on_ruleset_errors(inputs: Inputs) -> None:
         click.get_current_context().exit(1)
 
 
-def evaluate(inputs: Inputs, all_periods: bool = False, tuning: Tuning = Tuning()) -> Run:
+def evaluate(inputs: Inputs, all_periods: bool = False, tuning: Tuning = Tuning(),
+             seen: set[str] | None = None) -> Run:
     """Run the pipeline; on errors print them and exit 1.  Narrows to the period and
     employee asked for; `all_periods` keeps every period (reports show dynamics) and
-    only checks that the period asked for is in the data."""
+    only checks that the period asked for is in the data; `seen` as in report_diagnostics."""
     from kpidsl.api import evaluate_with_facts
 
     options, key, wanted, employees = _options(inputs, all_periods, tuning)
     traced = evaluate_with_facts(inputs.ruleset, list(inputs.facts), options, inputs.text)
-    return _narrow(traced, key, wanted, employees, all_periods)
+    return _narrow(traced, key, wanted, employees, all_periods, seen)
 
 
-def _narrow(traced: Any, key: str | None, wanted: str | None, employees: list[str], all_periods: bool) -> Run:
+def _narrow(traced: Any, key: str | None, wanted: str | None, employees: list[str], all_periods: bool,
+            seen: set[str] | None = None) -> Run:
     """The diagnostics on stderr (exit 1 on errors), the checks on the results, the narrowing."""
     evaluation = traced.evaluation
-    report_diagnostics(evaluation.diagnostics, evaluation.sources)
+    report_diagnostics(evaluation.diagnostics, evaluation.sources, seen)
     if not evaluation.ok:
         click.get_current_context().exit(1)
     results = evaluation.results

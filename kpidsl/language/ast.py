@@ -220,7 +220,7 @@ class KpiCard:
     owner: str | None
     indicator: Ident | None
     goal: Expr | None
-    goal_by: str | None  # ISO date
+    goal_by: Ident | None  # `goal … by 2026-12-31`, as written (K069 checks it is a real day)
     span: Span
 
 

@@ -224,7 +224,7 @@ class Builder(Transformer[Token, Any]):
 
     def card_goal(self, c: list[Any]) -> tuple[str, Any, Span]:
         expr = c[0]
-        by = str(c[1]) if len(c) > 1 and c[1] is not None else None
+        by = self._ident(c[1]) if len(c) > 1 and c[1] is not None else None
         return ("goal", (expr, by), expr.span)
 
     # -- schemes

@@ -209,7 +209,7 @@ class _Printer:
             elif value is not None:
                 rows.append((kw, value.text, self.src.keyword_before(value.span, (kw,)), last_line(value)))
         if k.goal is not None:
-            goal = format_expr(k.goal) + (f" by {k.goal_by}" if k.goal_by else "")
+            goal = format_expr(k.goal) + (f" by {k.goal_by.text}" if k.goal_by else "")
             rows.append(("goal", goal, self.src.keyword_before(k.goal.span, ("goal",)), last_line(k.goal)))
         lines = self._block(["kpi", k.name, _title(k.title)], start, k.span, self._settings(rows), block)
         return Item("kpi card", True, lines)

@@ -152,7 +152,7 @@ def _card_fields(card: ast.KpiCard, lang: Lang) -> list[str]:
     if card.indicator is not None:
         fields.append(f"{word('card.indicator', lang)}: `{card.indicator.text}`")
     if card.goal is not None:
-        by = f" {word('card.by', lang)} {card.goal_by}" if card.goal_by else ""
+        by = f" {word('card.by', lang)} {card.goal_by.text}" if card.goal_by else ""
         fields.append(f"{word('card.goal', lang)}: `{format_expr(card.goal)}`{by}")
     return fields
 

@@ -136,4 +136,4 @@ def goal_text(card: ast.KpiCard, model: Model, f: Formatter, unit: str | None) -
     if card.goal is None:
         return f.t("value.none")
     value = plan_value(card.goal, model, f, unit)
-    return f.t("doc.goal_by", goal=value, date=date_text(card.goal_by, f)) if card.goal_by else value
+    return f.t("doc.goal_by", goal=value, date=date_text(card.goal_by.text, f)) if card.goal_by else value
