@@ -36,6 +36,16 @@ metric deals_growth "Рост сделок" = growth(deals) unit percent
 employee "Анна" role sales
 """
 
+# Monthly data paid quarterly, a KPI on the year-to-date sum against the annual plan.
+YEAR_TO_DATE = """
+ruleset "Продажи" { currency RUB period month pay quarter }
+fact revenue "Выручка" per employee unit RUB
+metric ytd_revenue "Выручка с начала года" = ytd(revenue) unit RUB
+goal annual "План на год" = 4_000_000
+role sales "Менеджер" { kpi ytd_revenue weight 100% target annual bonus 10000 }
+employee "Анна" role sales
+"""
+
 # A quarterly ruleset with a bonus role and a payout role, for dated assignments.
 DATED_QUARTERLY = """
 ruleset "Продажи" { currency RUB period quarter }

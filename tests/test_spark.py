@@ -27,6 +27,7 @@ from helpers_engine import (
     ROLLED_UP,
     SEED_FACTS,
     SEED_RULESET,
+    YEAR_TO_DATE,
     facts,
     model_from,
     read_long_csv,
@@ -454,3 +455,16 @@ def test_monthly_data_paid_quarterly_is_identical(spark: Any) -> None:
     duck, on_spark, dd, sd = both(model_from(text), facts(*rows))
     assert assert_identical(duck, on_spark, dd, sd) > 0
     assert [r.days for r in duck.results if r.employee == "Борис"] == [(42, 91), (92, 92)]
+
+
+def test_year_to_date_is_identical_on_both_engines(spark: Any) -> None:
+    """`ytd` is a window over each employee's periods of the year: the same on Spark, a
+    year the data holds in part included."""
+    rng = random.Random(11)
+    rows = [(f"2026-{m:02d}", who, "revenue", str(rng.randint(0, 10**6)))
+            for m in range(3, 13) for who in ("Анна", "Борис") if (who == "Анна" or m > 3) and rng.random() > 0.2]
+    text = YEAR_TO_DATE + 'employee "Борис" role sales\n'
+    duck, on_spark, dd, sd = both(model_from(text), facts(*rows))
+    assert assert_identical(duck, on_spark, dd, sd) > 0
+    known = {r.employee: any(k.fact is not None for k in r.kpis) for r in duck.results if r.period == "2026Q4"}
+    assert known == {"Анна": True, "Борис": False}  # Борис has no data in 2026Q1

@@ -203,6 +203,8 @@ class ExprChecker:
                             f"it looks at the previous period of a ruleset value, {example}"))
             return None
         decl = self.model.values.get(arg.name) if scope.values else None
+        if function == "ytd" and isinstance(decl, (ast.Fact, ast.Metric)):
+            return self._summable(arg, decl)
         if isinstance(decl, (ast.Fact, ast.Metric)):
             return self.units.get(arg.name)
         if decl is None:
@@ -215,6 +217,23 @@ class ExprChecker:
                 "a goal or param has the same value in every period")
         self.emit(error("K032", f"`{function}` needs a fact or metric, but `{arg.name}` is {kind}",
                         arg.span, hint))
+        return None
+
+    def _summable(self, arg: ast.Name, decl: ast.Fact | ast.Metric) -> Unit:
+        """`ytd` adds a fact up over the year: a metric (a ratio is not the sum of its
+        periods), a period-end or mean value, or a percentage cannot be added."""
+        ratio = "use the facts it is computed from, e.g. `ytd(deals) / ytd(leads)`"
+        if isinstance(decl, ast.Metric):
+            problem = ("is a metric", "a ratio is not the sum of its periods: " + ratio)
+        elif decl.rollup is not None and decl.rollup.text != "sum":
+            problem = (f"is rolled up by `{decl.rollup.text}`", "only a fact whose periods add up has a "
+                       "year-to-date sum; read the fact itself for its latest value")
+        elif decl.unit is not None and decl.unit.text in ("percent", "ratio"):
+            problem = ("is a percentage or ratio", "it does not add up over periods: " + ratio)
+        else:
+            return self.units.get(arg.name)
+        self.emit(error("K032", f"`ytd` adds a fact up over the year, but `{arg.name}` {problem[0]}",
+                        arg.span, problem[1]))
         return None
 
     def _integer_literal(self, function: str, arg: ast.Expr) -> None:

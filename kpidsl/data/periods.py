@@ -178,6 +178,17 @@ def previous(key: str) -> str:
     return str(int(key) - 1)
 
 
+def year_to_date(key: str) -> list[str]:
+    """The periods of `key`'s year from its first up to `key` itself (`ytd(x)` adds them up)."""
+    if "Q" in key:
+        year, q = key.split("Q")
+        return [f"{year}Q{i}" for i in range(1, int(q) + 1)]
+    if "-" in key:
+        year, m = key.split("-")
+        return [f"{year}-{i:02d}" for i in range(1, int(m) + 1)]
+    return [key]
+
+
 def ordinal(key: str) -> int:
     """A number that orders periods of one kind and makes neighbours differ by 1."""
     if "Q" in key:

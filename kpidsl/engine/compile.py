@@ -155,6 +155,15 @@ class Compiler:
                                     expression=part(6, length)),
                        expression=exp.Literal.number(1))
 
+    def position_in_year(self, ordinal: exp.Expression) -> exp.Expression:
+        """The period's place in its year, from 1 (2026Q3 → 3), from its `_ordinal`."""
+        kind = self.model.period_kind
+        if kind == "year":
+            return exp.Literal.number(1)
+        per_year = 4 if kind == "quarter" else 12
+        return exp.Add(this=exp.Mod(this=ordinal, expression=exp.Literal.number(per_year)),
+                       expression=exp.Literal.number(1))
+
     # -- statement 1
     def values_statement(self) -> exp.Expr:
         p = self.prefix

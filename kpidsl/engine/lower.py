@@ -134,6 +134,10 @@ class Scope(Protocol):
         """`prev(name)`: the value of a fact or metric in the previous period."""
         ...
 
+    def year_to_date(self, name: ast.Name) -> Operand:
+        """`ytd(name)`: a fact summed over this year's periods up to this one."""
+        ...
+
     def department(self, name: ast.Name) -> Operand:
         """`department(name)`: the value of a fact or metric on the department row of the period."""
         ...
@@ -240,12 +244,14 @@ class Lowerer:
 
     def _call(self, e: ast.Call, scope: Scope) -> Operand:
         name = e.function
-        if name in ("prev", "growth", "department"):
+        if name in ("prev", "growth", "department", "ytd"):
             series = e.args[0] if e.args else None
             if not isinstance(series, ast.Name):
                 raise CompileError(f"`{name}` needs the name of a fact or metric", e.span)
             if name == "department":
                 return scope.department(series)
+            if name == "ytd":
+                return scope.year_to_date(series)
             previous = scope.previous(series)
             if name == "prev":
                 return previous

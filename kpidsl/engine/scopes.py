@@ -86,6 +86,29 @@ class ValueScope:
             self.c.exports.append(prev_name)
         return Operand(column(prev_name))
 
+    def year_to_date(self, name: ast.Name) -> Operand:
+        """A fact summed over the employee's (role's) periods of this year up to this one; NULL
+        unless it has a value in every one of them from the year's first period (a sum
+        over a year the data only partly holds would be paid as if it were the year's)."""
+        decl = self.series(name)
+        if not isinstance(decl, ast.Fact):
+            raise CompileError(f"`ytd` needs the name of a fact, not `{decl.name}`", name.span)
+        ytd_name = f"{self.c.prefix}ytd_{decl.name}"
+        if ytd_name not in self.c.values.stage_of:
+            p = self.c.prefix
+            period = column(f"{p}period")
+            year = exp.Substring(this=period, start=exp.Literal.number(1), length=exp.Literal.number(4))
+            frame = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW")
+            window = dict(partition_by=[column(f"{p}employee"), column(f"{p}role"), year],
+                          order=exp.Order(expressions=[exp.Ordered(this=column(f"{p}ord"))]), spec=frame)
+            known = exp.Window(this=exp.Count(this=column(decl.name)), **window)
+            total = exp.Window(this=exp.Sum(this=column(decl.name)), **window)
+            since_january = self.c.position_in_year(column(f"{p}ord"))
+            self.c.values.define(ytd_name, exp.Case(ifs=[exp.If(this=exp.EQ(this=known, expression=since_january),
+                                                                true=total)]))
+            self.c.exports.append(ytd_name)
+        return Operand(column(ytd_name))
+
     def department(self, name: ast.Name) -> Operand:
         """The department row's value of a fact or metric in the same period, on every row of it
         (the department row is the one whose employee is NULL)."""
@@ -115,6 +138,9 @@ class LocalScope:
 
     def previous(self, name: ast.Name) -> Operand:
         return self.values.previous(name)
+
+    def year_to_date(self, name: ast.Name) -> Operand:
+        return self.values.year_to_date(name)
 
     def department(self, name: ast.Name) -> Operand:
         return self.values.department(name)

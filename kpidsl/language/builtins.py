@@ -53,6 +53,8 @@ FUNCTIONS: dict[str, Function] = {
                  "the value of a fact or metric in the previous period"),
         Function("growth", ("series",), None, 0,
                  "(x − prev(x)) / prev(x): the relative change against the previous period"),
+        Function("ytd", ("series",), None, 0,
+                 "year to date: the sum of a fact over the periods of this year up to this one"),
         Function("department", ("series",), None, 0,
                  "the value of a fact or metric for the whole department in the same period"),
     )

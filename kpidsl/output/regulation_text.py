@@ -23,7 +23,7 @@ from kpidsl.output.i18n import Formatter
 from kpidsl.results.explain_values import WrittenPrinter
 
 NAMED_TERMS = tuple(KPI_CONDITION_NAMES)  # the scoring values with a word in the catalogue (`doc.term.*`)
-FUNCTIONS = ("min", "max", "abs", "round", "prev", "growth", "department")  # `doc.fn.*`
+FUNCTIONS = ("min", "max", "abs", "round", "prev", "growth", "department", "ytd")  # `doc.fn.*`
 
 
 class WordsPrinter(WrittenPrinter):

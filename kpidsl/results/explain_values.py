@@ -18,7 +18,7 @@ from typing import ClassVar
 from kpidsl.base.numbers import Numbers
 from kpidsl.data.factindex import FactIndex
 from kpidsl.data.facts import FactRow, FactTable
-from kpidsl.data.periods import previous
+from kpidsl.data.periods import previous, year_to_date
 from kpidsl.language import ast
 from kpidsl.language.exprtext import ExprPrinter, Level, level, quote
 from kpidsl.language.levels import fact_levels, pick
@@ -170,8 +170,8 @@ class WrittenPrinter(ExprPrinter):
 
 
 class _Substituted(WrittenPrinter):
-    """A formula with each name replaced by its value, `prev(x)` by `x` a period earlier
-    and `growth(x)` by `(x − prev(x)) / prev(x)`."""
+    """A formula with each name replaced by its value, `prev(x)` by `x` a period earlier,
+    `growth(x)` by `(x − prev(x)) / prev(x)` and `ytd(x)` by `(x₁ + … + xₙ)` over the year."""
 
     def __init__(self, printer: Printer, period: str, env: dict[str, Value],
                  refs: list[tuple[str, str]] | None) -> None:
@@ -192,6 +192,10 @@ class _Substituted(WrittenPrinter):
         if e.function == "department" and e.args and isinstance(e.args[0], ast.Name):
             name = e.args[0].name
             return self.printer.show(self.printer.values.value(name, self.period, None), name), Level.ATOM
+        if e.function == "ytd" and e.args:  # the year's periods so far, added up: (a + b + c)
+            parts = [_Substituted(self.printer, p, self.env, self.refs).expr(e.args[0], Level.SUM)
+                     for p in year_to_date(self.period)]
+            return (f"({' + '.join(parts)})", Level.ATOM) if len(parts) > 1 else (parts[0], Level.ATOM)
         if e.function not in ("prev", "growth"):
             return None
         earlier = _Substituted(self.printer, previous(self.period), self.env, self.refs)

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from kpidsl.data.factindex import FactIndex
 from kpidsl.data.periods import previous as previous_period
+from kpidsl.data.periods import year_to_date
 from kpidsl.engine import fixedpoint as fp
 from kpidsl.language import ast, constants
 from kpidsl.language.exprtext import expr_text
@@ -169,6 +170,14 @@ class Evaluator:
     def _call(self, e: ast.Call, scope: Scope, period: str, employee: str | None) -> Value:
         if e.function == "department":
             return self.value(e.args[0].name if e.args and isinstance(e.args[0], ast.Name) else "", period, None)
+        if e.function == "ytd":
+            name = e.args[0].name if e.args and isinstance(e.args[0], ast.Name) else ""
+            so_far = [self.value(name, p, employee) if p in self.facts.periods else None
+                      for p in year_to_date(period)]
+            total: Decimal | None = Decimal(0)
+            for v in so_far:
+                total = fp.py_add(total, _number_or_none(v))
+            return total
         if e.function in ("prev", "growth"):
             name = e.args[0].name if e.args and isinstance(e.args[0], ast.Name) else ""
             earlier = previous_period(period)
@@ -212,6 +221,15 @@ class Evaluator:
             return self._why_value(e.name, period, employee)
         if isinstance(e, ast.Call) and e.function == "department":
             return self._why_value(e.args[0].name if e.args and isinstance(e.args[0], ast.Name) else "", period, None)
+        if isinstance(e, ast.Call) and e.function == "ytd":
+            name = e.args[0].name if e.args and isinstance(e.args[0], ast.Name) else ""
+            so_far = year_to_date(period)
+            absent = [p for p in so_far if p not in self.facts.periods]
+            if absent:
+                return [Reason("E020", f"`ytd({name})` needs every period of {period[:4]} up to {period}; "
+                                       f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not in the data")]
+            return _unique([r for p in so_far if self.value(name, p, employee) is None
+                            for r in self._why_value(name, p, employee)])
         if isinstance(e, ast.Call) and e.function in ("prev", "growth"):
             name = e.args[0].name if e.args and isinstance(e.args[0], ast.Name) else ""
             earlier = previous_period(period)
