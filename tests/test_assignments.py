@@ -150,6 +150,20 @@ def test_json_of_a_dated_roster_pays_the_prorated_plan(tmp_path: Path) -> None:
     assert (person["employee"], person["plan_bonus"], person["bonus"]) == ("Орлов", "13000.00", "13000.00")
 
 
+def test_the_text_report_says_the_days_in_role_of_a_joiner(tmp_path: Path) -> None:
+    roster = "employee,role,from\nОрлов,sales,16.02.2026\n"
+    args, _ = _cli_files(tmp_path, monthly('employee "Петров" role sales'), roster)
+    text = [*args[:-4], "--format", "text"]  # not JSON to a file: the text report on stdout
+    rows = "period,employee,fact,value\n2026-02,Орлов,deals,10\n2026-02,Петров,deals,10\n"
+    (tmp_path / "facts.csv").write_text(rows, encoding="utf-8")
+    for locale, words in (("ru", "2026-02 · Орлов · Менеджер по продажам · в роли 13 из 28 дн.\n"),
+                          ("en", "2026-02 · Орлов · Менеджер по продажам · in the role 13 of 28 days\n")):
+        result = CliRunner().invoke(cli, [*text, "--locale", locale])
+        assert result.exit_code == 0, result.output
+        assert words in result.stdout
+        assert "2026-02 · Петров · Менеджер по продажам\n" in result.stdout  # the whole month: nothing said
+
+
 # ------------------------------------------------------------------ the rule, against a reference
 
 PEOPLE = ("A", "B", "C")

@@ -38,11 +38,13 @@ WORDS = {
     "ru": {"total": "итого", "role_gate": "условие роли", "failed": "не выполнено",
            "unknown": "нет данных", "action": "мера", "no_results": "нет результатов",
            "no_kpis": "у роли нет KPI", "payout": "премия роли", "paid": "выплачена",
-           "gated": "не выплачена: не выполнено условие роли", "no_data": "не выплачена: нет данных"},
+           "gated": "не выплачена: не выполнено условие роли", "no_data": "не выплачена: нет данных",
+           "days": "в роли {held} из {of} дн."},
     "en": {"total": "total", "role_gate": "role condition", "failed": "failed",
            "unknown": "no data", "action": "action", "no_results": "no results",
            "no_kpis": "the role has no KPIs", "payout": "role payout", "paid": "paid",
-           "gated": "not paid: a role condition failed", "no_data": "not paid: no data"},
+           "gated": "not paid: a role condition failed", "no_data": "not paid: no data",
+           "days": "in the role {held} of {of} days"},
 }
 
 
@@ -108,6 +110,8 @@ def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, l
                     payout: tuple[Formula, ...] | None = None) -> str:
     words = WORDS[lang]
     head = f"{r.period} · {r.employee} · {r.role_title or r.role}"
+    if r.partial and r.days is not None:  # a joiner, a leaver, a role change: what the bonus is prorated by
+        head += " · " + words["days"].format(held=r.days[0], of=r.days[1])
     if not r.kpis:
         return f"{head}\n  {words['no_kpis']}"
     rows = [list(HEADINGS[lang])]
