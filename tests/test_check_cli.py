@@ -199,6 +199,15 @@ def test_json_output_for_tools(write_ruleset: Callable[..., Path]) -> None:
                     "file": str(path), "line": 10, "column": 34, "end_line": 10, "end_column": 40}
 
 
+def test_json_links_a_second_definition_to_the_first(write_ruleset: Callable[..., Path]) -> None:
+    path = write_ruleset('fact orders "Заказы"\nfact orders "Заказы ещё раз"\n')
+    status, out = run("--format", "json", str(path))
+    assert status == 1
+    [diag] = json.loads(out)["files"][0]["diagnostics"]
+    assert diag["code"] == "K020" and diag["location"] == f"{path}:2:6"
+    assert diag["related"] == [{"location": f"{path}:1:6", "message": "the first `orders`"}]
+
+
 def test_json_strict_marks_warnings_as_failure(write_ruleset: Callable[..., Path]) -> None:
     path = write_ruleset(PROCESS_KPI)
     status, out = run("--format", "json", "--strict", str(path))

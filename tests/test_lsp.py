@@ -123,6 +123,19 @@ async def test_an_unknown_name_is_reported_where_it_stands_and_clears_when_fixed
     assert not [d for d in client.diagnostics[uri] if d.severity == lsp.DiagnosticSeverity.Error]
 
 
+async def test_a_second_definition_links_to_the_first(client: LanguageClient, tmp_path: Path) -> None:
+    first = 'metric моя_маржа "Маржа" = gross_profit / revenue unit percent\n'
+    text = CLIENT.replace(first, first + 'metric моя_маржа "Маржа ещё раз" = revenue unit RUB\n')
+    path = _write(tmp_path, text)
+    found = await diagnostics(client, open_document(client, path))
+    [twice] = [d for d in found if d.code == "K020"]
+    assert twice.range.start.line == position_of(text, 'metric моя_маржа "Маржа ещё раз"').line
+    [link] = twice.related_information or []
+    assert link.location.uri == path.resolve().as_uri() and link.message == "the first `моя_маржа`"
+    assert (link.location.range.start.line, link.location.range.start.character) == \
+        (position_of(text, first).line, len("metric "))
+
+
 async def test_a_syntax_error_is_a_diagnostic_and_the_server_keeps_answering(
         client: LanguageClient, tmp_path: Path) -> None:
     path = _write(tmp_path)

@@ -66,6 +66,9 @@ class Diagnostic:
     message: str
     location: Location = None
     hint: str | None = None
+    # Other places the finding is about (the first of two definitions, the other of two
+    # overlapping assignments), each with a word on what it is; editors show them as links.
+    related: tuple[tuple[Span, str], ...] = ()
 
     @property
     def is_error(self) -> bool:
@@ -78,11 +81,13 @@ class Diagnostic:
             "message": self.message,
             "location": str(self.location) if self.location is not None else "",
             "hint": self.hint,
-        }
+        } | ({"related": [{"location": str(span), "message": text} for span, text in self.related]}
+             if self.related else {})
 
 
-def error(code: str, message: str, location: Location = None, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, code, message, location, hint)
+def error(code: str, message: str, location: Location = None, hint: str | None = None,
+          related: tuple[tuple[Span, str], ...] = ()) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, code, message, location, hint, related)
 
 
 def warning(code: str, message: str, location: Location = None, hint: str | None = None) -> Diagnostic:

@@ -10,7 +10,7 @@ The roster file's rows are the engine's to check (E052/E053 in engine/assignment
 
 from __future__ import annotations
 
-from kpidsl.base.diagnostics import Diagnostic, error
+from kpidsl.base.diagnostics import Diagnostic, Span, error
 from kpidsl.base.suggest import did_you_mean
 from kpidsl.language import ast
 from kpidsl.language.assignments import Assignment, conflicts, iso_date
@@ -31,7 +31,8 @@ def check_employees(model: Model) -> list[Diagnostic]:
         if earlier is not None and not dated and earlier.start is None and earlier.end is None:
             out.append(error("K049", f"employee \"{emp.name}\" is listed twice (first on line {earlier.span.line})",
                              emp.span, "an employee has one role at a time; delete one of the lines, "
-                                       "or give each line its dates (`from 2026-07-01`, `to 2026-06-30`)"))
+                                       "or give each line its dates (`from 2026-07-01`, `to 2026-06-30`)",
+                             ((earlier.span, f"the first line of \"{emp.name}\""),)))
         first.setdefault(emp.name, emp)
         assignment = _assignment(emp, out)
         if assignment is not None:
@@ -39,7 +40,8 @@ def check_employees(model: Model) -> list[Diagnostic]:
     for a, b in conflicts(kept):
         out.append(error("K065", f"employee \"{b.employee}\" holds two roles on the same days: role `{a.role}` "
                                  f"{a.span_text()} ({a.where}) and role `{b.role}` {b.span_text()}",
-                         b.location, "make the dates follow one another: the later `from` after the earlier `to`"))
+                         b.location, "make the dates follow one another: the later `from` after the earlier `to`",
+                         ((a.location, f"role `{a.role}` {a.span_text()}"),) if isinstance(a.location, Span) else ()))
     return out
 
 

@@ -300,7 +300,7 @@ class _Checker:
             if name in seen:
                 self.out.append(error("K044", f"KPI `{name}` is listed twice in role `{role.name}` "
                                       f"(first on line {seen[name].span.line})", line.indicator.span,
-                                      "merge the two lines into one"))
+                                      "merge the two lines into one", ((seen[name].span, f"the first `{name}` line"),)))
             seen.setdefault(name, line)
             weights.append(self._kpi_line(role, line))
         known = [w for w in weights if w is not None]

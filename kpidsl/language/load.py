@@ -219,7 +219,7 @@ class _Loader:
                 first = local[(space, name)]
                 self.diagnostics.append(error(
                     "K020", f"`{name}` is defined twice in this file (first at line {first.line})",
-                    span, "rename one of them, or delete the duplicate"))
+                    span, "rename one of them, or delete the duplicate", ((first, f"the first `{name}`"),)))
             local[(space, name)] = span
 
         for item in tree.items:

@@ -3,7 +3,8 @@
 A diagnostic placed in this document keeps its span.  One placed in an imported file
 (the standard library, a shared ruleset) is shown on the `import` line that brings that
 file in, its message prefixed with the real place, which is also given as related
-information, so an editor that opens only this file still sees every finding.  The
+information, so an editor that opens only this file still sees every finding; the other
+places a finding names (the first of two definitions) are related information too.  The
 hint has no field of its own in the protocol; it follows the message on a new line,
 as `kpidsl check` prints it under the caret.
 """
@@ -43,6 +44,9 @@ def to_lsp(analysis: Analysis, d: Diagnostic) -> lsp.Diagnostic:
             related = [lsp.DiagnosticRelatedInformation(
                 location=lsp.Location(uri=path_to_uri(loc.file), range=span_range(loc, analysis.line_text)),
                 message=d.message)]
+    related = [*(related or []), *(lsp.DiagnosticRelatedInformation(
+        location=lsp.Location(uri=path_to_uri(span.file), range=span_range(span, analysis.line_text)),
+        message=words) for span, words in d.related)] or None
     return lsp.Diagnostic(range=where, message=text, severity=SEVERITY[d.severity], code=d.code,
                           source=SOURCE, related_information=related)
 
