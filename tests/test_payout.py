@@ -174,12 +174,18 @@ def test_bad_payouts_are_located_errors(tmp_path) -> None:  # type: ignore[no-un
         "K026": 'metric m = total * 2\n',
     }
     places = {"K061": ":6:26:", "K045": ":6:3:", "K062": ":5:3:", "K026": ":4:12:"}
+    data = tmp_path / "facts.csv"
+    data.write_text("period,employee,fact,value\n2026Q3,,f0,1\n2026Q3,,salary,100\n", encoding="utf-8")
     for code, body in cases.items():
         path = tmp_path / f"{code}.kpi"
         path.write_text(head + body, encoding="utf-8")
         out = CliRunner().invoke(cli, ["check", str(path)])
         assert out.exit_code == 1, (code, out.output)
         assert f"{path}{places[code]} error[{code}]" in out.output, (code, out.output)
+        written = tmp_path / f"{code}.json"  # eval stops at the same place and writes nothing
+        run = CliRunner().invoke(cli, ["eval", str(path), "--facts", str(data), "-o", str(written)])
+        assert run.exit_code == 1 and f"{path}{places[code]} error[{code}]" in run.output, (code, run.output)
+        assert not written.exists()
     redefined = tmp_path / "total.kpi"
     redefined.write_text(head + 'role r "R" {\n  kpi f0 weight 1 target 1\n  payout { total = 1 bonus = total }\n}\n',
                          encoding="utf-8")
