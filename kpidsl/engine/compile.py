@@ -33,7 +33,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from kpidsl.engine import fixedpoint as fp
-from kpidsl.engine.lower import Frame, Lowerer, column, paren
+from kpidsl.engine.lower import PER_YEAR, Frame, Lowerer, column, paren, year_of
 from kpidsl.engine.plan import DAYS_TABLE, FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE, Plan, qcol, table
 from kpidsl.engine.scopes import ValueScope
 from kpidsl.engine.totals import compile_totals
@@ -144,15 +144,13 @@ class Compiler:
 
     def _ordinal(self, period: exp.Expression) -> exp.Expression:
         """Consecutive periods get consecutive numbers (2026Q3 → 2026·4 + 2)."""
-        def part(start: int, length: int) -> exp.Expression:
-            return exp.cast(exp.Substring(this=period.copy(), start=exp.Literal.number(start),
-                                          length=exp.Literal.number(length)), "INT")
         kind = self.model.period_kind
         if kind == "year":
             return exp.cast(period.copy(), "INT")
-        per_year, length = (4, 1) if kind == "quarter" else (12, 2)
-        return exp.Sub(this=exp.Add(this=exp.Mul(this=part(1, 4), expression=exp.Literal.number(per_year)),
-                                    expression=part(6, length)),
+        within = exp.cast(exp.Substring(this=period.copy(), start=exp.Literal.number(6),
+                                        length=exp.Literal.number(1 if kind == "quarter" else 2)), "INT")
+        return exp.Sub(this=exp.Add(this=exp.Mul(this=year_of(period), expression=exp.Literal.number(PER_YEAR[kind])),
+                                    expression=within),
                        expression=exp.Literal.number(1))
 
     def position_in_year(self, ordinal: exp.Expression) -> exp.Expression:
@@ -160,8 +158,7 @@ class Compiler:
         kind = self.model.period_kind
         if kind == "year":
             return exp.Literal.number(1)
-        per_year = 4 if kind == "quarter" else 12
-        return exp.Add(this=exp.Mod(this=ordinal, expression=exp.Literal.number(per_year)),
+        return exp.Add(this=exp.Mod(this=ordinal, expression=exp.Literal.number(PER_YEAR[kind])),
                        expression=exp.Literal.number(1))
 
     # -- statement 1

@@ -47,6 +47,15 @@ def column(name: str) -> exp.Column:
     return exp.Column(this=exp.to_identifier(name, quoted=True))
 
 
+PER_YEAR = {"quarter": 4, "month": 12}  # periods of a kind in a year
+
+
+def year_of(period: exp.Expression) -> exp.Expression:
+    """The year of a canonical period key (`2026Q3`, `2026-09`, `2026`): its first four characters."""
+    return exp.cast(exp.Substring(this=period.copy(), start=exp.Literal.number(1), length=exp.Literal.number(4)),
+                    "INT")
+
+
 def paren(e: exp.Expression) -> exp.Expression:
     """`e` as an operand: parenthesized unless atomic (SQLGlot does not add parentheses)."""
     return e if fp.is_atom(e) else exp.Paren(this=e)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from kpidsl.engine.lower import CompileError, Lowerer, Operand, column
+from kpidsl.engine.lower import CompileError, Lowerer, Operand, column, year_of
 from kpidsl.language import ast
 
 if TYPE_CHECKING:
@@ -96,8 +96,7 @@ class ValueScope:
         ytd_name = f"{self.c.prefix}ytd_{decl.name}"
         if ytd_name not in self.c.values.stage_of:
             p = self.c.prefix
-            period = column(f"{p}period")
-            year = exp.Substring(this=period, start=exp.Literal.number(1), length=exp.Literal.number(4))
+            year = year_of(column(f"{p}period"))
             frame = exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW")
             window = dict(partition_by=[column(f"{p}employee"), column(f"{p}role"), year],
                           order=exp.Order(expressions=[exp.Ordered(this=column(f"{p}ord"))]), spec=frame)
