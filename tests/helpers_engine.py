@@ -109,3 +109,31 @@ def kpi(results: Results, period: str, employee: str, name: str):  # type: ignor
 
 def person(results: Results, period: str, employee: str):  # type: ignore[no-untyped-def]
     return next(r for r in results.results if r.period == period and r.employee == employee)
+
+# Plan versions by date: a param, a scheme with a payout, a KPI line and a role introduced
+# in July change from 2026-07-01, over monthly data paid quarterly (language/versions.py).
+VERSIONED = """
+ruleset "Продажи" { currency RUB period month pay quarter }
+fact revenue "Выручка" per employee unit RUB
+fact calls "Звонки" per employee
+fact salary "Оклад" per employee unit RUB rollup last
+param quota "План выручки" = 900_000
+param quota "План выручки" = 1_200_000 from 2026-07-01
+scheme matrix "Матрица КПЭ" {
+  index = weight * attainment
+  payout { bonus = if total < 70% then 0 else salary * 25% * min(total, 150%) }
+}
+scheme matrix "Матрица КПЭ" from 2026-07-01 {
+  index = weight * attainment
+  payout { bonus = if total < 80% then 0 else salary * 30% * min(total, 120%) }
+}
+role sales "Менеджер" {
+  scheme matrix
+  kpi revenue weight 70% target quota
+  kpi calls   weight 30% target 300
+  kpi calls   weight 30% target 360 from 2026-07-01
+}
+role head "Руководитель" from 2026-07-01 { kpi revenue weight 100% target quota * 3 bonus 50_000 }
+employee "Анна" role sales
+employee "Борис" role head
+"""

@@ -46,7 +46,7 @@ def test_golden_diagnostic(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 CHECK_STAGES = ("language/parse.py", "language/syntax.py", "language/build.py", "language/load.py", "check/checker.py",
                 "check/expressions.py", "check/lints.py", "check/payouts.py", "check/levels.py",
-                "check/assignments.py", "check/rollup.py")
+                "check/assignments.py", "check/rollup.py", "check/versions.py")
 DOCS = ROOT / "docs" / "language.md"
 
 

@@ -27,6 +27,7 @@ from helpers_engine import (
     ROLLED_UP,
     SEED_FACTS,
     SEED_RULESET,
+    VERSIONED,
     YEAR_TO_DATE,
     facts,
     model_from,
@@ -468,3 +469,18 @@ def test_year_to_date_is_identical_on_both_engines(spark: Any) -> None:
     assert assert_identical(duck, on_spark, dd, sd) > 0
     known = {r.employee: any(k.fact is not None for k in r.kpis) for r in duck.results if r.period == "2026Q4"}
     assert known == {"Анна": True, "Борис": False}  # Борис has no data in 2026Q1
+
+
+def test_plan_versions_are_identical_on_both_engines(spark: Any) -> None:
+    """A param, a scheme with its payout, a KPI line and a role changing from July, over
+    monthly data paid quarterly: each quarter uses its versions, the same on Spark."""
+    rng = random.Random(5)
+    rows = []
+    for month in ("2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09"):
+        for who in ("Анна", "Борис"):
+            rows += [(month, who, "revenue", str(rng.randint(100_000, 600_000))),
+                     (month, who, "calls", str(rng.randint(50, 150))), (month, who, "salary", "100000")]
+    duck, on_spark, dd, sd = both(model_from(VERSIONED), facts(*rows))
+    assert assert_identical(duck, on_spark, dd, sd) > 0
+    assert [(r.period, r.version) for r in duck.results if r.employee == "Анна"] == [("2026Q2", None),
+                                                                                       ("2026Q3", "2026-07-01")]

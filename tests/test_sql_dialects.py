@@ -8,7 +8,7 @@ import duckdb
 import pytest
 import sqlglot
 from click.testing import CliRunner
-from helpers_engine import ROLLED_UP, SEED_RULESET, evaluate, facts, model_from, read_long_csv, seed_model
+from helpers_engine import ROLLED_UP, SEED_RULESET, VERSIONED, evaluate, facts, model_from, read_long_csv, seed_model
 from sqlglot import exp
 
 from kpidsl.cli.main import cli
@@ -187,3 +187,19 @@ def test_monthly_data_paid_quarterly_prints_quarter_keys_and_each_rollup(dialect
     assert "rolled up from monthly data by kpidsl before the plan runs: deals sum, leads sum, customers last, " \
            "nps avg" in header
     assert [s for s in sqlglot.parse(script, read=dialect) if s is not None]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_plan_versions_print_their_periods_for_every_dialect(dialect: str) -> None:
+    """Each version of a role is its own branch restricted to its quarters, and a versioned
+    param a CASE over them: the printed plan says so in every dialect and parses back."""
+    from kpidsl.engine.script import plan_script
+
+    script, diagnostics = plan_script(model_from(VERSIONED), dialect, {})
+    assert script is not None and not diagnostics
+    statements = [s for s in sqlglot.parse(script, read=dialect) if s is not None]
+    literals = {lit.this for s in statements for lit in s.find_all(exp.Literal) if lit.is_string}
+    assert "2026Q3" in literals  # the quarter July's versions start in
+    comparisons = [c for s in statements for c in s.find_all(exp.GTE, exp.LT)
+                   if isinstance(c.expression, exp.Literal) and c.expression.this == "2026Q3"]
+    assert {type(c) for c in comparisons} == {exp.GTE, exp.LT}  # from Q3 on, and before Q3

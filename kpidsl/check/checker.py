@@ -10,6 +10,7 @@ with a code, a span and, where possible, a hint.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
@@ -24,6 +25,7 @@ from kpidsl.check.levels import check_levels
 from kpidsl.check.lints import lint_model
 from kpidsl.check.payouts import check_payout, check_scheme_payout_lines
 from kpidsl.check.rollup import check_rollup
+from kpidsl.check.versions import check_versions
 from kpidsl.language import ast
 from kpidsl.language.assignments import PRORATE_CHOICES, iso_date
 from kpidsl.language.builtins import (
@@ -42,6 +44,7 @@ from kpidsl.language.builtins import (
 from kpidsl.language.constants import rounded
 from kpidsl.language.load import Model
 from kpidsl.language.units import ONE, Unit, declared_unit, describe_unit, is_concrete
+from kpidsl.language.versions import boundaries, is_versioned, model_at
 
 _LIMIT = Fraction(10) ** 26  # every value of the language stays below this (DECIMAL(38, 12))
 
@@ -49,9 +52,19 @@ VALUES = Scope("a formula")
 
 
 def check_model(model: Model) -> list[Diagnostic]:
-    """Every static diagnostic of `model`, in source order (the main file first)."""
-    checker = _Checker(model)
-    checker.run()
+    """Every static diagnostic of `model`, in source order (the main file first).  A ruleset
+    with versions is checked as it stands on each day a version starts or ends (each once),
+    so every version is checked against the versions it runs with."""
+    found: dict[tuple[str, str, str], Diagnostic] = {}
+    days = [dt.date.min, *boundaries(model)] if is_versioned(model) else [None]
+    for day in days:
+        checker = _Checker(model if day is None else model_at(model, day))
+        checker.run()
+        for d in checker.out:
+            found.setdefault((d.code, str(d.location), d.message), d)
+    if day is not None:
+        for d in check_versions(model):
+            found.setdefault((d.code, str(d.location), d.message), d)
     files = {f: i for i, f in enumerate(model.files)}
 
     def where(d: Diagnostic) -> tuple[int, int, int]:
@@ -60,7 +73,7 @@ def check_model(model: Model) -> list[Diagnostic]:
             return (files.get(loc.file, len(files)), loc.line, loc.column)
         return (len(files) + 1, 0, 0)
 
-    return sorted(checker.out, key=where)
+    return sorted(found.values(), key=where)
 
 
 class _Checker:

@@ -15,6 +15,7 @@ import click
 from kpidsl.api import Checked, check_file
 from kpidsl.base.diagnostics import Diagnostic, Severity, Span, render_human, summary_line
 from kpidsl.cli.paths import expand_rulesets
+from kpidsl.language.versions import listing
 
 
 @click.command(name="check")
@@ -50,6 +51,11 @@ def _print_human(results: list[tuple[str, Checked]], everything: list[Diagnostic
     for path, checked in results:
         for d in checked.diagnostics:
             click.echo(render_human(d, checked.sources))
+        listed = listing(checked.model) if checked.ok and checked.model is not None else []
+        if listed:  # the plan's versions by date, so a reviewer sees what changes when
+            click.echo(f"{path}: plan versions (a period uses those in force on its first day):")
+            for item in listed:
+                click.echo(f"  {item.text()}")
         if len(results) > 1:
             click.echo(f"{path}: {summary_line(checked.diagnostics)}")
     files = "1 file" if len(results) == 1 else f"{len(results)} files"
@@ -64,9 +70,20 @@ def _as_json(results: list[tuple[str, Checked]], everything: list[Diagnostic], f
         "ok": not failed,
         "summary": counts(everything),
         "files": [{"file": path, "ok": checked.ok, "summary": counts(checked.diagnostics),
-                   "diagnostics": [_diagnostic_json(d) for d in checked.diagnostics]}
+                   "diagnostics": [_diagnostic_json(d) for d in checked.diagnostics],
+                   **({"versions": versions} if (versions := _versions_json(checked)) else {})}
                   for path, checked in results],
     }
+
+
+def _versions_json(checked: Checked) -> list[dict[str, object]]:
+    """The plan's versions (`versions` in a file's object, only when it has some and no errors)."""
+    if not checked.ok or checked.model is None:
+        return []
+    return [{"kind": item.kind, "name": item.name, **({"role": item.role} if item.role else {}),
+             "versions": [{"from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
+                           "line": line} for start, end, line in item.versions]}
+            for item in listing(checked.model)]
 
 
 def _diagnostic_json(d: Diagnostic) -> dict[str, object]:

@@ -9,6 +9,7 @@ terminal.  Every file is written atomically, never over an input.  docs/doc.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 import sys
@@ -53,9 +54,13 @@ def _is_terminal(output: str | None) -> bool:
               help="html, docx or md (default: by -o's suffix, else md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write to this file (atomically; never over an input); required for docx.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%d.%m.%Y"]), default=None,
+              help="A plan with versions: document the plan as it stands on this day (2026-07-01); "
+                   "default: the worked example's period's first day, else the latest edition.")
 def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roster: str | None,
             period: str | None, employee: str | None, locale: str | None, encoding: str | None,
-            delimiter: str | None, import_paths: tuple[str, ...], fmt: str | None, output: str | None) -> None:
+            delimiter: str | None, import_paths: tuple[str, ...], fmt: str | None, output: str | None,
+            as_of: Any = None) -> None:
     """Write the bonus regulation of RULESET: every role's KPIs, the schemes, conditions,
     rules and KPI cards, and with --facts a worked example computed by the engine.
 
@@ -72,7 +77,7 @@ def command(ruleset: str, facts: tuple[str, ...], sources: dict[str, str], roste
                                "give its data with --facts (or --source for a ruleset's records)")
     inputs = Inputs(ruleset, facts, roster, sources, period, employee, locale, encoding, delimiter, import_paths)
     model, results, chosen = _model_and_results(inputs)
-    data = _render(model, results, chosen, fmt, locale)
+    data = _render(model, results, chosen, fmt, locale, as_of.date() if as_of is not None else None)
     write_output(data, None if output == "-" else output, [*inputs.files, *model.files])
 
 
@@ -101,17 +106,34 @@ def _model_and_results(inputs: Inputs) -> tuple[Any, Any, str | None]:
     return checked.model, None, None
 
 
-def _render(model: Any, results: Any, period: str | None, fmt: str, locale: str | None) -> bytes | str:
+def _edition(model: Any, period: str | None,
+             as_of: dt.date | None) -> tuple[Any, tuple[str | None, list[str | None]] | None]:
+    """A plan with versions: the plan on the documented day, and that edition with all of them."""
+    from kpidsl.data.periods import bounds
+    from kpidsl.language.versions import boundaries, edition, is_versioned, model_at
+
+    if not is_versioned(model):
+        return model, None
+    starts = [d for d in boundaries(model) if edition(model, d) == d]
+    day = as_of or (bounds(period)[0] if period else (starts[-1] if starts else dt.date.min))
+    shown = edition(model, day)
+    editions: list[str | None] = [None, *(d.isoformat() for d in starts)]
+    return model_at(model, day, strict=True), (shown.isoformat() if shown is not None else None, editions)
+
+
+def _render(model: Any, results: Any, period: str | None, fmt: str, locale: str | None,
+            as_of: dt.date | None = None) -> bytes | str:
     from kpidsl.api import plan_of
     from kpidsl.output.docwrite import to_html, to_markdown
     from kpidsl.output.i18n import Formatter
     from kpidsl.output.provenance import ruleset_version
     from kpidsl.output.regulation import build_regulation
 
+    model, edition = _edition(model, period, as_of)
     plan = plan_of(model)
     formatter = Formatter(locale or model.locale, model.currency, plan.minor_digits)
     try:
-        doc = build_regulation(model, plan, formatter, ruleset_version(model.files), results, period)
+        doc = build_regulation(model, plan, formatter, ruleset_version(model.files), results, period, edition)
     except ValueError as exc:  # a period with no results
         fail(str(exc))
     if fmt == "md":

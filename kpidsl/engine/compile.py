@@ -37,6 +37,7 @@ from kpidsl.engine.lower import PER_YEAR, Frame, Lowerer, column, paren, year_of
 from kpidsl.engine.plan import DAYS_TABLE, FACTS_TABLE, ROSTER_TABLE, VALUES_TABLE, Plan, qcol, table
 from kpidsl.engine.scopes import ValueScope
 from kpidsl.engine.totals import compile_totals
+from kpidsl.engine.versions import RoleVariant
 from kpidsl.language import ast
 from kpidsl.language.levels import fact_levels
 from kpidsl.language.load import Model
@@ -66,6 +67,9 @@ class Compiler:
         self.folded: set[str] = set()
         self.scope = ValueScope(self)
         self.plan = Plan(model, p, minor_digits, dated=dated, prorated=self.prorated)
+        self.variants: dict[str, RoleVariant] = {}  # the plan's role variants by key (engine/versions.py)
+        self.line_id = 0  # the last KPI line's id
+        self.builtin: ast.Scheme | None = None  # the default scheme, when a role uses it
 
     # -- stage 0: periods × people, facts pivoted, each fact at its level
     def _grid(self) -> exp.Query:

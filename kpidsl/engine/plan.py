@@ -59,6 +59,27 @@ class LinePlan:
     target_expr: ast.Expr | None  # the line's target, else the card's goal
     gates: tuple[str, ...]  # each `require` condition as written
     actions: tuple[str, ...]  # each `when … action` text
+    version: str | None = None  # the first day of the role's version that has it (None: since the start)
+
+    @property
+    def plan_role(self) -> str:
+        """The role variant that has the line: the role's name, `@day` for a later version
+        (engine/versions.py; the key of `Plan.payouts`, `Plan.role_gates`)."""
+        return self.role if self.version is None else f"{self.role}@{self.version}"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A role as it stands over the periods [lo, hi) of the plan (engine/versions.py)."""
+
+    key: str  # the role's name, `name@day` for a later version (LinePlan.plan_role)
+    role: ast.Role
+    lo: str | None  # the first period key (None: open)
+    hi: str | None  # the first period key after it (None: open)
+    label: str | None  # the first day it is in force (ISO), None since the start
+
+    def covers(self, period: str) -> bool:
+        return (self.lo is None or self.lo <= period) and (self.hi is None or period < self.hi)
 
 
 @dataclass
@@ -68,9 +89,10 @@ class Plan:
     minor_digits: int
     statements: dict[str, exp.Expr] = field(default_factory=dict)
     lines: list[LinePlan] = field(default_factory=list)
-    role_gates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role → conditions as written
-    payouts: dict[str, ast.Payout] = field(default_factory=dict)  # role → the payout that pays it
+    role_gates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role variant → conditions as written
+    payouts: dict[str, ast.Payout] = field(default_factory=dict)  # role variant → the payout that pays it
     rules: list[ast.Rule] = field(default_factory=list)
+    variants: dict[str, list[Variant]] = field(default_factory=dict)  # role → its variants, oldest first
     value_names: list[str] = field(default_factory=list)  # the metrics statement's `value_index` order
     gate_width: int = 0
     action_width: int = 0
@@ -82,6 +104,17 @@ class Plan:
     # has only these, its `statements` empty.  Keys: the statement, or `name:text` (text_sql).
     texts: dict[str, str] = field(default_factory=dict)
     names: tuple[str, ...] = ()  # the statements in order: values, kpis, totals, rules, metrics
+
+    def variant_at(self, role: str, period: str) -> Variant | None:
+        """The version of `role` that pays `period`, None when none is in force."""
+        return next((v for v in self.variants.get(role, ()) if v.covers(period)), None)
+
+    def variant_lines(self) -> dict[str, list[int]]:
+        """Each role variant's KPI line ids, in order."""
+        out: dict[str, list[int]] = {}
+        for line in self.lines:
+            out.setdefault(line.plan_role, []).append(line.id)
+        return out
 
     def sql(self, name: str, dialect: str = "duckdb", pretty: bool = False) -> str:
         """A statement as `dialect` runs it."""

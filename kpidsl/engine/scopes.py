@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from kpidsl.engine.lower import CompileError, Lowerer, Operand, column, year_of
+from kpidsl.engine.lower import CompileError, Lowerer, Operand, column, paren, year_of
+from kpidsl.engine.versions import in_range, value_versions
 from kpidsl.language import ast
 
 if TYPE_CHECKING:
@@ -56,7 +57,11 @@ class ValueScope:
         if decl.name in self._busy:
             raise CompileError(f"`{decl.name}` is defined in terms of itself", decl.span)
         self._busy.add(decl.name)
-        op = self.lowerer.lower(decl.formula if isinstance(decl, ast.Metric) else decl.expr, self)
+        versions = value_versions(self.c.model, decl.name) if isinstance(decl, ast.Goal) else []
+        if versions:
+            op = self._versioned(versions)
+        else:
+            op = self.lowerer.lower(decl.formula if isinstance(decl, ast.Metric) else decl.expr, self)
         self._busy.discard(decl.name)
         self.c.values.define(decl.name, op.sql)
         self.constants[decl.name] = op.const
@@ -67,6 +72,17 @@ class ValueScope:
 
     def resolve(self, name: ast.Name) -> Operand:
         return self.ensure(self.series(name))
+
+    def _versioned(self, versions: list[tuple[ast.Goal, str | None, str | None]]) -> Operand:
+        """A goal or param with versions: each period's value is the version's in force on its
+        first day (engine/versions.py), NULL where none is."""
+        period = column(f"{self.c.prefix}period")
+        ifs = []
+        for goal, lo, hi in versions:
+            value = self.lowerer.lower(goal.expr, self)
+            condition = in_range(period, lo, hi)
+            ifs.append(exp.If(this=condition if condition is not None else exp.true(), true=paren(value.sql)))
+        return Operand(exp.Case(ifs=ifs))
 
     def previous(self, name: ast.Name) -> Operand:
         decl = self.series(name)

@@ -41,6 +41,7 @@ from kpidsl.language.payout import payout_of
 if TYPE_CHECKING:
     from kpidsl.engine.compile import Compiler
     from kpidsl.engine.plan import LinePlan
+    from kpidsl.engine.versions import RoleVariant
 
 
 def _is_null(op: Operand) -> exp.Expression:
@@ -80,51 +81,69 @@ def _unit(decl: ast.Fact | ast.Metric | ast.Goal) -> str | None:
 
 
 def compile_roles(c: Compiler) -> exp.Select | exp.Union:
-    from kpidsl.engine.plan import VALUES_TABLE, table
-    from kpidsl.language.builtins import DEFAULT_SCHEME, default_scheme
+    from kpidsl.engine.plan import Variant
+    from kpidsl.engine.versions import role_variants
 
-    model, plan, p = c.model, c.plan, c.prefix
-    roles = list(model.roles.values())
+    model, plan = c.model, c.plan
+    variants = [v for name in model.roles for v in role_variants(model, name)]
+    roles = [v.role for v in variants]
     plan.gate_width = max((len(k.requires) for r in roles for k in r.kpis), default=0)
     plan.action_width = max((len(k.actions) for r in roles for k in r.kpis), default=0)
     plan.role_gate_width = max((len(r.requires) for r in roles if r.kpis), default=0)
-    builtin: ast.Scheme | None = None
     branches: list[exp.Select] = []
     ctes: list[tuple[str, exp.Query]] = []
-    line_id = 0
-    for ri, role in enumerate(roles):
-        plan.role_gates[role.name] = tuple(expr_text(r) for r in role.requires)
-        if not role.kpis:
-            continue
-        if role.scheme is not None and role.scheme.text in model.schemes:
-            scheme = model.schemes[role.scheme.text]
-        elif (role.scheme is None or role.scheme.text == DEFAULT_SCHEME) and DEFAULT_SCHEME in model.schemes:
-            scheme = model.schemes[DEFAULT_SCHEME]
-        elif role.scheme is None or role.scheme.text == DEFAULT_SCHEME:
-            builtin = builtin or default_scheme()
-            scheme = builtin
-        else:
-            raise CompileError(f"unknown scheme `{role.scheme.text}`", role.scheme.span)
-        in_role: exp.Condition = exp.EQ(this=column(f"{p}role"), expression=exp.Literal.string(role.name))
-        if c.dated:  # only the periods in which the employee holds the role
-            in_role = exp.and_(in_role, exp.not_(column(f"{p}pdays").is_(exp.null())))
-        base = exp.select(exp.Star()).from_(table(VALUES_TABLE)).where(in_role)
-        frame = Frame(prefix=f"{p}r{ri}_", base=base, temp_prefix=f"{p}r{ri}_t")
-        lowerer = Lowerer(frame)
-        role_gates = [frame.define(f"{p}r{ri}_g{j}", paren(lowerer.lower(req, c.scope).sql))
-                      for j, req in enumerate(role.requires, start=1)]
-        outputs = []
-        for line in role.kpis:
-            line_id += 1
-            columns, line_plan = _line(c, frame, lowerer, role, line, line_id, scheme, role_gates)
-            plan.lines.append(line_plan)
-            outputs.append(columns)
-        # every line of the role reads the role's last stage, known only now
-        branches.extend(exp.select(*columns).from_(table(frame.last_alias())) for columns in outputs)
-        ctes.extend(frame.ctes())
+    for v in variants:
+        plan.variants.setdefault(v.role.name, []).append(Variant(v.key, v.role, v.lo, v.hi, v.label))
+    for ri, variant in enumerate(variants):
+        plan.role_gates[variant.key] = tuple(expr_text(r) for r in variant.role.requires)
+        if variant.role.kpis:
+            c.variants[variant.key] = variant
+            _role(c, ri, variant, branches, ctes)
     if not branches:
         return _no_kpis(c)
     return union_all(branches, ctes)
+
+
+def _scheme_of(c: Compiler, role: ast.Role, schemes: dict[str, ast.Scheme]) -> ast.Scheme:
+    from kpidsl.language.builtins import DEFAULT_SCHEME, default_scheme
+
+    if role.scheme is not None and role.scheme.text in schemes:
+        return schemes[role.scheme.text]
+    if (role.scheme is None or role.scheme.text == DEFAULT_SCHEME) and DEFAULT_SCHEME in schemes:
+        return schemes[DEFAULT_SCHEME]
+    if role.scheme is None or role.scheme.text == DEFAULT_SCHEME:
+        c.builtin = c.builtin or default_scheme()
+        return c.builtin
+    raise CompileError(f"unknown scheme `{role.scheme.text}`", role.scheme.span)
+
+
+def _role(c: Compiler, ri: int, variant: RoleVariant, branches: list[exp.Select],
+          ctes: list[tuple[str, exp.Query]]) -> None:
+    """One role variant's KPI lines: a frame over its employees' rows in its periods."""
+    from kpidsl.engine.plan import VALUES_TABLE, table
+    from kpidsl.engine.versions import in_range
+
+    p, role = c.prefix, variant.role
+    scheme = _scheme_of(c, role, variant.model.schemes)
+    in_role: exp.Condition = exp.EQ(this=column(f"{p}role"), expression=exp.Literal.string(role.name))
+    if c.dated:  # only the periods in which the employee holds the role
+        in_role = exp.and_(in_role, exp.not_(column(f"{p}pdays").is_(exp.null())))
+    if (periods := in_range(column(f"{p}period"), variant.lo, variant.hi)) is not None:
+        in_role = exp.and_(in_role, periods)  # a version: only the periods it is in force
+    base = exp.select(exp.Star()).from_(table(VALUES_TABLE)).where(in_role)
+    frame = Frame(prefix=f"{p}r{ri}_", base=base, temp_prefix=f"{p}r{ri}_t")
+    lowerer = Lowerer(frame)
+    role_gates = [frame.define(f"{p}r{ri}_g{j}", paren(lowerer.lower(req, c.scope).sql))
+                  for j, req in enumerate(role.requires, start=1)]
+    outputs = []
+    for line in role.kpis:
+        c.line_id += 1
+        columns, line_plan = _line(c, frame, lowerer, variant, line, c.line_id, scheme, role_gates)
+        c.plan.lines.append(line_plan)
+        outputs.append(columns)
+    # every line of the role reads the role's last stage, known only now
+    branches.extend(exp.select(*columns).from_(table(frame.last_alias())) for columns in outputs)
+    ctes.extend(frame.ctes())
 
 
 def _no_kpis(c: Compiler) -> exp.Select:
@@ -143,12 +162,12 @@ def _no_kpis(c: Compiler) -> exp.Select:
     return exp.select(*columns).where(exp.false())
 
 
-def _line(c: Compiler, frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast.KpiLine, i: int,
+def _line(c: Compiler, frame: Frame, lowerer: Lowerer, variant: RoleVariant, line: ast.KpiLine, i: int,
           scheme: ast.Scheme, role_gates: list[exp.Column]) -> tuple[list[exp.Expr], LinePlan]:
     from kpidsl.engine.plan import LinePlan
     from kpidsl.engine.scopes import LocalScope
 
-    p, scope = c.prefix, c.scope
+    p, scope, role = c.prefix, c.scope, variant.role
     indicator = ast.Name(line.indicator.text, line.indicator.span)
     written = scope.declaration(indicator)
     series = scope.series(indicator)
@@ -166,7 +185,7 @@ def _line(c: Compiler, frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast
     target_expr = line.target if line.target is not None else card_goal
     weight = value("weight", line.weight, Decimal(0))
     plan_bonus = value("plan_bonus", line.bonus, Decimal(0))
-    if c.prorated and payout_of(c.model, role) is None:  # a payout is prorated where it pays (totals.py)
+    if c.prorated and payout_of(variant.model, role) is None:  # a payout is prorated where it pays (totals.py)
         plan_bonus = named("plan_bonus_days", prorated(lowerer, plan_bonus, p))
     baseline = value("baseline", line.baseline, None)
     target = value("target", target_expr, None)
@@ -231,5 +250,6 @@ def _line(c: Compiler, frame: Frame, lowerer: Lowerer, role: ast.Role, line: ast
         title=title_decl.title or line.indicator.text, unit=_unit(series),
         kind="process" if kind == "process" else "result", better=better, line=line,
         scheme=scheme, target_expr=target_expr,
-        gates=tuple(expr_text(r) for r in line.requires), actions=tuple(a.text for a in line.actions))
+        gates=tuple(expr_text(r) for r in line.requires), actions=tuple(a.text for a in line.actions),
+        version=variant.label)
     return columns, line_plan

@@ -53,6 +53,8 @@ E030/E040/E099, which leave no results; E001–E011 are raised in `inputs.py`):
     E052 error    two assignments of one person on the same days (naming both; assignments.py)
     E053 error    a roster row whose `to` is before its `from` (assignments.py)
     E054 warning  an assignment that covers no period of the data (assignments.py)
+    E056 warning  no version of a role (or of its scheme) is in force in a period: its
+                  employees are not evaluated in that role then (versions.py)
     E055 warning  a payout period whose data periods are not all in the data (rollup.py)
     E098 error    the Spark engine cannot start (--engine spark: pyspark, Java, the master)
     E099 error    DuckDB (or Spark) failed (a bug)
@@ -79,6 +81,8 @@ from kpidsl.engine.inputs import add_records, clean_rows, filters, load_days, lo
 from kpidsl.engine.levels import check_levels
 from kpidsl.engine.plan import FACTS_TABLE, KPIS_TABLE, RULES_TABLE, TOTALS_TABLE
 from kpidsl.engine.rollup import roll_up
+from kpidsl.engine.versions import not_in_force
+from kpidsl.language import ast
 from kpidsl.language.load import Model
 
 if TYPE_CHECKING:
@@ -240,6 +244,7 @@ def start(model: Model, table: FactTable,
                                      "run `kpidsl check` on the ruleset and fix its errors"))
             session.close()
             return None, diagnostics
+        diagnostics.extend(not_in_force(model, session.plan, periods, roster, session.days))
         with session.stage("score"):
             if options.engine == "spark":  # kpidsl.engine.spark scores the plan and leaves the outputs here
                 from kpidsl.engine.spark import score as score_on_spark
@@ -267,12 +272,18 @@ def results_only(model: Model) -> Model:
 
     from kpidsl.check.depgraph import names_of, reachable, role_expressions, value_graph
 
+    def every(space: str, latest: dict[str, Any]) -> list[Any]:
+        """Each declaration of a namespace with all its versions (language/versions.py)."""
+        return [d for name, decl in latest.items() for d in model.versions.get((space, name), (decl,))]
+
+    schemes = every("scheme", model.schemes)
     parts: list[Any] = [rule.when for rule in model.rules.values()]
-    parts += [a.expr for scheme in model.schemes.values() for a in scheme.assignments]
-    payouts = [s.payout for s in model.schemes.values()]
+    parts += [a.expr for scheme in schemes for a in scheme.assignments]
+    payouts = [s.payout for s in schemes]
     parts += [a.expr for payout in payouts if payout is not None for a in payout.assignments]
-    for role in model.roles.values():
+    for role in every("role", model.roles):
         parts += role_expressions(model, role)
+    parts += [d.expr for d in every("value", model.values) if isinstance(d, ast.Goal) and d.valid is not None]
     starts = [n for n in names_of(p for p in parts if p is not None) if n in model.values]
     keep = reachable(value_graph(model), starts)
     return dataclasses.replace(model, values={n: d for n, d in model.values.items() if n in keep})

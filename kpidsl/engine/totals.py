@@ -189,13 +189,14 @@ def compile_totals(c: Compiler) -> exp.Query | None:
         return None
     by_role: dict[str, list[LinePlan]] = {}
     for line in c.plan.lines:
-        by_role.setdefault(line.role, []).append(line)
+        by_role.setdefault(line.plan_role, []).append(line)
     plain: list[LinePlan] = []
     branches: list[exp.Select] = []
     ctes: list[tuple[str, exp.Query]] = []
     for ri, (name, lines) in enumerate(by_role.items()):
-        role = c.model.roles[name]
-        payout = payout_of(c.model, role)
+        variant = c.variants[name]
+        role = variant.role
+        payout = payout_of(variant.model, role)
         if payout is None:
             plain.extend(lines)
             continue

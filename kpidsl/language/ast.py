@@ -125,6 +125,21 @@ Expr = Number | String | Name | Call | Unary | Binary | IfThen | Scale
 
 
 @dataclass(frozen=True, slots=True)
+class Validity:
+    """`from 2026-07-01 to 2026-12-31`: the days a version of a role, scheme, KPI line, goal or
+    param is in force, both inclusive (ISO dates as written; None = open; language/versions.py)."""
+
+    start: Ident | None
+    end: Ident | None
+    span: Span  # the `from` (or `to`) date
+
+    def text(self) -> str:
+        """`from 2026-07-01 to 2026-12-31` as written (the formatter, messages)."""
+        parts = [f"from {self.start.text}"] if self.start is not None else []
+        return " ".join([*parts, *([f"to {self.end.text}"] if self.end is not None else [])])
+
+
+@dataclass(frozen=True, slots=True)
 class Header:
     """The `ruleset` block: title, client and the settings every file of the ruleset shares."""
 
@@ -251,6 +266,7 @@ class Scheme:
     assignments: tuple[Assignment, ...]
     span: Span
     payout: Payout | None = None
+    valid: Validity | None = None  # a dated version (language/versions.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +290,7 @@ class KpiLine:
     requires: tuple[Expr, ...]
     actions: tuple[Action, ...]
     span: Span
+    valid: Validity | None = None  # a dated version of the line (its target, weight, bonus)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +305,7 @@ class Role:
     kpis: tuple[KpiLine, ...]
     span: Span
     payout: Payout | None = None  # the role's own payout (else its scheme's, if any)
+    valid: Validity | None = None  # a dated version of the role
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +331,7 @@ class Goal:
     title: str | None
     expr: Expr
     span: Span
+    valid: Validity | None = None  # a dated version of the value
 
 
 @dataclass(frozen=True, slots=True)

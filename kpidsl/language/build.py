@@ -228,10 +228,18 @@ class Builder(Transformer[Token, Any]):
         return ("goal", (expr, by), expr.span)
 
     # -- schemes
+    def validity(self, c: list[Token | None]) -> ast.Validity:
+        start, end = c
+        assert start is not None  # the grammar's `from DATE`
+        return ast.Validity(self._ident(start), None if end is None else self._ident(end), self._span_tok(start))
+
+    def validity_until(self, c: list[Token]) -> ast.Validity:
+        return ast.Validity(None, self._ident(c[0]), self._span_tok(c[0]))
+
     def scheme(self, c: list[Any]) -> ast.Scheme:
-        name, title, *rest = c
+        name, title, valid, *rest = c
         payout = rest.pop() if rest and (rest[-1] is None or isinstance(rest[-1], ast.Payout)) else None
-        return ast.Scheme(str(name), title, tuple(rest), self._span_tok(name), payout)
+        return ast.Scheme(str(name), title, tuple(rest), self._span_tok(name), payout, valid)
 
     def payout(self, c: list[Any]) -> ast.Payout:
         keyword, *assignments = c
@@ -243,14 +251,14 @@ class Builder(Transformer[Token, Any]):
 
     # -- roles
     def role(self, c: list[Any]) -> ast.Role:
-        name, title, *rest = c
+        name, title, valid, *rest = c
         settings = [r for r in rest if isinstance(r, tuple)]
         kpis = tuple(r for r in rest if isinstance(r, ast.KpiLine))
         payout = next((r for r in rest if isinstance(r, ast.Payout)), None)
         found = self._settings(settings, f"role `{name}`", allowed_repeat=("require", "controls"))
         controls = tuple(i for group in found.get("controls", []) for i in group)
         return ast.Role(str(name), title, found.get("scheme"), controls,
-                        tuple(found.get("require", [])), kpis, self._span_tok(name), payout)
+                        tuple(found.get("require", [])), kpis, self._span_tok(name), payout, valid)
 
     def role_scheme(self, c: list[Token]) -> tuple[str, Any, Span]:
         return ("scheme", self._ident(c[0]), self._span_tok(c[0]))
@@ -263,6 +271,8 @@ class Builder(Transformer[Token, Any]):
 
     def kpi_line(self, c: list[Any]) -> ast.KpiLine:
         name, *rest = c
+        valid = next((r for r in rest if isinstance(r, ast.Validity)), None)
+        rest = [r for r in rest if isinstance(r, tuple)]
         attrs = [r for r in rest if r[0] in ("weight", "baseline", "target", "bonus")]
         clauses = [r for r in rest if r[0] not in ("weight", "baseline", "target", "bonus")]
         found = self._settings(attrs, f"KPI `{name}`")
@@ -270,7 +280,7 @@ class Builder(Transformer[Token, Any]):
         actions = tuple(value for key, value, _ in clauses if key == "action")
         return ast.KpiLine(self._ident(name), found.get("weight"), found.get("baseline"),
                            found.get("target"), found.get("bonus"), requires, actions,
-                           self._span_tok(name))
+                           self._span_tok(name), valid)
 
     def kpi_weight(self, c: list[Any]) -> tuple[str, Any, Span]:
         return ("weight", c[0], c[0].span)
@@ -299,8 +309,8 @@ class Builder(Transformer[Token, Any]):
                             None if end is None else self._span_tok(end))
 
     def goal(self, c: list[Any]) -> ast.Goal:
-        kind, name, title, expr = c
-        return ast.Goal(str(kind), str(name), title, expr, self._span_tok(name))  # type: ignore[arg-type]
+        kind, name, title, expr, valid = c
+        return ast.Goal(str(kind), str(name), title, expr, self._span_tok(name), valid)  # type: ignore[arg-type]
 
     # -- rules
     def rule(self, c: list[Any]) -> ast.Rule:

@@ -245,7 +245,7 @@ class _Printer:
     def _scheme(self, s: ast.Scheme) -> Item:
         start = self.src.keyword_before(s.span, ("scheme",))
         body = self._assignments(1, s.assignments) + self._payout(s.payout)
-        lines = self._block(["scheme", s.name, _title(s.title)], start, s.span, body,
+        lines = self._block(["scheme", s.name, _title(s.title), *_valid(s.valid)], start, s.span, body,
                             self.src.block(start_of(s.span)))
         return Item("scheme", True, lines)
 
@@ -267,9 +267,10 @@ class _Printer:
             cells = ["kpi", kpi.indicator.text,
                      *(f"{kw} {format_expr(v)}" if v is not None else None
                        for kw, v in (("weight", kpi.weight), ("baseline", kpi.baseline),
-                                     ("target", kpi.target), ("bonus", kpi.bonus)))]
+                                     ("target", kpi.target), ("bonus", kpi.bonus))), *_valid(kpi.valid)]
             body.append(Line(1, cells, self.src.keyword_before(kpi.indicator.span, ("kpi",)),
-                             last_line(kpi.indicator, kpi.weight, kpi.baseline, kpi.target, kpi.bonus),
+                             last_line(kpi.indicator, kpi.weight, kpi.baseline, kpi.target, kpi.bonus,
+                                       *_valid_parts(kpi.valid)),
                              group, caps=(WIDE, 24, 20, 20, 20, 20)))
             for cond in kpi.requires:
                 body.append(Line(2, ["require", format_expr(cond)],
@@ -281,7 +282,7 @@ class _Printer:
                                  self.src.keyword_before(action.condition.span, ("when",)),
                                  last_line(action.condition, text_at)))
         body += self._payout(r.payout)
-        lines = self._block(["role", r.name, _title(r.title)], start, r.span, body,
+        lines = self._block(["role", r.name, _title(r.title), *_valid(r.valid)], start, r.span, body,
                             self.src.block(start_of(r.span)))
         return Item("role", True, lines)
 
@@ -297,9 +298,10 @@ class _Printer:
         start = self.src.keyword_before(g.span, ("goal", "param"))
         if isinstance(g.expr, ast.Scale):
             return Item("goal", True, self._scale_block(0, [g.kind, g.name, _title(g.title), "="],
-                                                        start, g.expr, [], []))
-        cells = [g.kind, g.name, _title(g.title), "= " + format_expr(g.expr)]
-        return Item("goal", False, [Line(0, cells, start, last_line(g, g.expr), caps=(WIDE, 24, 48))])
+                                                        start, g.expr, [*_valid(g.valid)], _valid_parts(g.valid)))
+        cells = [g.kind, g.name, _title(g.title), "= " + format_expr(g.expr), *_valid(g.valid)]
+        return Item("goal", False, [Line(0, cells, start, last_line(g, g.expr, *_valid_parts(g.valid)),
+                                         caps=(WIDE, 24, 48))])
 
     def _rule(self, r: ast.Rule) -> Item:
         start = self.src.keyword_before(r.span, ("rule",))
@@ -320,6 +322,15 @@ class _Printer:
             rows.append(("action", quote(text), at, at[0]))
         lines = self._block(["rule", r.name, _title(r.title)], start, r.span, self._settings(rows), block)
         return Item("rule", True, lines)
+
+
+def _valid(valid: ast.Validity | None) -> list[str]:
+    """A version's `from … to …` cell, or none."""
+    return [valid.text()] if valid is not None else []
+
+
+def _valid_parts(valid: ast.Validity | None) -> list[ast.Ident]:
+    return [p for p in (valid.start, valid.end) if p is not None] if valid is not None else []
 
 
 def _title(title: str | None) -> str | None:

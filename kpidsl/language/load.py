@@ -46,6 +46,9 @@ class Model:
     rules: dict[str, ast.Rule] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)  # every file read, the main one first
     imported_from: dict[str, str] = field(default_factory=dict)  # name → file it came from
+    # ("role" | "scheme" | "value", name) → every version of a name written with dates, in
+    # source order (language/versions.py); the dicts above hold the latest version of it
+    versions: dict[tuple[str, str], tuple[ast.Role | ast.Scheme | ast.Goal, ...]] = field(default_factory=dict)
 
     # -- typed views of the value namespace
     @property
@@ -212,35 +215,64 @@ class _Loader:
         return ok
 
     def _merge(self, model: Model, tree: ast.Ruleset, is_main: bool) -> None:
-        local: dict[tuple[str, str], Span] = {}
+        local: dict[tuple[str, str], list[ast.Declaration]] = {}
 
-        def claim(space: str, name: str, span: Span) -> None:
-            if (space, name) in local:
-                first = local[(space, name)]
+        def claim(space: str, item: ast.Declaration) -> None:
+            """A second declaration of a name is K020, unless both are versions of one role,
+            scheme, goal or param and one of them is dated (language/versions.py)."""
+            mine = local.setdefault((space, item.name), [])
+            versionable = (ast.Role, ast.Scheme, ast.Goal)
+            for first in mine:
+                if (type(first) is type(item) and isinstance(item, versionable) and isinstance(first, versionable)
+                        and (item.valid is not None or first.valid is not None)):
+                    continue
+                name = item.name
                 self.diagnostics.append(error(
-                    "K020", f"`{name}` is defined twice in this file (first at line {first.line})",
-                    span, "rename one of them, or delete the duplicate", ((first, f"the first `{name}`"),)))
-            local[(space, name)] = span
+                    "K020", f"`{name}` is defined twice in this file (first at line {first.span.line})",
+                    item.span, "rename one of them, or delete the duplicate" + (
+                        "; a new version of it from a date is written `from 2026-07-01`"
+                        if isinstance(item, versionable) else ""), ((first.span, f"the first `{name}`"),)))
+                break
+            mine.append(item)
 
         for item in tree.items:
             if isinstance(item, ast.Header):
                 if is_main or model.header is None:
                     model.header = item
             elif isinstance(item, VALUE_KINDS):
-                claim("value", item.name, item.span)
+                claim("value", item)
                 model.values[item.name] = item
                 model.imported_from[item.name] = tree.file
             elif isinstance(item, ast.Records):
-                claim("records", item.name, item.span)
+                claim("records", item)
                 model.records[item.name] = item
             elif isinstance(item, ast.Scheme):
-                claim("scheme", item.name, item.span)
+                claim("scheme", item)
                 model.schemes[item.name] = item
             elif isinstance(item, ast.Role):
-                claim("role", item.name, item.span)
+                claim("role", item)
                 model.roles[item.name] = item
             elif isinstance(item, ast.Rule):
-                claim("rule", item.name, item.span)
+                claim("rule", item)
                 model.rules[item.name] = item
             elif isinstance(item, ast.Employee):
                 model.employees.append(item)
+        for key, decls in local.items():  # this file's versions replace an import's
+            model.versions.pop(key, None)
+            dated = [d for d in decls if isinstance(d, (ast.Role, ast.Scheme, ast.Goal)) and d.valid is not None]
+            if dated and len(dated) + 1 >= len(decls):
+                group = tuple(d for d in decls if isinstance(d, (ast.Role, ast.Scheme, ast.Goal)))
+                model.versions[key] = group
+                latest = max(group, key=_start_text)
+                if isinstance(latest, ast.Role):
+                    model.roles[key[1]] = latest
+                elif isinstance(latest, ast.Scheme):
+                    model.schemes[key[1]] = latest
+                else:
+                    model.values[key[1]] = latest
+
+
+def _start_text(decl: ast.Role | ast.Scheme | ast.Goal) -> str:
+    """A version's start as written, for ordering ("" for the undated one, the earliest)."""
+    return decl.valid.start.text if decl.valid is not None and decl.valid.start is not None else \
+        ("0" if decl.valid is not None else "")

@@ -21,6 +21,7 @@ from kpidsl.language.builtins import (
     SCHEME_INPUTS,
 )
 from kpidsl.language.fmt import format_expr
+from kpidsl.language.versions import versions
 from kpidsl.lsp.analysis import Analysis, Declared, Occurrence, Place
 from kpidsl.lsp.convert import LineText, span_range
 from kpidsl.lsp.words import Lang, word
@@ -95,8 +96,26 @@ def declaration_card(analysis: Analysis, decl: Declared, lang: Lang) -> list[str
         facts += _card_fields(decl, lang)
     if facts:
         parts.append(" · ".join(facts) if not isinstance(decl, ast.KpiCard) else "\n".join(f"* {f}" for f in facts))
+    parts += _versions(analysis, decl, lang)
     parts.append(f"{word('defined', lang)} {_where(analysis, decl.span.file, decl.span.line)}")
     return parts
+
+
+def _versions(analysis: Analysis, decl: Declared, lang: Lang) -> list[str]:
+    """A name with plan versions (language/versions.py): each version's days, line and value."""
+    model = analysis.model
+    space = "value" if isinstance(decl, ast.Goal) else "role" if isinstance(decl, ast.Role) else "scheme"
+    decls = model.versions.get((space, decl.name)) if model is not None else None
+    if not decls:
+        return []
+    rows = []
+    for v in versions(decls):
+        days = (word("version.since", lang, day=v.start.isoformat()) if v.start is not None
+                else word("version.start", lang))
+        days += f" {word('version.until', lang, day=v.end.isoformat())}" if v.end is not None else ""
+        value = f": `{format_expr(v.decl.expr)}`" if isinstance(v.decl, ast.Goal) else ""
+        rows.append(f"* {days} ({_where(analysis, v.decl.span.file, v.decl.span.line)}){value}")
+    return [f"{word('versions', lang)}:\n" + "\n".join(rows)]
 
 
 def kpi_line_words(analysis: Analysis, line: ast.KpiLine, role: ast.Role, lang: Lang) -> str:

@@ -96,6 +96,7 @@ class EmployeeView:
     index_deviation: Val  # index − index_plan, signed
     index_line: str  # the statement's sentence on the total index, or ""
     money: bool  # the plan pays money (else it reads as its total index alone)
+    version: str = ""  # "версия с 1 июля 2026 г." when a later version of the role paid the period
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ class Document:
     previous_label: str
     periods: list[PeriodView]
     reports: list[str]
+    edition: str = ""  # a plan with versions: the edition that paid the period (language/versions.py)
 
 
 @dataclass
@@ -203,7 +205,8 @@ def build_context(results: Results, f: Formatter, period: str, reports: list[str
     heading = f.t(f"report.{reports[0]}.title") if len(reports) == 1 else f.t("document.title")
     doc = Document(results.ruleset, heading, f.lang, str(f.babel), results.currency, period, f.period(period),
                    f.period_range(period), prev_key, f.period(prev_key) if prev_key else "",
-                   [PeriodView(p, f.period(p)) for p in all_periods(results)], list(reports))
+                   [PeriodView(p, f.period(p)) for p in all_periods(results)], list(reports),
+                   edition_text(results, f, period))
     employees = [employee_view(r, f, results.minor_digits, results.schemes, results.payouts)
                  for r in results.for_period(period)]
     groups: dict[str, RoleGroup] = {}  # in the order roles first appear
@@ -224,6 +227,14 @@ def build_context(results: Results, f: Formatter, period: str, reports: list[str
         statuses=[(s, f.t(f"status.{s}")) for s in STATUSES], results=results,
         fmt={"money": f.money, "percent": f.percent, "number": f.number, "value": f.value,
              "period": f.period})
+
+
+def edition_text(results: Results, f: Formatter, period: str) -> str:
+    """The plan's edition of `period` in words, "" for a plan without versions."""
+    if period not in results.editions:
+        return ""
+    day = results.editions[period]
+    return f.t("document.edition", date=f.day(day)) if day else f.t("document.edition_first")
 
 
 def _label(f: Formatter, group: str, key: str) -> str:
@@ -346,7 +357,7 @@ def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
                       share=share.text or f.t("value.none"))
     total_formula = ""
     status = r.payout
-    payout = (payouts or {}).get(r.role)
+    payout = (payouts or {}).get(r.plan_role)
     if status is not None and payout is not None:  # the role's formula pays, not the sum of the lines
         formula = next((x.text for x in reversed(payout) if x.name == "bonus"), "")
         key = {"paid": "statement.payout_paid", "gated": "statement.payout_gated",
@@ -364,6 +375,7 @@ def employee_view(r: EmployeeResult, f: Formatter, minor_digits: int,
     return EmployeeView(
         index=Val(r.index, f.fixed(r.index, 3)), index_plan=Val(r.index_plan, f.number(r.index_plan, 4)),
         index_deviation=Val(deviation, f.signed(deviation, 3)), index_line=index_line if money else "", money=money,
+        version=f.t("version.from", date=f.day(r.version)) if r.version else "",
         employee=r.employee, role=r.role, role_title=r.role_title, period=r.period, period_label=f.period(r.period),
         kpis=kpis, plan_bonus=Val(r.plan_bonus, f.money(r.plan_bonus)), bonus=Val(r.bonus, f.money(r.bonus)),
         delta=Val(r.bonus - r.plan_bonus, _signed_money(f, r.bonus - r.plan_bonus)), share=share,

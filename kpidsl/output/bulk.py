@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from kpidsl.engine.versions import editions
 from kpidsl.output.atomic import atomic
 from kpidsl.output.bulk_python import write_csv, write_json
 from kpidsl.output.bulk_rows import (
@@ -78,7 +79,8 @@ def prepare(session: Session) -> Results:
     explainer = explain_unknowns(plan, cells, session.fact_index, {e for _, e, _ in cells} | _unpaid_people(session))
     _explain_payouts(session, explainer)
     skeleton = Results(ruleset=model.title, currency=model.currency, locale=session.locale,
-                       period_kind=model.period_kind, periods=list(session.periods), minor_digits=plan.minor_digits)
+                       period_kind=model.period_kind, periods=list(session.periods), minor_digits=plan.minor_digits,
+                       editions=editions(model, list(session.periods)))
     fetched = {"rules": session.fetch("rules")} if "rules" in plan.names else {}
     findings(plan, fetched, skeleton, explainer, session.period)
     session.diagnostics.extend(explainer.diagnostics())

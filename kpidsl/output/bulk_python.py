@@ -85,6 +85,7 @@ def _json_employees(session: Session) -> Iterator[str]:
     gate_texts = {line.id: [json_text(t) for t in line.gates] for line in plan.lines}
     action_texts = {line.id: [json_text(t) for t in line.actions] for line in plan.lines}
     role_texts = {role: [json_text(t) for t in texts] for role, texts in plan.role_gates.items()}
+    lines = {line.id: line for line in plan.lines}
     strings: dict[str, str] = {}
 
     def string(text: str) -> str:
@@ -118,7 +119,7 @@ def _json_employees(session: Session) -> Iterator[str]:
         role_gates: list[str] = []
         if kpis:
             role_gates = [_gate_json(text, kpis[0][at.role_gates + j], 8)
-                          for j, text in enumerate(role_texts[first[2]])]
+                          for j, text in enumerate(role_texts[lines[kpis[0][3]].plan_role])]
         kpi_list = "[\n" + ",\n".join(parts) + "\n      ]" if parts else "[]"
         yield (f'    {{\n      "period": {string(first[0])},\n      "employee": {string(first[1])},\n'
                f'      "role": {string(first[2])},\n      "kpis": {kpi_list},\n'
@@ -173,7 +174,7 @@ def write_csv(session: Session, out: BinaryIO) -> None:
     for first, kpis in _employees(session):
         who = [csv_text(first[0]), csv_text(first[1]), csv_text(first[2]), roles[first[2]]]
         role_lines = [f"role: {text}: {GATE_STATES[kpis[0][at.role_gates + j]]}"
-                      for j, text in enumerate(plan.role_gates[first[2]])] if kpis else []
+                      for j, text in enumerate(plan.role_gates[lines[kpis[0][3]].plan_role])] if kpis else []
         for row in kpis:
             line = lines[row[3]]
             weight = csv_number(row[at.numbers[0]]) if row[at.numbers[0]] is not None else "0"

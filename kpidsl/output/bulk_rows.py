@@ -34,6 +34,11 @@ def _col(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=_id(name), table=_id(table) if table else None)
 
 
+def of_lines(ids: Sequence[int], alias: str = "k") -> exp.Expression:
+    """`k.line IN (…)`: the rows of one role variant (its lines; plan.variant_lines)."""
+    return exp.In(this=_col("line", alias), expressions=[exp.Literal.number(i) for i in ids])
+
+
 def sql_text(e: exp.Expression) -> str:
     """A query's DuckDB text."""
     return e.sql(dialect="duckdb", copy=False)  # every query is built for one use
@@ -120,11 +125,10 @@ def unknown_condition(session: Session) -> exp.Expr:
             missing = exp.or_(*[_col(f"gate_{j}", "k").is_(exp.null()) for j in range(1, len(line.gates) + 1)])
             parts.append(exp.and_(exp.EQ(this=_col("line", "k"), expression=exp.Literal.number(line.id)),
                                   exp.paren(missing)))
-    for role, texts in plan.role_gates.items():
-        if texts:
+    for role, ids in plan.variant_lines().items():
+        if texts := plan.role_gates[role]:
             missing = exp.or_(*[_col(f"role_gate_{j}", "k").is_(exp.null()) for j in range(1, len(texts) + 1)])
-            parts.append(exp.and_(exp.EQ(this=_col("role", "k"), expression=exp.Literal.string(role)),
-                                  exp.paren(missing)))
+            parts.append(exp.and_(of_lines(ids), exp.paren(missing)))
     return exp.or_(*parts)
 
 
@@ -158,9 +162,8 @@ def parquet_query(session: Session) -> exp.Select:
     def role_gate_list(texts: tuple[str, ...]) -> exp.Expression:
         return typed([struct(t, _col(f"role_gate_{j}", "k"), "role") for j, t in enumerate(texts, start=1)], gate_type)
 
-    role_ifs = [exp.If(this=exp.EQ(this=_col("role", "k"), expression=exp.Literal.string(role)),
-                       true=role_gate_list(texts))
-                for role, texts in plan.role_gates.items() if texts]
+    role_ifs = [exp.If(this=of_lines(ids), true=role_gate_list(texts))
+                for role, ids in plan.variant_lines().items() if (texts := plan.role_gates[role])]
     role_gates = exp.Case(ifs=role_ifs, default=typed([], gate_type)) if role_ifs else typed([], gate_type)
 
     def actions(line: LinePlan) -> exp.Expression:

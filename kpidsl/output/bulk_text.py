@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from sqlglot import exp
 
 from kpidsl.engine.plan import BULK_PEOPLE_TEXT, BULK_PERIOD_TEXT, BULK_ROWS, BULK_TOTALS, KPIS_TABLE, table
+from kpidsl.output.bulk_rows import of_lines
 from kpidsl.output.cells import (
     CSV_BOM,
     CSV_LINE_END,
@@ -223,14 +224,15 @@ def _kpi_json(session: Session) -> exp.Expr:
 def _role_gates_json(session: Session) -> exp.Expr:
     plan = session.plan
     ifs = []
-    for role, texts in plan.role_gates.items():
+    for role, ids in plan.variant_lines().items():
+        texts = plan.role_gates[role]
         if not texts:
             continue
         items: list[exp.Expr | str] = []
         for j, text in enumerate(texts, start=1):
             items += [",\n" if j > 1 else "", f'        {{\n          "condition": {json_text(text)},\n'
                       '          "passed": ', _json_bool(_col(f"role_gate_{j}", "k")), "\n        }"]
-        ifs.append((exp.EQ(this=_col("role", "k"), expression=_lit(role)), _cat("[\n", *items, "\n      ]")))
+        ifs.append((of_lines(ids), _cat("[\n", *items, "\n      ]")))
     return _case(ifs, _lit("[]"))
 
 
@@ -255,7 +257,7 @@ def json_query(session: Session) -> exp.Select:
     zero = f"{0:.{plan.minor_digits}f}"
     lines_of: dict[str, list[int]] = {}
     for plan_line in plan.lines:
-        lines_of.setdefault(plan_line.role, []).append(plan_line.id)
+        lines_of.setdefault(plan_line.plan_role, []).append(plan_line.id)
     firsts = [ids[0] for ids in lines_of.values()]
     lasts = [ids[-1] for ids in lines_of.values()]
     line = _col("line", "k")
@@ -359,7 +361,7 @@ def csv_query(session: Session) -> exp.Select:
 
     def gates(line: LinePlan) -> exp.Expr:
         parts: list[exp.Expr | str] = []
-        for j, text in enumerate(plan.role_gates.get(line.role, ()), start=1):
+        for j, text in enumerate(plan.role_gates.get(line.plan_role, ()), start=1):
             parts += ["\n" if parts else "", f"role: {text}: ", gate_state(_col(f"role_gate_{j}", "k"))]
         for j, text in enumerate(line.gates, start=1):
             parts += ["\n" if parts else "", f"{text}: ", gate_state(_col(f"gate_{j}", "k"))]

@@ -39,12 +39,12 @@ WORDS = {
            "unknown": "нет данных", "action": "мера", "no_results": "нет результатов",
            "no_kpis": "у роли нет KPI", "payout": "премия роли", "paid": "выплачена",
            "gated": "не выплачена: не выполнено условие роли", "no_data": "не выплачена: нет данных",
-           "days": "в роли {held} из {of} дн."},
+           "days": "в роли {held} из {of} дн.", "version": "версия с {day}"},
     "en": {"total": "total", "role_gate": "role condition", "failed": "failed",
            "unknown": "no data", "action": "action", "no_results": "no results",
            "no_kpis": "the role has no KPIs", "payout": "role payout", "paid": "paid",
            "gated": "not paid: a role condition failed", "no_data": "not paid: no data",
-           "days": "in the role {held} of {of} days"},
+           "days": "in the role {held} of {of} days", "version": "version from {day}"},
 }
 
 
@@ -98,7 +98,7 @@ def render_text(results: Results, locale: str | None = None) -> str:
     for period in results.periods:
         for r in results.for_period(period):
             blocks.append(_employee_block(r, n, results.minor_digits, results.currency, lang,
-                                          results.payouts.get(r.role)))
+                                          results.payouts.get(r.plan_role)))
         for f in (f for f in results.findings if f.period == period):
             lines = [f"{period}  {f.level.upper()}  {f.title or f.rule}: {f.message}"]
             lines += [f"  → {a}" for a in f.actions]
@@ -112,6 +112,9 @@ def _employee_block(r: EmployeeResult, n: Numbers, digits: int, currency: str, l
     head = f"{r.period} · {r.employee} · {r.role_title or r.role}"
     if r.partial and r.days is not None:  # a joiner, a leaver, a role change: what the bonus is prorated by
         head += " · " + words["days"].format(held=r.days[0], of=r.days[1])
+    if r.version is not None:  # a later version of the role paid this period (language/versions.py)
+        day = r.version if lang == "en" else f"{r.version[8:10]}.{r.version[5:7]}.{r.version[:4]}"  # 01.07.2026
+        head += " · " + words["version"].format(day=day)
     if not r.kpis:
         return f"{head}\n  {words['no_kpis']}"
     rows = [list(HEADINGS[lang])]

@@ -211,6 +211,14 @@ class Formatter:
         return self.value(value, unit)
 
     # ---- periods
+    def day(self, iso: str) -> str:
+        """`2026-07-01` → `1 июля 2026 г.` / `July 1, 2026` (CLDR's long date)."""
+        import datetime as dt
+
+        from babel.dates import format_date
+
+        return format_date(dt.date.fromisoformat(iso), "long", locale=self.babel)
+
     def period(self, key: str) -> str:
         """`2026Q3` → `3 кв. 2026` / `Q3 2026`; `2026-09` → `сентябрь 2026`; `2026` → `2026`."""
         from babel.dates import format_date

@@ -30,12 +30,20 @@ KPI_COLUMNS = ("col.kpi", "doc.col.measures", "doc.col.computed", "doc.col.sourc
 
 
 def build_regulation(model: Model, plan: Plan, f: Formatter, version: Version,
-                     results: Results | None = None, period: str | None = None) -> Document:
-    """The regulation of `model`; `results` (of `kpidsl eval`) add the worked example of `period`."""
+                     results: Results | None = None, period: str | None = None,
+                     edition: tuple[str | None, list[str | None]] | None = None) -> Document:
+    """The regulation of `model`; `results` (of `kpidsl eval`) add the worked example of `period`.
+    `edition`: for a plan with versions, the day this document's edition is in force from and
+    every edition's first day (None: as first written); `model` is then the plan on that day."""
     doc = Document(f.t("doc.title"), f.t("doc.subtitle", ruleset=model.title), f.lang, contents=f.t("doc.contents"),
                    contents_hint=f.t("doc.contents_hint"))
     chapter = Chapters(doc, f)
     _general(model, f, chapter)
+    if edition is not None:
+        day, editions = edition
+        listed = ", ".join(f.day(d) if d else f.t("doc.edition_first") for d in editions)
+        chapter.add(Paragraph(f.t("doc.edition", date=f.day(day), editions=listed) if day is not None
+                              else f.t("doc.edition_initial", editions=listed)))
     _roles(model, plan, f, chapter)
     parts.schemes(model, plan, f, chapter)
     _conditions(model, plan, f, chapter)

@@ -33,7 +33,7 @@ def is_weighted(scheme: SchemeText) -> bool:
 
 def line_schemes(r: EmployeeResult, schemes: Mapping[tuple[str, str], SchemeText]) -> list[SchemeText] | None:
     """The scheme of each of the employee's KPI lines, or None when the results do not say."""
-    found = [schemes.get((r.role, k.kpi)) for k in r.kpis]
+    found = [schemes.get((r.plan_role, k.kpi)) for k in r.kpis]
     return None if any(s is None for s in found) else [s for s in found if s is not None]
 
 

@@ -23,7 +23,8 @@ from typing import Any, Literal
 from kpidsl.base.diagnostics import Diagnostic, Span, warning
 from kpidsl.data.factindex import FactIndex, FactValues
 from kpidsl.data.facts import FactRow
-from kpidsl.engine.plan import LinePlan, Plan
+from kpidsl.engine.plan import LinePlan, Plan, Variant
+from kpidsl.engine.versions import editions
 from kpidsl.language import ast
 from kpidsl.language.builtins import SCHEME_INPUTS
 from kpidsl.language.exprtext import expr_text
@@ -129,7 +130,7 @@ def unknown(plan: Plan, line: LinePlan, row: dict[str, Any]) -> bool:
     if row["status"] == "no_data":
         return True
     return any(row[f"gate_{j}"] is None for j in range(1, len(line.gates) + 1)) or \
-        any(row[f"role_gate_{j}"] is None for j in range(1, len(plan.role_gates[line.role]) + 1))
+        any(row[f"role_gate_{j}"] is None for j in range(1, len(plan.role_gates[line.plan_role]) + 1))
 
 
 def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], periods: list[str],
@@ -144,6 +145,7 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
     lines = {line.id: line for line in plan.lines}
     results.schemes = scheme_texts(plan)
     results.payouts = payout_texts(plan)
+    results.editions = editions(model, results.periods)
     by_cell: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     needed: set[str] = set()
     if "kpis" in fetched:
@@ -171,11 +173,13 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
         for name, role_name in roster:
             if not wanted(p, name) or (held is not None and (p, name, role_name) not in held):
                 continue
-            role = model.roles[role_name]
+            variant = plan.variant_at(role_name, p)
+            if variant is None:  # no version of the role is in force (E056, engine/versions.py)
+                continue
             cells = sorted(by_cell.get((p, name, role_name), []), key=lambda r: r["line"])
             kpis = tuple(_kpi(lines[r["line"]], r, zero, explainer, p, name) for r in cells)
-            gates = _role_gates(plan, role, cells, explainer, p, name)
-            result = employee_result(p, name, role, kpis, gates, totals.get((p, name, role_name)), zero)
+            gates = _role_gates(plan, variant, cells, explainer, p, name)
+            result = employee_result(p, name, variant, kpis, gates, totals.get((p, name, role_name)), zero)
             if held is not None:
                 result = dataclasses.replace(result, days=held[(p, name, role_name)])
             results.results.append(result)
@@ -188,10 +192,12 @@ def assemble(plan: Plan, fetched: Fetched, facts: FactSource | list[FactRow], pe
     return results
 
 
-def employee_result(period: str, name: str, role: ast.Role, kpis: tuple[KpiResult, ...], gates: tuple[Gate, ...],
+def employee_result(period: str, name: str, variant: Variant, kpis: tuple[KpiResult, ...], gates: tuple[Gate, ...],
                     totals: dict[str, Any] | None, zero: Decimal) -> EmployeeResult:
-    """One employee's result: the KPI lines and the engine's totals row (none without KPI lines)."""
+    """One employee's result: the KPI lines and the engine's totals row (none without KPI lines),
+    in the version of the role that pays the period."""
     t = totals or {}
+    role = variant.role
 
     def money(key: str) -> Decimal:
         value = t.get(key)
@@ -202,7 +208,7 @@ def employee_result(period: str, name: str, role: ast.Role, kpis: tuple[KpiResul
         plan_bonus=money("plan_bonus"), bonus=money("bonus"), gates=gates, index=t.get("index"),
         index_plan=t["index_plan"] if t.get("index_plan") is not None else Decimal(0),
         payout=t.get("payout"), lines_bonus=t.get("lines_bonus") if t.get("payout") else None,
-        lines_plan_bonus=t.get("lines_plan_bonus") if t.get("payout") else None)
+        lines_plan_bonus=t.get("lines_plan_bonus") if t.get("payout") else None, version=variant.label)
 
 
 def explain_payouts(plan: Plan, totals: list[dict[str, Any]], kpis: list[dict[str, Any]],
@@ -219,15 +225,16 @@ def explain_payouts(plan: Plan, totals: list[dict[str, Any]], kpis: list[dict[st
         cells = sorted(by_cell.get((p, name, t["role"]), []), key=lambda r: r["line"])
         silent = _Explainer(plan, lambda employees: explainer.evaluator.facts, set())  # the KPI rows are explained
         line_results = tuple(_kpi(lines[r["line"]], r, zero, silent, p, name) for r in cells)
-        role = plan.model.roles[t["role"]]
-        explain_payout(plan, employee_result(p, name, role, line_results, (), t, zero), explainer)
+        variant = plan.variant_at(t["role"], p)
+        assert variant is not None  # a totals row is the kpis rows of a variant in force
+        explain_payout(plan, employee_result(p, name, variant, line_results, (), t, zero), explainer)
 
 
 def explain_payout(plan: Plan, r: EmployeeResult, explainer: _Explainer) -> None:
     """A warning (E020) naming why the role's payout of `r` had no value."""
     from kpidsl.results.payouts import payout_reasons
 
-    payout = plan.payouts[r.role]
+    payout = plan.payouts[r.plan_role]
     reasons = payout_reasons(payout, r, r.kpis,
                              lambda e, scope: explainer.reasons(e, scope, r.period, r.employee))
     explainer.add(f"no payout for role `{r.role}`", None, r.period, r.employee, reasons, payout.span,
@@ -235,16 +242,16 @@ def explain_payout(plan: Plan, r: EmployeeResult, explainer: _Explainer) -> None
 
 
 def scheme_texts(plan: Plan) -> dict[tuple[str, str], SchemeText]:
-    """(role, KPI) → the scheme that scores that line, its formulas as written."""
+    """(role variant, KPI) → the scheme that scores that line, its formulas as written."""
     texts: dict[int, SchemeText] = {}
     for line in plan.lines:
         if id(line.scheme) not in texts:
             texts[id(line.scheme)] = scheme_text(line.scheme, plan.model)
-    return {(line.role, line.kpi): texts[id(line.scheme)] for line in plan.lines}
+    return {(line.plan_role, line.kpi): texts[id(line.scheme)] for line in plan.lines}
 
 
 def payout_texts(plan: Plan) -> dict[str, tuple[Formula, ...]]:
-    """role → the formulas of the payout that pays it, as written."""
+    """role variant → the formulas of the payout that pays it, as written."""
     return {role: tuple(Formula(a.name, expr_text(a.expr), tuple(dict.fromkeys(n.name for n in ast.names_in(a.expr))))
                         for a in payout.assignments) for role, payout in plan.payouts.items()}
 
@@ -277,7 +284,9 @@ def explain_unknowns(plan: Plan, cells: Iterable[tuple[str, str, list[dict[str, 
         rows = sorted(rows, key=lambda r: r["line"])
         for row in rows:
             _explain_kpi(lines[row["line"]], row, explainer, p, name)
-        _role_gates(plan, plan.model.roles[lines[rows[0]["line"]].role], rows, explainer, p, name)
+        variant = plan.variant_at(lines[rows[0]["line"]].role, p)
+        assert variant is not None  # kpis rows are a variant's, in force
+        _role_gates(plan, variant, rows, explainer, p, name)
     return explainer
 
 
@@ -286,12 +295,13 @@ def findings(plan: Plan, fetched: Fetched, results: Results, explainer: _Explain
     _findings(plan, fetched, results, explainer, _wanted(period, None))
 
 
-def _role_gates(plan: Plan, role: ast.Role, cells: list[dict[str, Any]], explainer: _Explainer, p: str,
+def _role_gates(plan: Plan, variant: Variant, cells: list[dict[str, Any]], explainer: _Explainer, p: str,
                 name: str) -> tuple[Gate, ...]:
     if not cells:
         return ()
+    role = variant.role
     gates = tuple(Gate(text, cells[0][f"role_gate_{j}"], "role")
-                  for j, text in enumerate(plan.role_gates[role.name], start=1))
+                  for j, text in enumerate(plan.role_gates[variant.key], start=1))
     for gate, condition in zip(gates, role.requires, strict=True):
         if gate.passed is None:
             explainer.add(f"role-wide quality condition `{gate.condition}` of role `{role.name}` could "

@@ -253,7 +253,7 @@ def _employee(before: EmployeeResult | None, after: EmployeeResult | None, old: 
         a, b = old_lines.get(name), new_lines.get(name)
         fields: tuple[FieldChange, ...] = ()
         if a is not None and b is not None and before is not None and after is not None:
-            fields = _fields(a, b, _scheme(old, before.role, name), _scheme(new, after.role, name))
+            fields = _fields(a, b, _scheme(old, before.plan_role, name), _scheme(new, after.plan_role, name))
         line = b if b is not None else a
         assert line is not None
         lines.append(LineChange(name, line.title, line.unit, a, b, fields))

@@ -25,11 +25,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from kpidsl.base.numbers import Numbers, language_of
 from kpidsl.data.facts import FactRow, FactTable
+from kpidsl.data.periods import bounds
 from kpidsl.engine.rollup import rule_of
 from kpidsl.language import ast
 from kpidsl.language.builtins import DEFAULT_SCHEME, default_scheme
 from kpidsl.language.load import Model
 from kpidsl.language.payout import payout_of, substitute
+from kpidsl.language.versions import is_versioned, model_at
 from kpidsl.results.explain_values import WORDS, Printer, Value, Values, num
 from kpidsl.results.model import STATUS_TEXT, EmployeeResult, KpiResult, Results
 from kpidsl.results.payouts import payout_values
@@ -70,6 +72,8 @@ def explain(model: Model, results: Results, facts: FactTable, employee: str, per
     """The derivation of `employee`'s result in `period` (which the results must hold).
     `records`: the files, filters and counts behind facts aggregated from records."""
     result = next(r for r in results.results if r.employee == employee and r.period == period)
+    if is_versioned(model):  # the plan as it stood on the period's first day (language/versions.py)
+        model = model_at(model, bounds(period)[0])
     loc = locale or results.locale
     lang = language_of(loc)
     values = Values(model, results, facts, employee)

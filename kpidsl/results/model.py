@@ -82,6 +82,14 @@ class EmployeeResult:
     # A dated roster (`employee … from … to …`): the days the employee held the role in the
     # period and the period's days; None when the roster has no dates (the whole period).
     days: tuple[int, int] | None = None
+    # Plan versions (language/versions.py): the first day of the role's version that paid
+    # the period; None for the role as first written (or a role without versions).
+    version: str | None = None
+
+    @property
+    def plan_role(self) -> str:
+        """The version of the role that paid it: the key of `Results.schemes` and `payouts`."""
+        return self.role if self.version is None else f"{self.role}@{self.version}"
 
     @property
     def partial(self) -> bool:
@@ -152,10 +160,14 @@ class Results:
     metrics: list[MetricValue] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     minor_digits: int = 2
-    # (role, KPI) → the scheme that scored that line; empty when unknown (results built by hand)
+    # (role variant, KPI) → the scheme that scored that line (`EmployeeResult.plan_role`); empty
+    # when unknown (results built by hand)
     schemes: dict[tuple[str, str], SchemeText] = field(default_factory=dict)
-    # role → its payout's formulas as written (steps, then `bonus`), for roles with one
+    # role variant → its payout's formulas as written (steps, then `bonus`), for roles with one
     payouts: dict[str, tuple[Formula, ...]] = field(default_factory=dict)
+    # A plan with versions (language/versions.py): each period → the plan's edition that paid
+    # it (the latest version start on or before its first day; None: as first written).
+    editions: dict[str, str | None] = field(default_factory=dict)
 
     def money(self, value: Decimal) -> str:
         return f"{value:.{self.minor_digits}f}"
@@ -178,6 +190,7 @@ class Results:
             "ruleset": self.ruleset,
             "currency": self.currency,
             "periods": list(self.periods),
+            **({"versions": dict(self.editions)} if self.editions else {}),
             "results": [
                 {
                     "period": r.period,
