@@ -207,3 +207,17 @@ def test_the_editor_hover_lists_a_names_versions() -> None:
     assert "* с начала по 2026-06-30 (`plan.kpi:6`): `900_000`\n* с 2026-07-01 (`plan.kpi:7`): `1_200_000`" in card
     head = next(o for o in analysis.index if o.name == "head" and o.space == "role")
     assert "* from 2026-07-01 (`plan.kpi:22`)" in "\n".join(describe(analysis, head, "en"))
+
+
+def test_a_change_elsewhere_does_not_make_a_new_version_of_the_role() -> None:
+    """The role's KPI line changes from October; only a param changes in July: Q3 is still the
+    role as first written (its version None), Q4 the line's version."""
+    text = ('ruleset "x" { currency RUB period quarter }\nfact revenue "Выручка" per employee\n'
+            'param quota = 100\nparam quota = 120 from 2026-07-01\n'
+            'role sales {\n  kpi revenue weight 1 target quota bonus 1000\n'
+            '  kpi revenue weight 1 target quota * 2 bonus 1000 from 2026-10-01\n}\nemployee "Анна" role sales\n')
+    quarters = ("2026Q2", "2026Q3", "2026Q4")
+    results, _ = evaluate(model_from(text), facts(*[(q, "Анна", "revenue", "120") for q in quarters]))
+    assert [(r.period, r.version) for r in results.results] == [("2026Q2", None), ("2026Q3", None),
+                                                                 ("2026Q4", "2026-10-01")]
+    assert [kpi(results, q, "Анна", "revenue").target for q in quarters] == [D(100), D(120), D(240)]

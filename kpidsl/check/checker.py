@@ -56,15 +56,15 @@ def check_model(model: Model) -> list[Diagnostic]:
     with versions is checked as it stands on each day a version starts or ends (each once),
     so every version is checked against the versions it runs with."""
     found: dict[tuple[str, str, str], Diagnostic] = {}
-    days = [dt.date.min, *boundaries(model)] if is_versioned(model) else [None]
-    for day in days:
-        checker = _Checker(model if day is None else model_at(model, day))
+    versioned = is_versioned(model)
+    plans = [model_at(model, day) for day in (dt.date.min, *boundaries(model))] if versioned else [model]
+    for plan in plans:
+        checker = _Checker(plan)
         checker.run()
         for d in checker.out:
             found.setdefault((d.code, str(d.location), d.message), d)
-    if day is not None:
-        for d in check_versions(model):
-            found.setdefault((d.code, str(d.location), d.message), d)
+    for d in check_versions(model) if versioned else []:
+        found.setdefault((d.code, str(d.location), d.message), d)
     files = {f: i for i, f in enumerate(model.files)}
 
     def where(d: Diagnostic) -> tuple[int, int, int]:

@@ -20,10 +20,9 @@ from kpidsl.base.diagnostics import Diagnostic, error, warning
 from kpidsl.language import ast
 from kpidsl.language.assignments import iso_date
 from kpidsl.language.load import Model
-from kpidsl.language.versions import Version, Versioned, line_groups, period_start, versions
+from kpidsl.language.versions import Version, Versioned, dates, groups, period_start, versions
 
 KINDS = {ast.Role: "role", ast.Scheme: "scheme", ast.KpiLine: "KPI line"}
-WORD = {"month": "month", "quarter": "quarter", "year": "year"}
 
 
 def _what(decl: Versioned, role: str | None = None) -> str:
@@ -47,31 +46,23 @@ def _shown(v: Version) -> str:
 def check_versions(model: Model) -> list[Diagnostic]:
     """Every version finding of the ruleset, by name."""
     out: list[Diagnostic] = []
-    kind = model.period_kind
-    groups: list[tuple[Sequence[Versioned], str | None]] = [(decls, None) for decls in model.versions.values()]
-    for name, latest in model.roles.items():
-        for r in model.versions.get(("role", name), (latest,)):
-            if isinstance(r, ast.Role):
-                groups += [(g, r.name) for g in line_groups(r).values() if any(line.valid for line in g)]
-    for decls, role in groups:
+    for *_, role, decls in groups(model):
         out += _dates(decls)
         if any(_bad(d.valid) for d in decls):
             continue  # the dates are wrong: nothing more to say about their order
         ordered = versions(decls)
         out += _order(ordered, role)
-        out += _edges(ordered, role, kind)
+        out += _edges(ordered, role, model.period_kind)
     return out
 
 
 def _bad(valid: ast.Validity | None) -> bool:
+    """A written date that is no real day, or an end before the start."""
     if valid is None:
         return False
-    parts = [p for p in (valid.start, valid.end) if p is not None]
-    if any(iso_date(p.text) is None for p in parts):
-        return True
-    start = iso_date(valid.start.text) if valid.start else None
-    end = iso_date(valid.end.text) if valid.end else None
-    return start is not None and end is not None and end < start
+    start, end = dates(valid)
+    unreadable = (valid.start is not None and start is None) or (valid.end is not None and end is None)
+    return unreadable or (start is not None and end is not None and end < start)
 
 
 def _dates(decls: Sequence[Versioned]) -> list[Diagnostic]:
@@ -125,18 +116,18 @@ def _edges(ordered: list[Version], role: str | None, kind: str) -> list[Diagnost
         what = _what(v.decl, role)
         if v.start is not None and valid.start is not None and not period_start(v.start, kind):
             out.append(warning(
-                "K074", f"the version of {what} starts on {v.start.isoformat()}, inside a {WORD.get(kind, kind)}: "
-                        f"a {WORD.get(kind, kind)} is paid by the versions in force on its first day, so this one "
+                "K074", f"the version of {what} starts on {v.start.isoformat()}, inside a {kind}: "
+                        f"a {kind} is paid by the versions in force on its first day, so this one "
                         "applies from the next", valid.start.span,
-                f"start versions on a {WORD.get(kind, kind)}'s first day"))
+                f"start versions on a {kind}'s first day"))
         if v.end is not None and valid.end is not None and not period_start(v.end + dt.timedelta(days=1), kind):
             out.append(warning(
-                "K074", f"the version of {what} ends on {v.end.isoformat()}, inside a {WORD.get(kind, kind)}: "
-                        f"it still pays that whole {WORD.get(kind, kind)} if it was in force on its first day",
-                valid.end.span, f"end versions on a {WORD.get(kind, kind)}'s last day"))
+                "K074", f"the version of {what} ends on {v.end.isoformat()}, inside a {kind}: "
+                        f"it still pays that whole {kind} if it was in force on its first day",
+                valid.end.span, f"end versions on a {kind}'s last day"))
         if v.start is not None and v.end is not None and not _first_day_within(v.start, v.end, kind):
             out.append(warning("K075", f"the version of {what} ({valid.text()}) is in force on no "
-                                       f"{WORD.get(kind, kind)}'s first day: it never applies",
+                                       f"{kind}'s first day: it never applies",
                                valid.span, "a version applies from the first period that starts inside it"))
     return out
 

@@ -110,14 +110,14 @@ def _edition(model: Any, period: str | None,
              as_of: dt.date | None) -> tuple[Any, tuple[str | None, list[str | None]] | None]:
     """A plan with versions: the plan on the documented day, and that edition with all of them."""
     from kpidsl.data.periods import bounds
-    from kpidsl.language.versions import boundaries, edition, is_versioned, model_at
+    from kpidsl.language.versions import edition, is_versioned, model_at, starts
 
     if not is_versioned(model):
         return model, None
-    starts = [d for d in boundaries(model) if edition(model, d) == d]
-    day = as_of or (bounds(period)[0] if period else (starts[-1] if starts else dt.date.min))
+    started = starts(model)
+    day = as_of or (bounds(period)[0] if period else (started[-1] if started else dt.date.min))
     shown = edition(model, day)
-    editions: list[str | None] = [None, *(d.isoformat() for d in starts)]
+    editions: list[str | None] = [None, *(d.isoformat() for d in started)]
     return model_at(model, day, strict=True), (shown.isoformat() if shown is not None else None, editions)
 
 

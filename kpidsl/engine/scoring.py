@@ -85,7 +85,7 @@ def compile_roles(c: Compiler) -> exp.Select | exp.Union:
     from kpidsl.engine.versions import role_variants
 
     model, plan = c.model, c.plan
-    variants = [v for name in model.roles for v in role_variants(model, name)]
+    variants = role_variants(model)
     roles = [v.role for v in variants]
     plan.gate_width = max((len(k.requires) for r in roles for k in r.kpis), default=0)
     plan.action_width = max((len(k.actions) for r in roles for k in r.kpis), default=0)

@@ -77,15 +77,20 @@ class RoleVariant:
         return self.role.name if self.label is None else f"{self.role.name}@{self.label}"
 
 
-def role_variants(model: Model, name: str) -> list[RoleVariant]:
-    """The variants of role `name`, oldest first (one, open, for a plan without versions)."""
+def role_variants(model: Model) -> list[RoleVariant]:
+    """The variants of every role, role by role, oldest first (one, open, per role of a plan
+    without versions).  The plan on each boundary day is resolved once, for all roles."""
     if not is_versioned(model):
-        return [RoleVariant(model.roles[name], model, None, None, None)]
-    kind = model.period_kind
+        return [RoleVariant(role, model, None, None, None) for role in model.roles.values()]
     days = [dt.date.min, *boundaries(model)]
-    stretches: list[tuple[tuple[int, ...], dt.date, RoleVariant]] = []
-    for i, day in enumerate(days):
-        at = model_at(model, day, strict=True)
+    plans = [model_at(model, day, strict=True) for day in days]
+    return [v for name in model.roles for v in _variants(model, name, days, plans)]
+
+
+def _variants(model: Model, name: str, days: list[dt.date], plans: list[Model]) -> list[RoleVariant]:
+    kind = model.period_kind
+    stretches: list[tuple[tuple[object, ...], dt.date, RoleVariant]] = []
+    for i, (day, at) in enumerate(zip(days, plans, strict=True)):
         role = at.roles.get(name)
         if role is None:
             continue
@@ -94,7 +99,8 @@ def role_variants(model: Model, name: str) -> list[RoleVariant]:
         scheme = at.schemes.get(scheme_name)
         if versioned_scheme and scheme is None:
             continue  # the role's scheme is not in force: the role is not either (E056)
-        signature = (id(_original(model, role)), *(id(line) for line in role.kpis), id(scheme))
+        # a version is known by its place in the ruleset (resolving copies the declarations)
+        signature = (role.span, *(line.span for line in role.kpis), scheme.span if scheme is not None else None)
         end = days[i + 1] - dt.timedelta(days=1) if i + 1 < len(days) else None
         if stretches and stretches[-1][0] == signature and _next_day(stretches[-1][2], model, day):
             _, since, _ = stretches[-1]
@@ -112,14 +118,6 @@ def _variant(role: ast.Role, at: Model, since: dt.date, end: dt.date | None, kin
 def _next_day(previous: RoleVariant, model: Model, day: dt.date) -> bool:
     """Whether the stretch before `day` ran up to it (no day between them without the role)."""
     return previous.hi is None or previous.hi == first_key(day, model.period_kind)
-
-
-def _original(model: Model, role: ast.Role) -> ast.Role:
-    """The declaration a resolved role came from (role_on copies it with fewer lines)."""
-    for decl in model.versions.get(("role", role.name), (model.roles.get(role.name),)):
-        if isinstance(decl, ast.Role) and decl.span == role.span:
-            return decl
-    return role
 
 
 def value_versions(model: Model, name: str) -> list[tuple[ast.Goal, str | None, str | None]]:

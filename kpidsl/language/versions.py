@@ -50,10 +50,6 @@ class Version:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
 
-def dated(decl: Versioned) -> bool:
-    return decl.valid is not None
-
-
 def dates(valid: ast.Validity | None) -> tuple[dt.date | None, dt.date | None]:
     """A validity's days as written (None where open or not a real day; K070 reports those)."""
     if valid is None:
@@ -122,29 +118,37 @@ def is_versioned(model: Model) -> bool:
     return bool(model.versions) or any(has_line_versions(r) for r in model.roles.values())
 
 
+def groups(model: Model) -> list[tuple[str, str, str | None, Sequence[Versioned]]]:
+    """Every versioned name with its versions as written: (kind, name, role of a KPI line, decls).
+    The one walk the checks, the boundaries and `kpidsl check`'s listing share."""
+    out: list[tuple[str, str, str | None, Sequence[Versioned]]] = []
+    for (space, name), decls in model.versions.items():
+        first = decls[0]
+        out.append((first.kind if isinstance(first, ast.Goal) else space, name, None, decls))
+    roles = [r for name, role in model.roles.items()
+             for r in model.versions.get(("role", name), (role,)) if isinstance(r, ast.Role)]
+    for role in roles:
+        out += [("kpi", kpi, role.name, group) for kpi, group in line_groups(role).items()
+                if any(line.valid is not None for line in group)]
+    return out
+
+
 def boundaries(model: Model) -> list[dt.date]:
     """Every day on which some version starts or the day after one ends, in order."""
     days: set[dt.date] = set()
-
-    def add(decls: Sequence[Versioned]) -> None:
+    for *_, decls in groups(model):
         for v in versions(decls):
             if v.start is not None:
                 days.add(v.start)
             if v.end is not None and v.end < dt.date.max:
                 days.add(v.end + dt.timedelta(days=1))
-
-    for decls in model.versions.values():
-        add(decls)
-    for role in _all_roles(model):
-        for group in line_groups(role).values():
-            if any(line.valid for line in group):
-                add(group)
     return sorted(days)
 
 
-def _all_roles(model: Model) -> list[ast.Role]:
-    return [r for name, role in model.roles.items()
-            for r in model.versions.get(("role", name), (role,)) if isinstance(r, ast.Role)]
+def starts(model: Model) -> list[dt.date]:
+    """Every day on which a version starts as written (`from`), in order: the plan's editions."""
+    days = {day for *_, decls in groups(model) for d in decls if (day := dates(d.valid)[0]) is not None}
+    return sorted(days)
 
 
 def model_at(model: Model, day: dt.date, strict: bool = False) -> Model:
@@ -173,14 +177,7 @@ def model_at(model: Model, day: dt.date, strict: bool = False) -> Model:
 
 def edition(model: Model, first_day: dt.date) -> dt.date | None:
     """The plan's edition on a period's first day: the latest version start on or before it."""
-    started = [d for d in boundaries(model) if d <= first_day and _starts(model, d)]
-    return max(started) if started else None
-
-
-def _starts(model: Model, day: dt.date) -> bool:
-    decls: list[Versioned] = [d for group in model.versions.values() for d in group]
-    decls += [line for r in _all_roles(model) for line in r.kpis]
-    return any(d.valid is not None and dates(d.valid)[0] == day for d in decls)
+    return max((d for d in starts(model) if d <= first_day), default=None)
 
 
 def period_start(day: dt.date, kind: str) -> bool:
@@ -209,17 +206,6 @@ class Listed:
 
 def listing(model: Model) -> list[Listed]:
     """Every versioned name with its versions in order: `kpidsl check` lists them."""
-    out: list[Listed] = []
-
-    def listed(kind: str, name: str, role: str | None, decls: Sequence[Versioned]) -> Listed:
-        return Listed(kind, name, role, tuple((v.start, v.end, (v.decl.valid or v.decl).span.line)
-                                              for v in versions(decls)))
-
-    for (space, name), decls in model.versions.items():
-        first = decls[0]
-        kind = first.kind if isinstance(first, ast.Goal) else space
-        out.append(listed(kind, name, None, decls))
-    for role in _all_roles(model):
-        out += [listed("kpi", kpi, role.name, group) for kpi, group in line_groups(role).items()
-                if any(line.valid is not None for line in group)]
-    return out
+    return [Listed(kind, name, role, tuple((v.start, v.end, (v.decl.valid or v.decl).span.line)
+                                           for v in versions(decls)))
+            for kind, name, role, decls in groups(model)]
